@@ -1,0 +1,21 @@
+import { defineConfig } from "vitest/config";
+
+// One root config for every workspace. Tests resolve workspace packages to their TypeScript
+// sources through the "@blockwork/source" export condition, so no build is needed to test.
+export default defineConfig({
+  resolve: { conditions: ["@blockwork/source"] },
+  ssr: { resolve: { conditions: ["@blockwork/source"] } },
+  test: {
+    include: ["packages/*/src/**/*.test.ts", "packages/*/test/**/*.test.ts", "examples/**/*.test.ts", "bench/**/*.test.ts", "test/**/*.test.ts"],
+    exclude: ["**/node_modules/**", "**/dist/**", "**/*.int.test.ts"],
+    setupFiles: ["./test/setup/fail-on-console.ts"],
+    typecheck: {
+      enabled: true,
+      include: ["**/*.test-d.ts"],
+      tsconfig: "./tsconfig.json",
+    },
+    // Workers resolve workspace packages to source too, also for modules the CLI loads with tsx.
+    execArgv: ["--conditions=@blockwork/source"],
+    testTimeout: 30_000,
+  },
+});
