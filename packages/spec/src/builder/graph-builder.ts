@@ -1,0 +1,233 @@
+import type { z } from "zod";
+import type { AnyBlock } from "../contract/block.js";
+import { assertId } from "../contract/block.js";
+import type { AnySchema, Unset } from "../contract/contract.js";
+import type { BindingDef, EdgeDef, JoinMode } from "../def/graph-def.js";
+import { BlockworkError } from "../errors.js";
+import { buildGraph, type Op } from "./build.js";
+import { createBlockRefs, createRef, toBindingDef } from "./refs.js";
+import type { BindingFor } from "./refs.js";
+import type {
+  AddOptions,
+  BindFn,
+  BuildCheck,
+  BuilderState,
+  DiscriminantOf,
+  EdgeOptions,
+  ErrorSource,
+  ExhaustiveCases,
+  Fits,
+  GraphFrom,
+  GraphState,
+  IdsOf,
+  InputArgAt,
+  InputArgOf,
+  NewId,
+  OutputAt,
+  PartialCases,
+  Target,
+  UnboundAfter,
+} from "./types.js";
+
+/**
+ * An immutable graph builder: every call returns a new builder.
+ *
+ * The next state is written out as `GraphState<...>` in each return type on purpose: behind a type
+ * alias, TypeScript keeps a chain of alias instantiations and a long chain of calls fails with
+ * "type instantiation is excessively deep" (see docs/design/architecture.md). Block ids accumulate in the type,
+ * so edges and bindings accept only known ids, and a miswired binding is a type error.
+ */
+export interface GraphBuilder<S extends BuilderState> {
+  /**
+   * Adds a block. Its input is bound by `bind` (or later with `.bind(id, ...)`); a block whose
+   * input needs nothing may omit it.
+   */
+  add<const $B extends AnyBlock>(block: $B & NewId<S, $B["id"]>): GraphBuilder<GraphState<S["contract"], S["blocks"] | $B, $B["id"], UnboundAfter<S, $B>, S["outputBound"]>>;
+  add<const $B extends AnyBlock, const $R extends BindingFor<InputArgOf<$B>>>(
+    block: $B & NewId<S, $B["id"]>,
+    bind: BindFn<S, $R>,
+    options?: AddOptions,
+  ): GraphBuilder<GraphState<S["contract"], S["blocks"] | $B, $B["id"], S["unbound"], S["outputBound"]>>;
+
+  /**
+   * Adds a block after the last one: an edge from it, and (without `bind`) its whole output as
+   * the new block's input. The first `then` starts the graph and takes the graph's input.
+   */
+  then<const $B extends AnyBlock>(block: $B & NewId<S, $B["id"]> & Fits<S, $B>): GraphBuilder<GraphState<S["contract"], S["blocks"] | $B, $B["id"], S["unbound"], S["outputBound"]>>;
+  then<const $B extends AnyBlock, const $R extends BindingFor<InputArgOf<$B>>>(
+    block: $B & NewId<S, $B["id"]>,
+    bind: BindFn<S, $R>,
+    options?: AddOptions,
+  ): GraphBuilder<GraphState<S["contract"], S["blocks"] | $B, $B["id"], S["unbound"], S["outputBound"]>>;
+
+  /** Binds (or rebinds) a block's input; refs may name any block, also ones added later (loops). */
+  bind<$Id extends IdsOf<S>, const $R extends BindingFor<InputArgAt<S, $Id>>>(
+    id: $Id,
+    bind: BindFn<S, $R>,
+  ): GraphBuilder<GraphState<S["contract"], S["blocks"], S["last"], Exclude<S["unbound"], $Id>, S["outputBound"]>>;
+
+  /** The blocks that start when the graph starts. */
+  start(...ids: [IdsOf<S>, ...IdsOf<S>[]]): GraphBuilder<S>;
+
+  /** Control flow: `to` runs after `from` succeeds. A bounded edge (`max`) closes a loop. */
+  edge(from: IdsOf<S>, to: IdsOf<S>, options?: EdgeOptions<IdsOf<S>>): GraphBuilder<S>;
+
+  /** Routes on a discriminant field of `from`'s output; every case must lead somewhere. */
+  route<$From extends IdsOf<S>, $Field extends DiscriminantOf<OutputAt<S, $From>>>(
+    from: $From,
+    field: $Field,
+    cases: ExhaustiveCases<S, $From, $Field>,
+  ): GraphBuilder<S>;
+  /** Routes on a discriminant field; cases not listed go to `otherwise`. */
+  route<$From extends IdsOf<S>, $Field extends DiscriminantOf<OutputAt<S, $From>>>(
+    from: $From,
+    field: $Field,
+    cases: PartialCases<S, $From, $Field>,
+    otherwise: Target<IdsOf<S>>,
+  ): GraphBuilder<S>;
+
+  /** Where to go when `from` fails with a typed error (one satisfying its `error` schema). */
+  onError<$From extends IdsOf<S>>(from: ErrorSource<S, $From>, to: IdsOf<S>): GraphBuilder<S>;
+
+  /** How the graph's output is assembled from its input and block outputs when the run ends. */
+  output<const $R extends BindingFor<z.input<S["contract"]["output"]>>>(bind: BindFn<S, $R>): GraphBuilder<GraphState<S["contract"], S["blocks"], S["last"], S["unbound"], true>>;
+
+  /** Finishes the graph: a block with the graph's contract, usable in other graphs. */
+  build(this: GraphBuilder<S> & BuildCheck<S>): GraphFrom<S>;
+}
+
+/** What `createGraph` takes: the graph's id and its own contract. */
+export interface GraphSpec<$Id extends string, $In extends AnySchema, $Out extends AnySchema, $Err extends AnySchema | Unset> {
+  readonly id: $Id;
+  readonly description?: string;
+  readonly input: $In;
+  readonly output: $Out;
+  readonly error?: $Err extends AnySchema ? $Err : never;
+}
+
+/**
+ * Starts a graph: its id and its own contract. The result is an immutable builder.
+ *
+ * @example
+ * const pipeline = createGraph({ id: "count", input: z.object({ text: z.string() }), output: z.object({ words: z.number() }) })
+ *   .then(wordCount)
+ *   .output((_, { wordCount }) => wordCount)
+ *   .build();
+ */
+export function createGraph<
+  const $Id extends string,
+  $In extends AnySchema,
+  $Out extends AnySchema,
+  $Err extends AnySchema | Unset = Unset,
+>(
+  spec: GraphSpec<$Id, $In, $Out, $Err>,
+): GraphBuilder<GraphState<{ id: $Id; input: $In; output: $Out; error: $Err }, never, Unset, never, {} extends z.input<$Out> ? true : false>> {
+  assertId(spec.id, "createGraph");
+  return new Builder(spec as GraphSpec<string, AnySchema, AnySchema, Unset>, undefined, undefined, undefined) as never;
+}
+
+type AnySpec = GraphSpec<string, AnySchema, AnySchema, Unset>;
+type LooseBind = (input: unknown, blocks: unknown) => unknown;
+
+/** The loosely typed implementation behind every `GraphBuilder` (the interface is the precise one). */
+class Builder {
+  constructor(
+    private readonly spec: AnySpec,
+    private readonly prev: Builder | undefined,
+    private readonly op: Op | undefined,
+    private readonly last: string | undefined,
+  ) {}
+
+  private next(op: Op, last = this.last): Builder {
+    return new Builder(this.spec, this, op, last);
+  }
+
+  add(block: AnyBlock, bind?: LooseBind, options?: AddOptions): Builder {
+    assertBlock(block, "add");
+    const input = bind ? bindingOf(bind, `of block "${block.id}"`) : undefined;
+    return this.next(addOp(block, input, options?.join), block.id);
+  }
+
+  then(block: AnyBlock, bind?: LooseBind, options?: AddOptions): Builder {
+    assertBlock(block, "then");
+    const from = this.last;
+    const whole: BindingDef =
+      from === undefined ? { kind: "input", path: [] } : { kind: "output", node: from, path: [] };
+    const input = bind ? bindingOf(bind, `of block "${block.id}"`) : whole;
+    const added = this.next(addOp(block, input, options?.join), block.id);
+    return from === undefined
+      ? added.next({ kind: "start", ids: [block.id] })
+      : added.next({ kind: "edge", edge: { from, to: block.id } });
+  }
+
+  bind(id: string, bind: LooseBind): Builder {
+    return this.next({ kind: "bind", id, input: bindingOf(bind, `of block "${id}"`) });
+  }
+
+  start(...ids: string[]): Builder {
+    return this.next({ kind: "start", ids });
+  }
+
+  edge(from: string, to: string, options?: EdgeOptions<string>): Builder {
+    return this.next({ kind: "edge", edge: { from, to, ...boundOf(options) } });
+  }
+
+  route(from: string, field: string, cases: Record<string, Target<string>>, otherwise?: Target<string>): Builder {
+    if (typeof field !== "string" || field.length === 0) {
+      throw new BlockworkError("invalid_route", `route("${from}", ...): the field to route on must be a non-empty string.`);
+    }
+    return this.next({
+      kind: "route",
+      from,
+      field,
+      cases: Object.entries(cases).filter((entry): entry is [string, Target<string>] => entry[1] !== undefined),
+      ...(otherwise !== undefined ? { otherwise } : {}),
+    });
+  }
+
+  onError(from: string, to: string): Builder {
+    return this.next({ kind: "edge", edge: { from, to, when: { kind: "error" } } });
+  }
+
+  output(bind: LooseBind): Builder {
+    return this.next({ kind: "output", output: bindingOf(bind, "of the graph output") });
+  }
+
+  build(): unknown {
+    const ops: Op[] = [];
+    for (let b: Builder | undefined = this; b?.op; b = b.prev) ops.push(b.op);
+    return buildGraph(this.spec, ops.reverse());
+  }
+}
+
+function addOp(block: AnyBlock, input: BindingDef | undefined, join: JoinMode | undefined): Op {
+  return { kind: "add", block, ...(input ? { input } : {}), ...(join ? { join } : {}) };
+}
+
+function bindingOf(bind: LooseBind, where: string): BindingDef {
+  if (typeof bind !== "function") {
+    throw new BlockworkError(
+      "invalid_binding",
+      `The binding ${where} must be a function (input, blocks) => ({ field: ... }), got ${typeof bind}.`,
+    );
+  }
+  return toBindingDef(bind(createRef({ kind: "input" }), createBlockRefs()), where);
+}
+
+function boundOf(options: EdgeOptions<string> | undefined): Pick<EdgeDef, "max" | "onExhausted"> {
+  if (!options) return {};
+  return {
+    ...(options.max !== undefined ? { max: options.max } : {}),
+    ...(options.onExhausted !== undefined ? { onExhausted: options.onExhausted } : {}),
+  };
+}
+
+function assertBlock(block: unknown, method: string): asserts block is AnyBlock {
+  const b = block as Partial<AnyBlock> | undefined;
+  if (!b || (b.kind !== "code" && b.kind !== "graph") || typeof b.id !== "string") {
+    throw new BlockworkError(
+      "invalid_block",
+      `${method}() takes a block made with defineBlock() or a built graph (createGraph(...).build()), got ${block === null ? "null" : typeof block}.`,
+    );
+  }
+}

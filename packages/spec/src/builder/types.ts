@@ -1,0 +1,169 @@
+import type { z } from "zod";
+import type { AnyBlock, GraphBlock, OutputFrom, TypesFrom } from "../contract/block.js";
+import type { AnySchema, InputArg, Unset } from "../contract/contract.js";
+import type { JoinMode } from "../def/graph-def.js";
+import type { Ref } from "./refs.js";
+
+/**
+ * A type-level error with a readable message. It appears where a value cannot satisfy it, so the
+ * compiler prints the message: `Property '~error' is missing ... '"block id "x" is already used"'`.
+ */
+export interface ContractError<$Message extends string> {
+  readonly "~error": $Message;
+}
+
+/** The graph's own contract, as the builder carries it. */
+export interface GraphContractTypes {
+  readonly id: string;
+  readonly input: AnySchema;
+  readonly output: AnySchema;
+  readonly error: AnySchema | Unset;
+}
+
+/**
+ * What a graph builder carries in its type. The parts are type *arguments* of one interface, not
+ * properties computed from the previous state: each call's state is then a concrete type, and a
+ * 200-call chain does not become a 200-deep chain of deferred types for the compiler to unwind.
+ */
+export interface GraphState<
+  TContract extends GraphContractTypes,
+  TBlocks extends AnyBlock,
+  TLast extends string | Unset,
+  TUnbound extends string,
+  TOutputBound extends boolean,
+> {
+  readonly contract: TContract;
+  /** The blocks added so far, as a union (their ids are `TBlocks["id"]`). */
+  readonly blocks: TBlocks;
+  /** The block `then` continues from. */
+  readonly last: TLast;
+  /** Ids of blocks whose required input is not bound yet (`never` when all are). */
+  readonly unbound: TUnbound;
+  /** Whether `output` was called (or the graph's output needs nothing). */
+  readonly outputBound: TOutputBound;
+}
+
+/** Any builder state: the constraint of `GraphBuilder`'s parameter. */
+// biome-ignore lint: `any` is the point of an "any state" constraint.
+export type BuilderState = GraphState<GraphContractTypes, any, string | Unset, string, boolean>;
+
+/** Block ids known to the builder. */
+export type IdsOf<S extends BuilderState> = S["blocks"]["id"] & string;
+type BlockAt<S extends BuilderState, $Id extends string> = Extract<S["blocks"], { readonly id: $Id }>;
+/** The output type of a known block. */
+export type OutputAt<S extends BuilderState, $Id extends string> = OutputFrom<BlockAt<S, $Id>>;
+/** What a known block must be given (its input schema's input type). */
+export type InputArgAt<S extends BuilderState, $Id extends string> = InputArg<TypesFrom<BlockAt<S, $Id>>>;
+/** What a block must be given. */
+export type InputArgOf<B extends AnyBlock> = InputArg<TypesFrom<B>>;
+
+/** Refs to the outputs of the known blocks. */
+export type BlockRefs<S extends BuilderState> = { readonly [B in S["blocks"] as B["id"]]: Ref<OutputFrom<B>> };
+/** A ref to the graph's input (as parsed by the graph's input schema). */
+export type GraphInputRef<S extends BuilderState> = Ref<z.output<S["contract"]["input"]>>;
+
+/**
+ * A bindings function: given refs to the graph input and to block outputs, it returns where each
+ * input field comes from. It runs once, when the graph is built, to record the wiring. `$R` is
+ * what it returns, inferred as `const` so literals keep their literal types; the methods that take
+ * one constrain it to `BindingFor<the target type>`.
+ */
+export type BindFn<S extends BuilderState, $R> = (input: GraphInputRef<S>, blocks: BlockRefs<S>) => $R;
+
+/** Options of `add` and `then`. */
+export interface AddOptions {
+  /** With several incoming edges: start after all live ones fired (default) or at the first. */
+  readonly join?: JoinMode;
+}
+
+/** Where a route case or edge leads: a block id, or a bounded edge for loops. */
+export type Target<$Ids extends string> =
+  | $Ids
+  | {
+      readonly to: $Ids;
+      /** How many times this edge may be taken in one run. */
+      readonly max: number;
+      /** Where to go when the bound is exhausted (the run fails when absent). */
+      readonly onExhausted?: $Ids;
+    };
+
+/** Options of `edge`. */
+export interface EdgeOptions<$Ids extends string> {
+  readonly max?: number;
+  readonly onExhausted?: $Ids;
+}
+
+type IsLiteralUnion<T> = [T] extends [string | number | boolean | null]
+  ? string extends T
+    ? false
+    : number extends T
+      ? false
+      : true
+  : false;
+
+/** Fields of an output whose type is a finite union of literals: the fields a route can switch on. */
+export type DiscriminantOf<O> = O extends object
+  ? keyof O extends infer K
+    ? K extends keyof O & string
+      ? IsLiteralUnion<O[K]> extends true
+        ? K
+        : never
+      : never
+    : never
+  : never;
+
+/** The record keys for the cases of a discriminant: strings as they are, other literals as text. */
+export type CaseKey<V> = V extends string ? V : V extends number | boolean | null ? `${V}` : never;
+
+type CasesOf<S extends BuilderState, $From extends string, $Field extends string> = CaseKey<
+  OutputAt<S, $From>[$Field & keyof OutputAt<S, $From>]
+>;
+
+/** Every case of the discriminant mapped to a target (a route without `otherwise`). */
+export type ExhaustiveCases<S extends BuilderState, $From extends string, $Field extends string> = {
+  readonly [C in CasesOf<S, $From, $Field>]: Target<IdsOf<S>>;
+};
+
+/** Some cases mapped to targets (a route with `otherwise`). */
+export type PartialCases<S extends BuilderState, $From extends string, $Field extends string> = {
+  readonly [C in CasesOf<S, $From, $Field>]?: Target<IdsOf<S>>;
+};
+
+type HasError<B> = B extends AnyBlock ? (TypesFrom<B>["error"] extends AnySchema ? true : false) : false;
+
+/** `from` of an error edge: only blocks whose contract declares an `error` schema. */
+export type ErrorSource<S extends BuilderState, $From extends string> = HasError<BlockAt<S, $From>> extends true
+  ? $From
+  : ContractError<`block "${$From}" declares no error schema, so it has no typed errors to route on`>;
+
+/** Rejects a block whose id is already used. */
+export type NewId<S extends BuilderState, $Id extends string> = $Id extends IdsOf<S>
+  ? ContractError<`block id "${$Id}" is already used in this graph; add it under another id with .as("...")`>
+  : unknown;
+
+/** The unbound ids after adding a block without bindings: it joins them if its input needs any field. */
+export type UnboundAfter<S extends BuilderState, B extends AnyBlock> = {} extends InputArgOf<B> ? S["unbound"] : S["unbound"] | B["id"];
+
+/** What `then` continues from: the last block's output, or the graph input before any block. */
+export type ThenSource<S extends BuilderState> = S["last"] extends string ? OutputAt<S, S["last"]> : z.output<S["contract"]["input"]>;
+
+/** Rejects a block whose input cannot take the previous block's whole output. */
+export type Fits<S extends BuilderState, B extends AnyBlock> = [ThenSource<S>] extends [InputArgOf<B>]
+  ? unknown
+  : ContractError<`the ${S["last"] extends string ? `output of block "${S["last"]}"` : "graph input"} does not fit the input of block "${B["id"]}"; pass a bindings function to then()`>;
+
+/** Why `build` is not allowed yet, or `unknown` when it is. */
+export type BuildCheck<S extends BuilderState> = [S["unbound"]] extends [never]
+  ? S["outputBound"] extends true
+    ? unknown
+    : ContractError<"the graph output is not bound: call .output((input, blocks) => ...) before .build()">
+  : ContractError<`the input of block "${S["unbound"]}" is not bound: pass a bindings function to add() or call .bind("${S["unbound"]}", ...)`>;
+
+/** The block a finished builder produces. */
+export type GraphFrom<S extends BuilderState> = GraphBlock<{
+  id: S["contract"]["id"];
+  input: S["contract"]["input"];
+  output: S["contract"]["output"];
+  error: S["contract"]["error"];
+  resume: Unset;
+}>;

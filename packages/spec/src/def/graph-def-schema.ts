@@ -1,0 +1,122 @@
+import { z } from "zod";
+import { GRAPH_DEF_FORMAT } from "./graph-def.js";
+
+/** Block and graph ids: a letter or `_`, then letters, digits, `_` or `-` (at most 128). */
+export const ID_PATTERN = /^[A-Za-z_][A-Za-z0-9_-]{0,127}$/;
+
+const Id = z
+  .string()
+  .regex(ID_PATTERN, "must start with a letter or _ and contain only letters, digits, _ and - (at most 128)");
+
+const JsonSchemaSchema = z.union([z.boolean(), z.record(z.string(), z.unknown())], {
+  error: "must be a JSON Schema (an object or a boolean)",
+});
+
+const BudgetSchema = z.strictObject({
+  timeoutMs: z.number().int().positive().optional(),
+  attempts: z.number().int().min(1).optional(),
+  tokens: z.number().int().positive().optional(),
+  costUsd: z.number().nonnegative().optional(),
+});
+
+const ContractSchema = z.strictObject({
+  input: JsonSchemaSchema,
+  output: JsonSchemaSchema,
+  error: JsonSchemaSchema.optional(),
+  resume: JsonSchemaSchema.optional(),
+  budget: BudgetSchema.optional(),
+});
+
+const PathSchema = z.array(z.union([z.string(), z.number().int().nonnegative()]));
+
+const BindingSchema = z.discriminatedUnion("kind", [
+  z.strictObject({ kind: z.literal("input"), path: PathSchema }),
+  z.strictObject({ kind: z.literal("output"), node: Id, path: PathSchema, optional: z.boolean().optional() }),
+  z.strictObject({ kind: z.literal("literal"), value: z.json() }),
+  z.strictObject({
+    kind: z.literal("object"),
+    get fields() {
+      return z.record(z.string(), BindingSchema);
+    },
+  }),
+  z.strictObject({
+    kind: z.literal("first"),
+    get of() {
+      return z.array(BindingSchema).min(1);
+    },
+  }),
+]);
+
+const EdgeConditionSchema = z.discriminatedUnion("kind", [
+  z.strictObject({
+    kind: z.literal("case"),
+    field: z.string().min(1),
+    equals: z.union([z.string(), z.number(), z.boolean(), z.null()]),
+  }),
+  z.strictObject({ kind: z.literal("otherwise") }),
+  z.strictObject({ kind: z.literal("error") }),
+]);
+
+const EdgeSchema = z.strictObject({
+  from: Id,
+  to: Id,
+  when: EdgeConditionSchema.optional(),
+  max: z.number().int().min(1).optional(),
+  onExhausted: Id.optional(),
+});
+
+const nodeBase = {
+  id: Id,
+  description: z.string().optional(),
+  contract: ContractSchema,
+  input: BindingSchema.optional(),
+  join: z.enum(["all", "any"]).optional(),
+};
+
+const NodeSchema = z.discriminatedUnion("kind", [
+  z.strictObject({ ...nodeBase, kind: z.literal("code"), block: z.string().min(1) }),
+  z.strictObject({
+    ...nodeBase,
+    kind: z.literal("graph"),
+    // Annotated because the node and graph schemas refer to each other.
+    get graph(): z.ZodType {
+      return graphDefSchema;
+    },
+  }),
+]);
+
+const graphDefObject = z
+  .strictObject({
+    $schema: z.string().optional(),
+    format: z.literal(GRAPH_DEF_FORMAT),
+    id: Id,
+    description: z.string().optional(),
+    contract: ContractSchema,
+    entry: z.array(Id),
+    nodes: z.array(NodeSchema),
+    edges: z.array(EdgeSchema),
+    output: BindingSchema.optional(),
+  })
+  .meta({
+    id: "GraphDef",
+    title: "Blockwork GraphDef",
+    description: "A Blockwork graph as plain data: contract, blocks, edges (control flow) and bindings (data flow).",
+  });
+
+/**
+ * The zod schema of a GraphDef. Its JSON Schema is published as `@blockwork/spec/graph-def.schema.json`.
+ *
+ * Widened through `unknown`: relating the full object type to `z.ZodType` structurally costs the
+ * compiler about a second, and nothing needs the precise type (loading casts to `GraphDef`).
+ */
+export const GraphDefSchema = graphDefObject as unknown as z.ZodType;
+const graphDefSchema: z.ZodType = GraphDefSchema;
+
+/** The `$id` of the published GraphDef JSON Schema. */
+export const GRAPH_DEF_SCHEMA_ID = "urn:blockwork:graph-def:1";
+
+/** The JSON Schema of GraphDef itself (draft 2020-12), as published in the package. */
+export function graphDefJsonSchema(): Record<string, unknown> {
+  const schema = z.toJSONSchema(GraphDefSchema, { target: "draft-2020-12", io: "input", reused: "ref" });
+  return { ...schema, $id: GRAPH_DEF_SCHEMA_ID };
+}

@@ -1,0 +1,128 @@
+/**
+ * GraphDef: the one plain-data, JSON-serialisable form of a graph.
+ *
+ * The builder produces it, the checker reads it, `.graph.json` files hold it, and the runtime
+ * executes it. Schemas are JSON Schema (zod's own converter: block outputs in output mode, block
+ * inputs in input mode); implementations are referenced by name, never embedded.
+ */
+
+/** The format tag every GraphDef carries; bumped only on a breaking change of the format. */
+export const GRAPH_DEF_FORMAT = "blockwork/graph@1" as const;
+
+/** A JSON value. */
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+
+/** A JSON Schema document or sub-schema (an object, or `true` / `false`). */
+export type JsonSchema = boolean | { readonly [keyword: string]: unknown };
+
+/** A path into a JSON value: object keys and array indices. */
+export type ValuePath = readonly (string | number)[];
+
+/** Limits a block runs under. Every field is optional; the runtime enforces what is set. */
+export interface BudgetDef {
+  /** Wall-clock limit of one attempt, in milliseconds. */
+  readonly timeoutMs?: number;
+  /** How many attempts the block gets (1 = no retry). */
+  readonly attempts?: number;
+  /** Token budget of an agent block (context plus output). */
+  readonly tokens?: number;
+  /** Cost ceiling in US dollars. */
+  readonly costUsd?: number;
+}
+
+/** A contract as plain data. */
+export interface ContractDef {
+  /** What the block accepts (JSON Schema, input mode). */
+  readonly input: JsonSchema;
+  /** What the block produces (JSON Schema, output mode). */
+  readonly output: JsonSchema;
+  /** Typed failures callers may route on (output mode). */
+  readonly error?: JsonSchema;
+  /** What a human or outside event supplies to resume the block when it is suspended (input mode). */
+  readonly resume?: JsonSchema;
+  readonly budget?: BudgetDef;
+}
+
+/**
+ * Where an input value comes from.
+ *
+ * - `input`: a path into the graph's input.
+ * - `output`: a path into the output of a block that ran before the reader. `optional` declares
+ *   that the block may not have run; the value is then absent.
+ * - `literal`: a constant.
+ * - `object`: an object built field by field from other bindings.
+ * - `first`: the first alternative whose source ran (for merges after a route).
+ */
+export type BindingDef =
+  | { readonly kind: "input"; readonly path: ValuePath }
+  | { readonly kind: "output"; readonly node: string; readonly path: ValuePath; readonly optional?: boolean }
+  | { readonly kind: "literal"; readonly value: JsonValue }
+  | { readonly kind: "object"; readonly fields: { readonly [field: string]: BindingDef } }
+  | { readonly kind: "first"; readonly of: readonly BindingDef[] };
+
+/** How a block with several incoming edges starts: after all live ones fired, or at the first. */
+export type JoinMode = "all" | "any";
+
+interface NodeDefBase {
+  /** Unique within the graph. */
+  readonly id: string;
+  readonly description?: string;
+  readonly contract: ContractDef;
+  /** Where the block's input comes from. Absent means the empty object `{}`. */
+  readonly input?: BindingDef;
+  /** Only meaningful with several incoming forward edges. Default `all`. */
+  readonly join?: JoinMode;
+}
+
+/** A block implemented by code (or, later, by an agent), referenced by name. */
+export interface CodeNodeDef extends NodeDefBase {
+  readonly kind: "code";
+  /** The name of the implementation in the graph's block table. */
+  readonly block: string;
+}
+
+/** A whole graph used as one block: a black box with its own contract. */
+export interface GraphNodeDef extends NodeDefBase {
+  readonly kind: "graph";
+  readonly graph: GraphDef;
+}
+
+export type NodeDef = CodeNodeDef | GraphNodeDef;
+export type NodeKind = NodeDef["kind"];
+
+/** When an edge is taken after its source finishes. Absent means: whenever the source succeeds. */
+export type EdgeCondition =
+  /** The source succeeded and `output[field]` equals `equals`. */
+  | { readonly kind: "case"; readonly field: string; readonly equals: string | number | boolean | null }
+  /** The source succeeded and no `case` edge of the same source matched. */
+  | { readonly kind: "otherwise" }
+  /** The source failed with a typed error (one satisfying its `error` schema). */
+  | { readonly kind: "error" };
+
+/** Control flow: which block runs after which. Data never travels on edges; see bindings. */
+export interface EdgeDef {
+  readonly from: string;
+  readonly to: string;
+  readonly when?: EdgeCondition;
+  /**
+   * How many times this edge may be taken in one run. Every cycle needs at least one bounded
+   * edge. When the bound is exhausted the run takes `onExhausted` if given, and fails otherwise.
+   */
+  readonly max?: number;
+  readonly onExhausted?: string;
+}
+
+/** A graph as plain data. */
+export interface GraphDef {
+  readonly format: typeof GRAPH_DEF_FORMAT;
+  readonly id: string;
+  readonly description?: string;
+  /** The graph's own contract: what makes it usable as a block elsewhere. */
+  readonly contract: ContractDef;
+  /** The blocks that start when the graph starts. */
+  readonly entry: readonly string[];
+  readonly nodes: readonly NodeDef[];
+  readonly edges: readonly EdgeDef[];
+  /** How the graph's output is assembled when the run ends. */
+  readonly output?: BindingDef;
+}
