@@ -1,0 +1,60 @@
+/**
+ * Schema compatibility: does every JSON value valid under schema A also satisfy schema B?
+ *
+ * The static checker asks it for every binding (A = the schema of what is read, B = the schema of
+ * the input field it feeds). See docs/design/compat.md for the method and its limits.
+ */
+import type { JsonSchema, JsonValue } from "../def/graph-def.js";
+import { createDoc, rootLoc } from "./context.js";
+import { draftOf } from "./draft.js";
+import { createEngine, subsume } from "./engine.js";
+import { enumerate } from "./enumerate.js";
+import type { CompatOptions, CompatResult, Enumeration, ValidationResult } from "./types.js";
+import { validateNodes } from "./validate.js";
+
+export type { CompatOptions, CompatResult, Draft, Enumeration, ValidationResult } from "./types.js";
+
+/**
+ * Decides whether every value valid under `a` is valid under `b`.
+ *
+ * `yes` is proven; `no` comes with the value path where they differ and, when found, a
+ * counterexample the concrete validator confirmed; `unknown` says where and why it is undecided.
+ * Each schema is read in its own `$schema` dialect unless `options.draft` forces one.
+ *
+ * @example
+ * compat({ type: "integer", minimum: 1 }, { type: "number" }); // { verdict: "yes" }
+ * compat({ type: "string" }, { type: "string", maxLength: 5 });
+ * // { verdict: "no", path: [], reason: "A allows strings of any length; B requires maxLength 5", counterexample: "aaaaaa" }
+ */
+export function compat(a: JsonSchema, b: JsonSchema, options: CompatOptions = {}): CompatResult {
+  const draftA = draftOf(a, options.draft);
+  const draftB = draftOf(b, options.draft);
+  if (draftA === draftB && a === b) return { verdict: "yes" };
+  const e = createEngine();
+  const r = subsume(e, [rootLoc(createDoc(e, a, draftA))], [rootLoc(createDoc(e, b, draftB))]);
+  if (r.kind === "yes") return { verdict: "yes" };
+  if (r.kind === "no") return { verdict: "no", path: r.path, reason: r.reason, counterexample: r.witness };
+  return { verdict: "unknown", path: r.path, reason: r.reason };
+}
+
+/**
+ * Validates one value against a schema, answering `unknown` wherever validators legitimately
+ * disagree (formats, non-dyadic `multipleOf`, keywords beside `$ref` in drafts 04–07).
+ *
+ * @example
+ * validateValue("abc", { type: "string", maxLength: 2 }); // { valid: false, path: [], reason: "maxLength 2" }
+ */
+export function validateValue(value: JsonValue, schema: JsonSchema, options: CompatOptions = {}): ValidationResult {
+  const e = createEngine();
+  return validateNodes(e, value, [rootLoc(createDoc(e, schema, draftOf(schema, options.draft)))]);
+}
+
+/**
+ * Lists the values a schema admits when there are at most `limit` (default 256) of them.
+ *
+ * @example
+ * enumerateValues({ enum: ["a", "b"] }); // { kind: "finite", values: ["a", "b"] }
+ */
+export function enumerateValues(schema: JsonSchema, options: CompatOptions & { readonly limit?: number } = {}): Enumeration {
+  return enumerate(schema, options);
+}
