@@ -1,0 +1,486 @@
+import type { EdgeDef, GraphDef } from "../def/graph-def.js";
+
+/** How an edge of the flow graph is taken. `start` and `end` edges are virtual. */
+export type FlowEdgeKind = "start" | "always" | "case" | "otherwise" | "error" | "exhausted" | "end";
+
+export interface FlowEdge {
+  readonly from: number;
+  readonly to: number;
+  readonly kind: FlowEdgeKind;
+  /** The edge has a `max`: it does not count for unbounded cycles. */
+  readonly bounded: boolean;
+  /** Index into `def.edges`, for edges that come from the GraphDef. */
+  readonly def?: number;
+}
+
+/**
+ * The control-flow graph of a GraphDef, with a virtual START (before the entries) and END (after
+ * every block that has no success edge), and the analyses the checker needs:
+ *
+ * - reachability from START and to END;
+ * - cycles without a bounded edge;
+ * - the forward graph (DFS back edges removed), a DAG;
+ * - "certainly completed before": for each block, the set of blocks whose successful output is
+ *   certainly available when it starts, taking routes, joins and error edges into account
+ *   (see docs/design/checker.md).
+ */
+export class Flow {
+  readonly n: number;
+  readonly START: number;
+  readonly END: number;
+  readonly edges: FlowEdge[] = [];
+  readonly out: number[][];
+  readonly in: number[][];
+  readonly hasErrorEdge: Uint8Array;
+  readonly reachable: Uint8Array;
+  readonly reachesEnd: Uint8Array;
+  /** Per edge: 1 when it is a DFS back edge (closes a loop); excluded from the forward graph. */
+  readonly back: Uint8Array;
+  /** START, the reachable blocks and END (if reachable) in a topological order of the forward graph. */
+  readonly topo: number[];
+  /** Position of each block in `topo` (-1 when unreachable). */
+  private readonly topoIndex: Int32Array;
+  private readonly joinAll: Uint8Array;
+  /** Per block: 1 when it may be ruled out (never start) in a run that does not fail. */
+  private readonly mayBeDead: Uint8Array;
+  /** Immediate dominators in the forward graph, and a pre/post numbering of the dominator tree. */
+  private readonly idom: Int32Array;
+  private readonly domIn: Int32Array;
+  private readonly domOut: Int32Array;
+  /** Per block: a block that starts exactly when it starts (see {@link anchors}). */
+  private readonly anchor: Int32Array;
+
+  private fwdIn: number[][] = [];
+
+  /**
+   * @param index block id → flow number (0..n-1), for the first block with each id
+   * @param nodeAt flow number → index in `def.nodes`
+   */
+  constructor(
+    readonly def: GraphDef,
+    readonly index: ReadonlyMap<string, number>,
+    readonly nodeAt: readonly number[],
+  ) {
+    this.n = index.size;
+    this.START = this.n;
+    this.END = this.n + 1;
+    const size = this.n + 2;
+    this.out = Array.from({ length: size }, () => []);
+    this.in = Array.from({ length: size }, () => []);
+    this.hasErrorEdge = new Uint8Array(size);
+    this.joinAll = new Uint8Array(size);
+    this.addEdges();
+    this.reachable = this.search(this.START, this.out, (e) => e.to);
+    this.reachesEnd = this.search(this.END, this.in, (e) => e.from);
+    this.back = new Uint8Array(this.edges.length);
+    this.topo = this.forwardOrder();
+    this.topoIndex = new Int32Array(this.n + 2).fill(-1);
+    this.topo.forEach((v, i) => (this.topoIndex[v] = i));
+    this.fwdIn = this.in.map((edges) => edges.filter((e) => !this.back[e] && this.reachable[(this.edges[e] as FlowEdge).from]));
+    this.mayBeDead = this.deadness();
+    this.idom = this.dominators();
+    [this.domIn, this.domOut] = this.numberDomTree();
+    this.anchor = this.anchors();
+  }
+
+  private add(edge: FlowEdge): void {
+    this.out[edge.from]?.push(this.edges.length);
+    this.in[edge.to]?.push(this.edges.length);
+    this.edges.push(edge);
+  }
+
+  private addEdges(): void {
+    const { def, index } = this;
+    this.nodeAt.forEach((at, v) => {
+      this.joinAll[v] = def.nodes[at]?.join === "any" ? 0 : 1;
+    });
+    this.joinAll[this.END] = 1;
+    for (const id of def.entry) {
+      const to = index.get(id);
+      if (to !== undefined) this.add({ from: this.START, to, kind: "start", bounded: false });
+    }
+    const hasSuccessEdge = new Uint8Array(this.n);
+    def.edges.forEach((edge, i) => {
+      const from = index.get(edge.from);
+      const to = index.get(edge.to);
+      if (from === undefined) return;
+      const kind = edgeKind(edge);
+      if (kind === "error") this.hasErrorEdge[from] = 1;
+      else hasSuccessEdge[from] = 1;
+      if (to !== undefined) this.add({ from, to, kind, bounded: edge.max !== undefined, def: i });
+      const exhausted = edge.onExhausted === undefined ? undefined : index.get(edge.onExhausted);
+      if (exhausted !== undefined && edge.max !== undefined) this.add({ from, to: exhausted, kind: "exhausted", bounded: false, def: i });
+    });
+    for (let v = 0; v < this.n; v++) if (!hasSuccessEdge[v]) this.add({ from: v, to: this.END, kind: "end", bounded: false });
+  }
+
+  private search(from: number, lists: number[][], next: (e: FlowEdge) => number): Uint8Array {
+    const seen = new Uint8Array(this.n + 2);
+    const stack = [from];
+    seen[from] = 1;
+    while (stack.length > 0) {
+      const v = stack.pop() as number;
+      for (const e of lists[v] as number[]) {
+        const w = next(this.edges[e] as FlowEdge);
+        if (!seen[w]) {
+          seen[w] = 1;
+          stack.push(w);
+        }
+      }
+    }
+    return seen;
+  }
+
+  /** Iterative DFS from START: marks back edges, returns reverse postorder (a topological order). */
+  private forwardOrder(): number[] {
+    const state = new Uint8Array(this.n + 2); // 0 new, 1 on the DFS stack, 2 finished
+    const post: number[] = [];
+    const stack: [number, number][] = [[this.START, 0]];
+    state[this.START] = 1;
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1] as [number, number];
+      const [v, i] = top;
+      const outs = this.out[v] as number[];
+      if (i < outs.length) {
+        top[1] = i + 1;
+        const e = outs[i] as number;
+        const w = (this.edges[e] as FlowEdge).to;
+        if (state[w] === 0) {
+          state[w] = 1;
+          stack.push([w, 0]);
+        } else if (state[w] === 1) {
+          this.back[e] = 1;
+        }
+      } else {
+        state[v] = 2;
+        post.push(v);
+        stack.pop();
+      }
+    }
+    return post.reverse();
+  }
+
+  /** Forward in-edges of `v` (no back edges) from reachable sources. */
+  forwardIn(v: number): readonly number[] {
+    return this.fwdIn[v] as number[];
+  }
+
+  /** Immediate dominators over the forward graph (a DAG), in one pass over the topological order. */
+  private dominators(): Int32Array {
+    const idom = new Int32Array(this.n + 2).fill(-1);
+    const order = new Int32Array(this.n + 2).fill(-1);
+    this.topo.forEach((v, i) => (order[v] = i));
+    idom[this.START] = this.START;
+    const intersect = (a: number, b: number): number => {
+      while (a !== b) {
+        while ((order[a] as number) > (order[b] as number)) a = idom[a] as number;
+        while ((order[b] as number) > (order[a] as number)) b = idom[b] as number;
+      }
+      return a;
+    };
+    for (const v of this.topo) {
+      if (v === this.START) continue;
+      let d = -1;
+      for (const e of this.forwardIn(v)) {
+        const p = (this.edges[e] as FlowEdge).from;
+        d = d === -1 ? p : intersect(d, p);
+      }
+      idom[v] = d === -1 ? this.START : d;
+    }
+    return idom;
+  }
+
+  private numberDomTree(): [Int32Array, Int32Array] {
+    const size = this.n + 2;
+    const children: number[][] = Array.from({ length: size }, () => []);
+    for (const v of this.topo) if (v !== this.START) children[this.idom[v] as number]?.push(v);
+    const pre = new Int32Array(size).fill(-1);
+    const post = new Int32Array(size).fill(-1);
+    let clock = 0;
+    const stack: [number, number][] = [[this.START, 0]];
+    pre[this.START] = clock++;
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1] as [number, number];
+      const kids = children[top[0]] as number[];
+      if (top[1] < kids.length) {
+        const c = kids[top[1]++] as number;
+        pre[c] = clock++;
+        stack.push([c, 0]);
+      } else {
+        post[top[0]] = clock++;
+        stack.pop();
+      }
+    }
+    return [pre, post];
+  }
+
+  /** Whether `a` dominates `b` in the forward graph (every path from START to `b` passes `a`). */
+  dominates(a: number, b: number): boolean {
+    const ai = this.domIn[a] as number;
+    const bi = this.domIn[b] as number;
+    return ai !== -1 && bi !== -1 && ai <= bi && (this.domOut[b] as number) <= (this.domOut[a] as number);
+  }
+
+  /**
+   * For each block, an anchor: a block that starts exactly when it starts, in runs that do not
+   * fail. A block reached by an unconditional edge (no route case, no bound) from a block without
+   * error edges, whose anchor dominates it, shares that anchor; otherwise it is its own anchor.
+   * (If the anchor starts, the source starts, succeeds and fires the edge; if the block starts, the
+   * dominating anchor started.)
+   */
+  private anchors(): Int32Array {
+    const anchor = new Int32Array(this.n + 2).fill(-1);
+    anchor[this.START] = this.START;
+    for (const v of this.topo) {
+      if (v === this.START) continue;
+      anchor[v] = v;
+      for (const e of this.forwardIn(v)) {
+        const edge = this.edges[e] as FlowEdge;
+        const unconditional = edge.kind === "start" || ((edge.kind === "always" || edge.kind === "end") && !edge.bounded);
+        if (!unconditional || this.hasErrorEdge[edge.from]) continue;
+        const a = edge.kind === "start" ? this.START : (anchor[edge.from] as number);
+        if (a === this.START || this.dominates(a, v)) {
+          anchor[v] = a;
+          break;
+        }
+      }
+    }
+    return anchor;
+  }
+
+  /** Whether `p` certainly starts (and so finishes before `v` is resolved) whenever `v` starts. */
+  private startsWith(p: number, v: number): boolean {
+    const a = this.anchor[p] as number;
+    return a === this.START || this.dominates(a, v);
+  }
+
+  /**
+   * Whether a block may be ruled out (never start) in a run that does not fail: when every one of its
+   * forward incoming edges may be dead. An edge may be dead when it is conditional (a route case,
+   * otherwise, error, exhausted, or bounded edge), when its source has error edges (then its
+   * success edges are dead after a typed failure), or when its source may be ruled out.
+   */
+  private deadness(): Uint8Array {
+    const mayBeDead = new Uint8Array(this.n + 2);
+    for (const v of this.topo) {
+      if (v === this.START) continue;
+      const incoming = this.forwardIn(v);
+      mayBeDead[v] = incoming.length > 0 && incoming.every((e) => this.edgeMayBeDead(e, mayBeDead)) ? 1 : 0;
+    }
+    return mayBeDead;
+  }
+
+  private edgeMayBeDead(e: number, mayBeDead: Uint8Array): boolean {
+    const edge = this.edges[e] as FlowEdge;
+    if (edge.kind === "start") return false;
+    if (edge.kind !== "always" && edge.kind !== "end") return true;
+    return edge.bounded || this.hasErrorEdge[edge.from] === 1 || mayBeDead[edge.from] === 1;
+  }
+
+  private contributes(edge: FlowEdge): boolean {
+    return edge.kind !== "error" && edge.kind !== "start";
+  }
+
+  /**
+   * Walks the forward graph in topological order and calls `visit(v, done)` for every reachable
+   * block and for END, where `done` is the set of blocks whose successful output is certainly
+   * available when `v` starts (see docs/design/checker.md). Two sets per block:
+   *
+   * - `done(v)`: certainly completed when `v` starts. For one incoming edge or `join: "any"`, the
+   *   intersection over incoming edges of `done(p) ∪ {p}` (`p` left out on error edges). A join-all
+   *   block also waits until every incoming edge is resolved, so it adds `resolved(p)` of every source.
+   * - `resolved(v)`: certainly completed when `v` is resolved (finished, or ruled out). If `v`
+   *   finished: `done(v)`, plus `v` when it has no error edges. If `v` may have been ruled out
+   *   instead, only what both cases guarantee: intersected with the union of its sources' `resolved`.
+   *
+   * Sets are released as soon as no successor needs them.
+   */
+  walkCompleted(visit: (v: number, done: BitSet) => void): void {
+    const words = Math.max(1, Math.ceil(this.n / 32));
+    const done: (BitSet | undefined)[] = new Array(this.n + 2);
+    const resolved: (BitSet | undefined)[] = new Array(this.n + 2);
+    const pending = new Int32Array(this.n + 2);
+    for (const v of this.topo) {
+      for (const e of this.forwardIn(v)) {
+        const from = (this.edges[e] as FlowEdge).from;
+        pending[from] = (pending[from] as number) + 1;
+      }
+    }
+    const scratch = new BitSet(words);
+    const waited = new BitSet(words);
+    const ruledOut = new BitSet(words);
+    // Released sets are reused: a long graph then needs only as many sets as its widest frontier.
+    const pool: BitSet[] = [];
+    const take = (): BitSet => {
+      const set = pool.pop();
+      if (set === undefined) return new BitSet(words);
+      set.clear();
+      return set;
+    };
+    const release = (v: number): void => {
+      pool.push(done[v] as BitSet, resolved[v] as BitSet);
+      done[v] = resolved[v] = undefined;
+    };
+    for (const v of this.topo) {
+      const d = take();
+      const r = take();
+      if (v !== this.START) {
+        let first = true;
+        waited.clear();
+        ruledOut.clear();
+        for (const e of this.forwardIn(v)) {
+          const edge = this.edges[e] as FlowEdge;
+          const p = edge.from;
+          scratch.copy(done[p] as BitSet);
+          if (this.contributes(edge) && p < this.n) scratch.set(p);
+          if (first) d.copy(scratch);
+          else d.and(scratch);
+          first = false;
+          // If `v` is ruled out, every source was resolved: what each resolution implies holds.
+          ruledOut.or(resolved[p] as BitSet);
+          // A join-all `v` starts only when every source is resolved. A source that certainly
+          // starts whenever `v` starts has finished by then; of another, its resolution is known.
+          if (p !== this.START && this.startsWith(p, v)) {
+            scratch.copy(done[p] as BitSet);
+            if (!this.hasErrorEdge[p]) scratch.set(p);
+            waited.or(scratch);
+          } else {
+            waited.or(resolved[p] as BitSet);
+          }
+        }
+        if (this.joinAll[v]) d.or(waited);
+        r.copy(d);
+        if (v < this.n && !this.hasErrorEdge[v]) r.set(v);
+        if (this.mayBeDead[v]) r.and(ruledOut);
+      }
+      done[v] = d;
+      resolved[v] = r;
+      for (const e of this.forwardIn(v)) {
+        const p = (this.edges[e] as FlowEdge).from;
+        pending[p] = (pending[p] as number) - 1;
+        if (pending[p] === 0) release(p);
+      }
+      if (v !== this.START) visit(v, d);
+      if (pending[v] === 0) release(v);
+    }
+  }
+
+  /**
+   * For `firstOf` bindings: whether at least one block of `sources` has certainly completed
+   * successfully when `upTo` starts. The boolean version of {@link walkCompleted}, over the part of
+   * the topological order between the first source and `upTo`.
+   */
+  someCompleted(sources: ReadonlySet<number>, upTo: number): boolean {
+    const has = new Uint8Array(this.n + 2);
+    const resolved = new Uint8Array(this.n + 2);
+    // Blocks before the first source (in topological order) cannot have one completed before them.
+    let from = this.topo.length;
+    for (const s of sources) from = Math.min(from, this.topoIndex[s] ?? from);
+    const to = this.topoIndex[upTo] ?? -1;
+    for (let i = from; i <= to; i++) {
+      const v = this.topo[i] as number;
+      if (v === this.START) continue;
+      let all = true;
+      let waited = false;
+      let ruledOut = false;
+      for (const e of this.forwardIn(v)) {
+        const edge = this.edges[e] as FlowEdge;
+        const p = edge.from;
+        all &&= has[p] === 1 || (this.contributes(edge) && sources.has(p));
+        ruledOut ||= resolved[p] === 1;
+        const finished = has[p] === 1 || (sources.has(p) && !this.hasErrorEdge[p]);
+        waited ||= p !== this.START && this.startsWith(p, v) ? finished : resolved[p] === 1;
+      }
+      has[v] = all || (this.joinAll[v] === 1 && waited) ? 1 : 0;
+      const finished = has[v] === 1 || (sources.has(v) && !this.hasErrorEdge[v]);
+      resolved[v] = finished && (!this.mayBeDead[v] || ruledOut) ? 1 : 0;
+    }
+    return has[upTo] === 1;
+  }
+
+  /** Cycles (strongly connected components) that no bounded edge breaks; iterative Tarjan. */
+  unboundedCycles(): number[][] {
+    const size = this.n;
+    const indexOf = new Int32Array(size).fill(-1);
+    const low = new Int32Array(size);
+    const onStack = new Uint8Array(size);
+    const stack: number[] = [];
+    const cycles: number[][] = [];
+    let counter = 0;
+    const succ = (v: number): number[] =>
+      (this.out[v] as number[])
+        .map((e) => this.edges[e] as FlowEdge)
+        .filter((e) => !e.bounded && e.to < this.n)
+        .map((e) => e.to);
+    for (let root = 0; root < size; root++) {
+      if (indexOf[root] !== -1 || !this.reachable[root]) continue;
+      const work: [number, number[], number][] = [[root, succ(root), 0]];
+      indexOf[root] = low[root] = counter++;
+      stack.push(root);
+      onStack[root] = 1;
+      while (work.length > 0) {
+        const frame = work[work.length - 1] as [number, number[], number];
+        const [v, next] = frame;
+        if (frame[2] < next.length) {
+          const w = next[frame[2]++] as number;
+          if (indexOf[w] === -1) {
+            indexOf[w] = low[w] = counter++;
+            stack.push(w);
+            onStack[w] = 1;
+            work.push([w, succ(w), 0]);
+          } else if (onStack[w]) {
+            low[v] = Math.min(low[v] as number, indexOf[w] as number);
+          }
+          continue;
+        }
+        work.pop();
+        const parent = work[work.length - 1];
+        if (parent) low[parent[0]] = Math.min(low[parent[0]] as number, low[v] as number);
+        if (low[v] !== indexOf[v]) continue;
+        const component: number[] = [];
+        let w: number;
+        do {
+          w = stack.pop() as number;
+          onStack[w] = 0;
+          component.push(w);
+        } while (w !== v);
+        if (component.length > 1 || next.includes(v)) cycles.push(component.reverse());
+      }
+    }
+    return cycles;
+  }
+}
+
+function edgeKind(edge: EdgeDef): FlowEdgeKind {
+  return edge.when === undefined ? "always" : edge.when.kind;
+}
+
+/** A fixed-size set of block indices. */
+export class BitSet {
+  readonly bits: Uint32Array;
+  constructor(words: number) {
+    this.bits = new Uint32Array(words);
+  }
+  set(i: number): void {
+    this.bits[i >>> 5] = (this.bits[i >>> 5] as number) | (1 << (i & 31));
+  }
+  has(i: number): boolean {
+    return (((this.bits[i >>> 5] as number) >>> (i & 31)) & 1) === 1;
+  }
+  clear(): void {
+    this.bits.fill(0);
+  }
+  copy(other: BitSet): void {
+    this.bits.set(other.bits);
+  }
+  and(other: BitSet): void {
+    const a = this.bits;
+    const b = other.bits;
+    for (let i = 0; i < a.length; i++) a[i] = (a[i] as number) & (b[i] as number);
+  }
+  or(other: BitSet): void {
+    const a = this.bits;
+    const b = other.bits;
+    for (let i = 0; i < a.length; i++) a[i] = (a[i] as number) | (b[i] as number);
+  }
+}
