@@ -1,0 +1,111 @@
+import { relative } from "node:path";
+import { check, formatIssues, summarizeIssues, type Issue } from "@blockwork/spec";
+import { type Io, useColor } from "../io.js";
+import { expandPaths, loadFile, type FileProblem, type LoadedGraph } from "../load.js";
+import { toSarif } from "../sarif.js";
+
+export interface CheckCommandOptions {
+  readonly format: "text" | "json" | "sarif";
+  /** Warnings fail the check too. */
+  readonly strict: boolean;
+}
+
+/** The result for one graph. */
+export interface GraphReport {
+  readonly file: string;
+  readonly exportName?: string;
+  readonly graph: string;
+  readonly blocks: number;
+  readonly issues: readonly Issue[];
+}
+
+export interface CheckReport {
+  readonly graphs: readonly GraphReport[];
+  readonly problems: readonly FileProblem[];
+  readonly texts: ReadonlyMap<string, string>;
+}
+
+/** `blockwork check <paths...>`: loads every graph, checks it, reports; exit 1 on errors. */
+export async function runCheck(paths: readonly string[], options: CheckCommandOptions, io: Io): Promise<number> {
+  const files = await expandPaths(paths, io.cwd);
+  if (files.length === 0) {
+    io.err(`No graph files found in ${paths.join(", ")} (a directory is searched for *.graph.ts, *.graph.js and *.graph.json files).\n`);
+    return 2;
+  }
+  const color = useColor(io);
+  const graphs: GraphReport[] = [];
+  const problems: FileProblem[] = [];
+  const texts = new Map<string, string>();
+  const live = options.format === "text";
+  for (const [n, file] of files.entries()) {
+    const shown = relative(io.cwd, file) || file;
+    if (live && io.isTTY) io.err(`\u001b[2K\rchecking ${n + 1}/${files.length} ${shown}`);
+    const loaded = await loadFile(file, io.cwd);
+    texts.set(file, loaded.text);
+    problems.push(...loaded.problems);
+    const reports = loaded.graphs.map(checkOne);
+    graphs.push(...reports);
+    if (live) {
+      if (io.isTTY) io.err("\u001b[2K\r");
+      io.out(textForFile(shown, reports, loaded.problems, color));
+    }
+  }
+  const report: CheckReport = { graphs, problems, texts };
+  const issues = graphs.flatMap((g) => g.issues);
+  const errors = issues.filter((i) => i.severity === "error").length + problems.length;
+  const warnings = issues.length - issues.filter((i) => i.severity === "error").length;
+  if (options.format === "json") io.out(`${JSON.stringify(toJson(report, io.cwd), null, 2)}\n`);
+  else if (options.format === "sarif") io.out(`${JSON.stringify(toSarif(report, io.cwd), null, 2)}\n`);
+  else {
+    const loadNote = problems.length ? `, ${problems.length} file${problems.length === 1 ? "" : "s"} that could not be loaded` : "";
+    io.out(`\nChecked ${graphs.length} graph${graphs.length === 1 ? "" : "s"} in ${files.length} file${files.length === 1 ? "" : "s"}: ${summarizeIssues(issues)}${loadNote}.\n`);
+  }
+  return errors > 0 || (options.strict && warnings > 0) ? 1 : 0;
+}
+
+function checkOne(graph: LoadedGraph): GraphReport {
+  return {
+    file: graph.file,
+    ...(graph.exportName !== undefined ? { exportName: graph.exportName } : {}),
+    graph: graph.def.id,
+    blocks: graph.def.nodes.length,
+    issues: check(graph.def),
+  };
+}
+
+function textForFile(shown: string, reports: readonly GraphReport[], problems: readonly FileProblem[], color: boolean): string {
+  const lines: string[] = [];
+  for (const r of reports) {
+    const name = r.exportName ? `${shown} (${r.exportName})` : shown;
+    const head = `${r.issues.length === 0 ? ok(color) : r.issues.some((i) => i.severity === "error") ? bad(color) : warn(color)} ${name}: graph "${r.graph}", ${r.blocks} block${r.blocks === 1 ? "" : "s"}, ${summarizeIssues(r.issues)}`;
+    lines.push(head);
+    if (r.issues.length) lines.push(formatIssues(r.issues, { color }));
+  }
+  for (const p of problems) {
+    lines.push(`${bad(color)} ${shown}${p.exportName ? ` (${p.exportName})` : ""}: cannot be loaded`);
+    for (const problem of p.problems) {
+      const where = problem.line !== undefined ? `${shown}:${problem.line}:${problem.column ?? 1} ` : "";
+      const path = problem.path.length ? `at ${problem.path.join(".")}: ` : "";
+      lines.push(`    ${where}${path}${problem.message}`);
+    }
+  }
+  return lines.length ? `${lines.join("\n")}\n` : "";
+}
+
+function toJson(report: CheckReport, cwd: string): unknown {
+  const issues = report.graphs.flatMap((g) => g.issues);
+  return {
+    graphs: report.graphs.map((g) => ({ ...g, file: relative(cwd, g.file) })),
+    loadProblems: report.problems.map((p) => ({ ...p, file: relative(cwd, p.file) })),
+    summary: {
+      graphs: report.graphs.length,
+      errors: issues.filter((i) => i.severity === "error").length,
+      warnings: issues.filter((i) => i.severity === "warning").length,
+      loadProblems: report.problems.length,
+    },
+  };
+}
+
+const ok = (color: boolean) => (color ? "\u001b[32m✓\u001b[39m" : "ok  ");
+const bad = (color: boolean) => (color ? "\u001b[31m✗\u001b[39m" : "FAIL");
+const warn = (color: boolean) => (color ? "\u001b[33m!\u001b[39m" : "warn");

@@ -1,0 +1,163 @@
+import { readFile, stat } from "node:fs/promises";
+import { extname, relative, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import type { GraphDef, LoadProblem } from "@blockwork/spec";
+import { isGraphDefLike, parseGraphDef, parseGraphDefJson } from "@blockwork/spec";
+import { findNodeAtLocation, parseTree } from "jsonc-parser";
+import { glob, isDynamicPattern } from "tinyglobby";
+import { CliError } from "./io.js";
+
+/** A graph found in a file: its export name (for modules) and its GraphDef. */
+export interface LoadedGraph {
+  readonly file: string;
+  readonly exportName?: string;
+  readonly def: GraphDef;
+}
+
+/** A file that could not be loaded, or an export that is not a valid GraphDef. */
+export interface FileProblem {
+  readonly file: string;
+  readonly exportName?: string;
+  readonly problems: readonly LoadProblem[];
+}
+
+export interface LoadedFile {
+  readonly file: string;
+  readonly graphs: readonly LoadedGraph[];
+  readonly problems: readonly FileProblem[];
+  /** The file's text, for locating issues (JSON documents and modules alike). */
+  readonly text: string;
+}
+
+const MODULE_EXTENSIONS = new Set([".ts", ".mts", ".cts", ".js", ".mjs", ".cjs", ".tsx", ".jsx"]);
+/** Files picked up when a directory is given: `*.graph.ts`, `*.graph.json`, ... */
+export const GRAPH_FILE_GLOB = "**/*.graph.{ts,mts,cts,js,mjs,cjs,json}";
+
+/**
+ * Expands command-line paths: files as they are, directories to the graph files under them
+ * (`*.graph.{ts,js,json,...}`, skipping node_modules and dist), and globs.
+ */
+export async function expandPaths(paths: readonly string[], cwd: string): Promise<string[]> {
+  const files = new Set<string>();
+  for (const path of paths) {
+    if (isDynamicPattern(path)) {
+      const matches = await glob(path, { cwd, absolute: true, ignore: ["**/node_modules/**", "**/dist/**"] });
+      if (matches.length === 0) throw new CliError(`No files match ${JSON.stringify(path)}.`);
+      for (const m of matches.sort()) files.add(m);
+      continue;
+    }
+    const full = resolve(cwd, path);
+    const info = await stat(full).catch((error: NodeJS.ErrnoException) => {
+      throw new CliError(`Cannot read ${path}: ${error.code === "ENOENT" ? "no such file or directory" : error.message}.`);
+    });
+    if (info.isDirectory()) {
+      const matches = await glob(GRAPH_FILE_GLOB, { cwd: full, absolute: true, ignore: ["**/node_modules/**", "**/dist/**"] });
+      for (const m of matches.sort()) files.add(m);
+    } else {
+      files.add(full);
+    }
+  }
+  return [...files];
+}
+
+/** Loads the graphs of one file: a `.json` GraphDef, or a module whose exports include graphs. */
+export async function loadFile(file: string, cwd: string): Promise<LoadedFile> {
+  const shown = relative(cwd, file) || file;
+  const text = await readFile(file, "utf8").catch((error: NodeJS.ErrnoException) => {
+    throw new CliError(`Cannot read ${shown}: ${error.message}.`);
+  });
+  const extension = extname(file);
+  if (extension === ".json") {
+    const result = parseGraphDefJson(text);
+    if (result.ok) return { file, text, graphs: [{ file, def: result.def }], problems: [] };
+    return { file, text, graphs: [], problems: [{ file, problems: result.problems.map((p) => withPosition(p, text)) }] };
+  }
+  if (!MODULE_EXTENSIONS.has(extension)) {
+    throw new CliError(`Cannot load ${shown}: expected a .json GraphDef or a TypeScript/JavaScript module (${[...MODULE_EXTENSIONS].join(", ")}).`);
+  }
+  return loadModule(file, shown, text);
+}
+
+async function loadModule(file: string, shown: string, text: string): Promise<LoadedFile> {
+  let namespace: Record<string, unknown>;
+  try {
+    // tsx compiles TypeScript on the fly, so graphs are checked without a build step.
+    const { tsImport } = await import("tsx/esm/api");
+    namespace = (await tsImport(pathToFileURL(file).href, import.meta.url)) as Record<string, unknown>;
+  } catch (error) {
+    const reason = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    return { file, text, graphs: [], problems: [{ file, problems: [{ path: [], message: `the module failed to load: ${reason}` }] }] };
+  }
+  const graphs: LoadedGraph[] = [];
+  const problems: FileProblem[] = [];
+  // `export default graph` next to `export const graph` is one graph, not two.
+  const named = new Set(Object.entries(namespace).filter(([name]) => name !== "default").map(([, value]) => value));
+  for (const [exportName, value] of Object.entries(namespace)) {
+    if (exportName === "default" && named.has(value)) continue;
+    const def = defOf(value);
+    if (def === undefined) continue;
+    const parsed = parseGraphDef(def);
+    if (parsed.ok) graphs.push({ file, exportName, def: parsed.def });
+    else problems.push({ file, exportName, problems: parsed.problems });
+  }
+  if (graphs.length === 0 && problems.length === 0) {
+    problems.push({
+      file,
+      problems: [{ path: [], message: `${shown} exports no graph. Export a built graph (createGraph(...).build()) or a GraphDef.` }],
+    });
+  }
+  return { file, text, graphs, problems };
+}
+
+/** A built graph (its `def`) or a GraphDef object; anything else is not a graph. */
+function defOf(value: unknown): unknown {
+  if (typeof value !== "object" || value === null) return undefined;
+  const v = value as Record<string, unknown>;
+  if (v["kind"] === "graph" && isGraphDefLike(v["def"])) return v["def"];
+  if (isGraphDefLike(value)) return value;
+  return undefined;
+}
+
+/** Adds line/column to a problem in a JSON document, from its JSON path. */
+function withPosition(problem: LoadProblem, text: string): LoadProblem {
+  if (problem.line !== undefined) return problem;
+  const position = positionOf(text, problem.path);
+  return position ? { ...problem, ...position } : problem;
+}
+
+/** The 1-based line and column of the value at `path` in a JSON document (nearest existing parent). */
+export function positionOf(text: string, path: readonly (string | number)[]): { line: number; column: number } | undefined {
+  const tree = parseTree(text);
+  if (!tree) return undefined;
+  for (let length = path.length; length >= 0; length--) {
+    const node = findNodeAtLocation(tree, path.slice(0, length) as (string | number)[]);
+    if (node) return lineColumn(text, node.parent?.type === "property" ? node.parent.offset : node.offset);
+  }
+  return undefined;
+}
+
+/**
+ * Where a block is declared in a module, approximately: the first `.as("id")` or `id: "id"`, else
+ * the first place the id appears as a string literal outside a line comment.
+ */
+export function positionOfId(text: string, id: string): { line: number; column: number } | undefined {
+  // Ids are letters, digits, `_` and `-`: nothing to escape in a regular expression.
+  const quoted = `(["'\`])${id}\\1`;
+  for (const pattern of [`\\.as\\(\\s*${quoted}`, `\\bid:\\s*${quoted}`, `^(?!\\s*//).*?${quoted}`]) {
+    const match = new RegExp(pattern, "m").exec(text);
+    if (match) return lineColumn(text, match.index + match[0].length - id.length - 2);
+  }
+  return undefined;
+}
+
+function lineColumn(text: string, offset: number): { line: number; column: number } {
+  let line = 1;
+  let lineStart = 0;
+  for (let i = 0; i < offset; i++) {
+    if (text.charCodeAt(i) === 10) {
+      line++;
+      lineStart = i + 1;
+    }
+  }
+  return { line, column: offset - lineStart + 1 };
+}

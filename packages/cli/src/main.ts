@@ -1,0 +1,107 @@
+import { Command, CommanderError, Option } from "commander";
+import { runCheck } from "./commands/check.js";
+import { runCompat, runCompatPairs } from "./commands/compat.js";
+import { runGraph } from "./commands/graph.js";
+import { CliError, type Io, processIo } from "./io.js";
+
+const DRAFTS = ["draft-04", "draft-06", "draft-07", "draft-2019-09", "draft-2020-12"] as const;
+
+/**
+ * Runs the `blockwork` command line with `argv` (without `node` and the script) and returns the
+ * exit code. Never throws for user errors: they are printed as one clear line on stderr.
+ */
+export async function main(argv: readonly string[], io: Io = processIo()): Promise<number> {
+  let code = 0;
+  const program = buildProgram(io, (c) => (code = c));
+  try {
+    await program.parseAsync([...argv], { from: "user" });
+    return code;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+    if (error instanceof CliError) {
+      io.err(`blockwork: ${error.message}\n`);
+      return error.exitCode;
+    }
+    io.err(`blockwork: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    return 70;
+  }
+}
+
+function buildProgram(io: Io, setCode: (code: number) => void): Command {
+  const program = new Command("blockwork")
+    .description("Blockwork: workflows as graphs of contract-bound blocks.")
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
+    .showHelpAfterError("(run with --help for usage)")
+    .showSuggestionAfterError(true);
+
+  program
+    .command("check")
+    .description("Check graphs statically: wiring, types, routes, loops, subgraph contracts.")
+    .argument("<paths...>", "files, directories (searched for *.graph.{ts,js,json}) or globs")
+    .addOption(new Option("-f, --format <format>", "output format").choices(["text", "json", "sarif"]).default("text"))
+    .option("--strict", "fail on warnings too", false)
+    .addHelpText(
+      "after",
+      `
+Loads TypeScript and JavaScript modules (no build step) and .graph.json files. Every exported
+graph (createGraph(...).build()) or GraphDef is checked. Exit code 1 when any error is found.
+
+Examples:
+  blockwork check examples
+  blockwork check "src/**/*.graph.ts" --format sarif > blockwork.sarif`,
+    )
+    .action(async (paths: string[], opts: { format: "text" | "json" | "sarif"; strict: boolean }) => {
+      setCode(await runCheck(paths, opts, io));
+    });
+
+  program
+    .command("compat")
+    .description("Is every value valid for schema A also valid for schema B?")
+    .argument("[a]", "JSON Schema file A")
+    .argument("[b]", "JSON Schema file B")
+    .option("--pairs <file>", 'JSON lines {"a": <schema>, "b": <schema>}; prints one verdict object per line')
+    .addOption(new Option("--draft <draft>", "JSON Schema draft (default: from $schema, else 2020-12)").choices(DRAFTS))
+    .addOption(new Option("-f, --format <format>", "output format for one pair").choices(["text", "json"]).default("text"))
+    .addHelpText(
+      "after",
+      `
+Verdicts: yes (proven), no (with the path and a counterexample where possible), unknown (with the
+reason). Exit code for one pair: 0 yes, 1 no, 3 unknown.
+
+Examples:
+  blockwork compat out.schema.json in.schema.json
+  blockwork compat --pairs pairs.jsonl --draft draft-04`,
+    )
+    .action(async (a: string | undefined, b: string | undefined, opts: { pairs?: string; draft?: (typeof DRAFTS)[number]; format: "text" | "json" }) => {
+      const options = { format: opts.format, ...(opts.draft ? { draft: opts.draft } : {}) };
+      if (opts.pairs !== undefined) {
+        if (a !== undefined) throw new CliError("Give either two schema files or --pairs <file>, not both.");
+        setCode(await runCompatPairs(opts.pairs, options, io));
+        return;
+      }
+      if (a === undefined || b === undefined) throw new CliError("compat needs two schema files (blockwork compat a.json b.json) or --pairs <file.jsonl>.");
+      setCode(await runCompat(a, b, options, io));
+    });
+
+  program
+    .command("graph")
+    .description("Print a graph as a Mermaid diagram or as its GraphDef (JSON).")
+    .argument("<file>", "a module exporting graphs, or a .graph.json file")
+    .option("-e, --export <name>", "which export, when the module exports several graphs")
+    .addOption(new Option("-f, --format <format>", "output format").choices(["mermaid", "json"]).default("mermaid"))
+    .addOption(new Option("--direction <dir>", "Mermaid direction").choices(["TD", "LR"]).default("TD"))
+    .addHelpText(
+      "after",
+      `
+Examples:
+  blockwork graph examples/support-triage/triage.graph.ts
+  blockwork graph examples/research/research.graph.ts --export researchGraph --format json > research.graph.json`,
+    )
+    .action(async (file: string, opts: { export?: string; format: "mermaid" | "json"; direction: "TD" | "LR" }) => {
+      setCode(await runGraph(file, { format: opts.format, direction: opts.direction, ...(opts.export ? { exportName: opts.export } : {}) }, io));
+    });
+
+  return program;
+}
+
