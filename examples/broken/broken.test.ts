@@ -1,0 +1,33 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { basename, extname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { check, formatIssues, ISSUE_CODES, parseGraphDefJson, type GraphDef, type IssueCode } from "@blockwork/spec";
+import { describe, expect, it } from "vitest";
+
+// Every file here is a deliberately wrong graph named after the checker rule it breaks.
+const dir = fileURLToPath(new URL(".", import.meta.url));
+const files = readdirSync(dir).filter((f) => (f.endsWith(".json") || f.endsWith(".ts")) && !f.startsWith("_") && !f.endsWith(".test.ts"));
+
+async function load(file: string): Promise<GraphDef> {
+  if (extname(file) === ".json") {
+    const result = parseGraphDefJson(readFileSync(join(dir, file), "utf8"));
+    if (!result.ok) throw new Error(`${file} is not a valid GraphDef: ${JSON.stringify(result.problems)}`);
+    return result.def;
+  }
+  const module = (await import(`./${file}`)) as { graph: { def: GraphDef } };
+  return module.graph.def;
+}
+
+describe("examples/broken", () => {
+  it("has one broken graph for every checker rule", () => {
+    const codes = files.map((f) => basename(f, extname(f))).sort();
+    expect(codes).toEqual(Object.keys(ISSUE_CODES).sort());
+  });
+
+  it.each(files)("%s yields its code", async (file) => {
+    const code = basename(file, extname(file)) as IssueCode;
+    const issues = check(await load(file));
+    expect(issues.map((i) => i.code)).toContain(code);
+    expect(formatIssues(issues)).toMatchSnapshot();
+  });
+});
