@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { basename, extname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { check, formatIssues, ISSUE_CODES, parseGraphDefJson, type GraphDef, type IssueCode } from "@blockwork/spec";
 import { describe, expect, it } from "vitest";
 
@@ -14,7 +14,7 @@ async function load(file: string): Promise<GraphDef> {
     if (!result.ok) throw new Error(`${file} is not a valid GraphDef: ${JSON.stringify(result.problems)}`);
     return result.def;
   }
-  const module = (await import(`./${file}`)) as { graph: { def: GraphDef } };
+  const module = (await import(/* @vite-ignore */ pathToFileURL(join(dir, file)).href)) as { graph: { def: GraphDef } };
   return module.graph.def;
 }
 

@@ -64,7 +64,7 @@ describe("blockwork graph", () => {
     const { code, out } = await cli(["graph", "examples/support-triage/triage.graph.ts"]);
     expect(code).toBe(0);
     expect(out).toMatch(/^flowchart TD\n/);
-    expect(out).toContain('n_classify -- "kind = \\"billing\\"" --> n_billingReply'.replace(/\\"/g, "#quot;"));
+    expect(out).toContain('classify -- "kind = #quot;billing#quot;" --> billingReply');
   });
 
   it("prints the GraphDef as JSON, and asks which export when there are several", async () => {

@@ -17,16 +17,25 @@ export interface MermaidOptions {
  */
 export function toMermaid(def: GraphDef, options: MermaidOptions = {}): string {
   const lines = [`flowchart ${options.direction ?? "TD"}`];
-  drawGraph(def, "", lines, options.expandSubgraphs ?? true, "  ");
+  drawGraph(def, { prefix: "", lines, expand: options.expandSubgraphs ?? true, indent: "  ", ids: new MermaidIds() });
   return lines.join("\n");
 }
 
-function drawGraph(def: GraphDef, prefix: string, lines: string[], expand: boolean, indent: string): void {
-  const id = (block: string) => mermaidId(prefix, block);
-  const start = mermaidId(prefix, "__start");
-  const end = mermaidId(prefix, "__end");
+interface Drawing {
+  readonly prefix: string;
+  readonly lines: string[];
+  readonly expand: boolean;
+  readonly indent: string;
+  readonly ids: MermaidIds;
+}
+
+function drawGraph(def: GraphDef, d: Drawing): void {
+  const { prefix, lines, indent } = d;
+  const id = (block: string) => d.ids.of(`${prefix}${block}`);
+  const start = d.ids.of(`${prefix}\u0000start`, "start");
+  const end = d.ids.of(`${prefix}\u0000end`, "end");
   lines.push(`${indent}${start}(("start"))`);
-  for (const node of def.nodes) drawNode(node, prefix, lines, expand, indent);
+  for (const node of def.nodes) drawNode(node, d);
   lines.push(`${indent}${end}(("end"))`);
   for (const entry of def.entry) lines.push(`${indent}${start} --> ${id(entry)}`);
   for (const edge of def.edges) {
@@ -37,13 +46,14 @@ function drawGraph(def: GraphDef, prefix: string, lines: string[], expand: boole
   for (const node of def.nodes) if (!hasSuccessEdge.has(node.id)) lines.push(`${indent}${id(node.id)} --> ${end}`);
 }
 
-function drawNode(node: NodeDef, prefix: string, lines: string[], expand: boolean, indent: string): void {
-  const id = mermaidId(prefix, node.id);
+function drawNode(node: NodeDef, d: Drawing): void {
+  const { prefix, lines, indent } = d;
+  const id = d.ids.of(`${prefix}${node.id}`);
   const join = node.join === "any" ? " (join: any)" : "";
-  if (node.kind === "graph" && expand) {
+  if (node.kind === "graph" && d.expand) {
     lines.push(`${indent}subgraph ${id} [${label(`${node.id}: graph ${node.graph.id}${join}`)}]`);
     lines.push(`${indent}  direction TB`);
-    drawGraph(node.graph, `${prefix}${node.id}/`, lines, expand, `${indent}  `);
+    drawGraph(node.graph, { ...d, prefix: `${prefix}${node.id}/`, indent: `${indent}  ` });
     lines.push(`${indent}end`);
     return;
   }
@@ -65,10 +75,24 @@ function arrow(edge: EdgeDef): string {
   }
 }
 
-/** Mermaid ids allow letters, digits and `_`; block paths are encoded so that they stay unique. */
-function mermaidId(prefix: string, block: string): string {
-  const raw = `${prefix}${block}`;
-  return `n_${raw.replace(/[^A-Za-z0-9]/g, (c) => `_${c.charCodeAt(0).toString(16)}_`)}`;
+/**
+ * Mermaid node ids: the block id where it is a safe, unused name (letters, digits, `_`), made
+ * safe and numbered otherwise, so nested and odd ids never collide and the source stays readable.
+ */
+class MermaidIds {
+  private readonly byPath = new Map<string, string>();
+  private readonly used = new Set(["end", "graph", "subgraph", "flowchart", "style", "class", "click"]);
+
+  of(path: string, wanted = path): string {
+    const known = this.byPath.get(path);
+    if (known !== undefined) return known;
+    const base = wanted.replace(/[^A-Za-z0-9_]/g, "_") || "n";
+    let id = this.used.has(base) || /^\d/.test(base) ? `${base}_1` : base;
+    for (let n = 2; this.used.has(id); n++) id = `${base}_${n}`;
+    this.used.add(id);
+    this.byPath.set(path, id);
+    return id;
+  }
 }
 
 /** A quoted Mermaid label; quotes and angle brackets become entities. */
