@@ -15,6 +15,7 @@ export type {
   GraphBlock,
   IdFrom,
   InputFrom,
+  MapBlock,
   OutputFrom,
   TypesFrom,
 } from "./contract/block.js";
@@ -24,6 +25,8 @@ export type { AnySchema, Budget, Contract, ContractTypes, Unset } from "./contra
 export { createGraph } from "./builder/graph-builder.js";
 export type { GraphBuilder, GraphSpec } from "./builder/graph-builder.js";
 export { firstOf, maybe } from "./builder/refs.js";
+export { ItemFailureSchema, mapOf } from "./builder/map.js";
+export type { MapOptions, MapTypes } from "./builder/map.js";
 export type { Binding, BindingFor, Ref } from "./builder/refs.js";
 export type {
   AddOptions,
@@ -46,11 +49,14 @@ export type {
   EdgeDef,
   GraphDef,
   GraphNodeDef,
+  ItemErrorMode,
   JoinMode,
   JsonSchema,
   JsonValue,
+  MapNodeDef,
   NodeDef,
   NodeKind,
+  RetryDef,
   ValuePath,
 } from "./def/graph-def.js";
 export { GRAPH_DEF_SCHEMA_ID, GraphDefSchema, graphDefJsonSchema, ID_PATTERN } from "./def/graph-def-schema.js";
@@ -64,6 +70,7 @@ export type { LoadProblem, LoadResult } from "./def/load.js";
 export { check } from "./check/check.js";
 export type { CheckOptions } from "./check/check.js";
 export { ISSUE_CODES } from "./check/issues.js";
+export { loopEdges } from "./check/loops.js";
 export type { Issue, IssueCode, Severity } from "./check/issues.js";
 export { formatDefPath, formatIssues, formatLocation, summarizeIssues } from "./check/format.js";
 export type { FormatOptions } from "./check/format.js";

@@ -2,14 +2,14 @@ import type { AnyBlock, BlockTypes, GraphBlock } from "../contract/block.js";
 import { assertId } from "../contract/block.js";
 import type { AnySchema, Contract } from "../contract/contract.js";
 import { contractToDef } from "../contract/contract.js";
-import type { BindingDef, ContractDef, EdgeDef, GraphDef, JoinMode, JsonSchema, NodeDef } from "../def/graph-def.js";
+import type { BindingDef, CodeNodeDef, ContractDef, EdgeDef, GraphDef, GraphNodeDef, JoinMode, JsonSchema, NodeDef, RetryDef } from "../def/graph-def.js";
 import { GRAPH_DEF_FORMAT } from "../def/graph-def.js";
 import { BlockworkError } from "../errors.js";
 import type { Target } from "./types.js";
 
 /** One recorded builder call. The builder keeps a chain of them; `build` folds it into a GraphDef. */
 export type Op =
-  | { readonly kind: "add"; readonly block: AnyBlock; readonly input?: BindingDef; readonly join?: JoinMode }
+  | { readonly kind: "add"; readonly block: AnyBlock; readonly input?: BindingDef; readonly join?: JoinMode; readonly retry?: RetryDef }
   | { readonly kind: "bind"; readonly id: string; readonly input: BindingDef }
   | { readonly kind: "start"; readonly ids: readonly string[] }
   | { readonly kind: "edge"; readonly edge: EdgeDef }
@@ -42,9 +42,9 @@ export function buildGraph(head: GraphHead, ops: readonly Op[]): GraphBlock {
   for (const op of ops) {
     switch (op.kind) {
       case "add": {
-        registerImplementation(blocks, op.block, head.id);
+        registerImplementation(blocks, op.block.kind === "map" ? op.block.item : op.block, head.id);
         if (!nodeIndex.has(op.block.id)) nodeIndex.set(op.block.id, nodes.length);
-        nodes.push(nodeOf(op.block, op.input, op.join));
+        nodes.push(nodeOf(op.block, op));
         break;
       }
       case "bind": {
@@ -105,15 +105,24 @@ function makeGraphBlock(id: string, head: GraphHead, def: GraphDef, blocks: Read
   return Object.freeze(graph);
 }
 
-function nodeOf(block: AnyBlock, input: BindingDef | undefined, join: JoinMode | undefined): NodeDef {
+function nodeOf(block: AnyBlock, options: { input?: BindingDef | undefined; join?: JoinMode | undefined; retry?: RetryDef | undefined }): NodeDef {
   const common = {
     id: block.id,
     ...(block.description !== undefined ? { description: block.description } : {}),
-    ...(input ? { input } : {}),
-    ...(join ? { join } : {}),
+    ...(options.input ? { input: options.input } : {}),
+    ...(options.join ? { join: options.join } : {}),
+    ...(options.retry ? { retry: { ...options.retry } } : {}),
   };
-  if (block.kind === "graph") return { ...common, kind: "graph", contract: block.def.contract, graph: block.def };
-  return { ...common, kind: "code", block: block.ref, contract: contractToDef(block.contract) };
+  switch (block.kind) {
+    case "graph":
+      return { ...common, kind: "graph", contract: block.def.contract, graph: block.def };
+    case "code":
+      return { ...common, kind: "code", block: block.ref, contract: contractToDef(block.contract) };
+    case "map": {
+      const item = nodeOf(block.item, {}) as CodeNodeDef | GraphNodeDef;
+      return { ...common, kind: "map", contract: contractToDef(block.contract), item, concurrency: block.concurrency, onItemError: block.onItemError };
+    }
+  }
 }
 
 function registerImplementation(blocks: Map<string, AnyBlock>, block: AnyBlock, graphId: string): void {
@@ -123,8 +132,8 @@ function registerImplementation(blocks: Map<string, AnyBlock>, block: AnyBlock, 
     return;
   }
   const same =
-    existing.kind === block.kind &&
-    (block.kind === "code" ? existing.kind === "code" && existing.run === block.run : existing.kind === "graph" && existing.def === block.def);
+    (block.kind === "code" && existing.kind === "code" && existing.run === block.run) ||
+    (block.kind === "graph" && existing.kind === "graph" && existing.def === block.def);
   if (!same) {
     throw new BlockworkError(
       "conflicting_block",

@@ -1,7 +1,7 @@
 import { describe, expectTypeOf, it } from "vitest";
 import { z } from "zod";
 import { classify, count, fetchDoc, noInput, reply, summarise } from "../../test/fixtures/blocks.js";
-import { createGraph, defineContract, firstOf, maybe, type Binding, type GraphBlock, type InputFrom, type OutputFrom } from "../index.js";
+import { createGraph, defineContract, firstOf, mapOf, maybe, type Binding, type GraphBlock, type InputFrom, type OutputFrom } from "../index.js";
 
 const ticketGraph = () =>
   createGraph({ id: "triage", input: z.object({ ticket: z.string() }), output: z.object({ reply: z.string() }) });
@@ -155,6 +155,15 @@ describe("graph builder", () => {
     g.onError("fetchDoc", "reply");
     // @ts-expect-error: block "classify" declares no error schema
     g.onError("classify", "reply");
+  });
+
+  it("mapOf: a map's contract is derived from its item block", () => {
+    const each = mapOf(summarise, { id: "each" });
+    expectTypeOf<InputFrom<typeof each>>().toEqualTypeOf<{ items: { text: string; maxWords: number }[] }>();
+    expectTypeOf<OutputFrom<typeof each>>().toEqualTypeOf<{ results: { summary: string }[] }>();
+    const collect = mapOf(summarise, { id: "each", onItemError: "collect" });
+    expectTypeOf<OutputFrom<typeof collect>["failed"]>().toEqualTypeOf<number>();
+    expectTypeOf<OutputFrom<typeof collect>["results"][number]>().toExtend<{ ok: true; value: { summary: string } } | { ok: false }>();
   });
 
   it("subgraph: a built graph is a block with its own contract", () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { classify, count, fetchDoc, reply, summarise } from "../../test/fixtures/blocks.js";
-import { createGraph, defineContract, firstOf, GRAPH_DEF_FORMAT, maybe, parseGraphDef } from "../index.js";
+import { createGraph, defineContract, firstOf, GRAPH_DEF_FORMAT, mapOf, maybe, parseGraphDef } from "../index.js";
 
 const ticketGraph = () =>
   createGraph({ id: "triage", input: z.object({ ticket: z.string() }), output: z.object({ reply: z.string() }) });
@@ -105,6 +105,20 @@ describe("createGraph", () => {
     const loaded = parseGraphDef(JSON.parse(JSON.stringify(def)));
     expect(loaded).toEqual({ ok: true, def });
     expect(def.nodes[1]).toMatchObject({ kind: "graph", id: "inner", graph: inner.def, contract: inner.def.contract });
+  });
+
+  it("records a map block with its item block and a contract derived from it", () => {
+    const each = mapOf(summarise, { id: "each", concurrency: 3, onItemError: "collect" });
+    const graph = createGraph({ id: "g", input: z.object({ docs: z.array(z.object({ text: z.string() })) }), output: z.object({ failed: z.number() }) })
+      .then(each, (input) => ({ items: input.docs }))
+      .output((_, { each }) => ({ failed: each.failed }))
+      .build();
+    const node = graph.def.nodes[0];
+    expect(node).toMatchObject({ kind: "map", id: "each", concurrency: 3, onItemError: "collect", item: { kind: "code", id: "summarise", block: "summarise" } });
+    expect(node?.contract.input).toMatchObject({ properties: { items: { type: "array" } }, required: ["items"] });
+    expect(graph.blocks.get("summarise")).toBe(summarise);
+    expect(parseGraphDef(JSON.parse(JSON.stringify(graph.def)))).toEqual({ ok: true, def: graph.def });
+    expect(() => mapOf(summarise, { id: "bad", concurrency: 0 })).toThrow(/concurrency must be a whole number of at least 1, got 0/);
   });
 
   it("rejects two different blocks with one name, and values that are not bindings", () => {

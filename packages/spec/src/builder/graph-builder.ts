@@ -2,7 +2,7 @@ import type { z } from "zod";
 import type { AnyBlock } from "../contract/block.js";
 import { assertId } from "../contract/block.js";
 import type { AnySchema, Unset } from "../contract/contract.js";
-import type { BindingDef, EdgeDef, JoinMode } from "../def/graph-def.js";
+import type { BindingDef, EdgeDef } from "../def/graph-def.js";
 import { BlockworkError } from "../errors.js";
 import { buildGraph, type Op } from "./build.js";
 import { createBlockRefs, createRef, toBindingDef } from "./refs.js";
@@ -145,7 +145,7 @@ class Builder {
   add(block: AnyBlock, bind?: LooseBind, options?: AddOptions): Builder {
     assertBlock(block, "add");
     const input = bind ? bindingOf(bind, `of block "${block.id}"`) : undefined;
-    return this.next(addOp(block, input, options?.join), block.id);
+    return this.next(addOp(block, input, options), block.id);
   }
 
   then(block: AnyBlock, bind?: LooseBind, options?: AddOptions): Builder {
@@ -154,7 +154,7 @@ class Builder {
     const whole: BindingDef =
       from === undefined ? { kind: "input", path: [] } : { kind: "output", node: from, path: [] };
     const input = bind ? bindingOf(bind, `of block "${block.id}"`) : whole;
-    const added = this.next(addOp(block, input, options?.join), block.id);
+    const added = this.next(addOp(block, input, options), block.id);
     return from === undefined
       ? added.next({ kind: "start", ids: [block.id] })
       : added.next({ kind: "edge", edge: { from, to: block.id } });
@@ -200,8 +200,14 @@ class Builder {
   }
 }
 
-function addOp(block: AnyBlock, input: BindingDef | undefined, join: JoinMode | undefined): Op {
-  return { kind: "add", block, ...(input ? { input } : {}), ...(join ? { join } : {}) };
+function addOp(block: AnyBlock, input: BindingDef | undefined, options: AddOptions | undefined): Op {
+  return {
+    kind: "add",
+    block,
+    ...(input ? { input } : {}),
+    ...(options?.join ? { join: options.join } : {}),
+    ...(options?.retry ? { retry: options.retry } : {}),
+  };
 }
 
 function bindingOf(bind: LooseBind, where: string): BindingDef {
@@ -224,10 +230,10 @@ function boundOf(options: EdgeOptions<string> | undefined): Pick<EdgeDef, "max" 
 
 function assertBlock(block: unknown, method: string): asserts block is AnyBlock {
   const b = block as Partial<AnyBlock> | undefined;
-  if (!b || (b.kind !== "code" && b.kind !== "graph") || typeof b.id !== "string") {
+  if (!b || (b.kind !== "code" && b.kind !== "graph" && b.kind !== "map") || typeof b.id !== "string") {
     throw new BlockworkError(
       "invalid_block",
-      `${method}() takes a block made with defineBlock() or a built graph (createGraph(...).build()), got ${block === null ? "null" : typeof block}.`,
+      `${method}() takes a block (defineContract(...).implement(...), mapOf(...)) or a built graph (createGraph(...).build()), got ${block === null ? "null" : typeof block}.`,
     );
   }
 }

@@ -1,7 +1,7 @@
 import type { z } from "zod";
 import type { AnyBlock, GraphBlock, OutputFrom, TypesFrom } from "../contract/block.js";
 import type { AnySchema, InputArg, Unset } from "../contract/contract.js";
-import type { JoinMode } from "../def/graph-def.js";
+import type { JoinMode, RetryDef } from "../def/graph-def.js";
 import type { Ref } from "./refs.js";
 
 /**
@@ -74,6 +74,8 @@ export type BindFn<S extends BuilderState, $R> = (input: GraphInputRef<S>, block
 export interface AddOptions {
   /** With several incoming edges: start after all live ones fired (default) or at the first. */
   readonly join?: JoinMode;
+  /** How failed attempts are retried (thrown errors and timeouts). */
+  readonly retry?: RetryDef;
 }
 
 /** Where a route case or edge leads: a block id, or a bounded edge for loops. */

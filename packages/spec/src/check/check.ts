@@ -54,10 +54,14 @@ function checkGraph(def: GraphDef, scope: Scope): void {
   checkBindingOrder(def, flow, nodeAt, at, report);
 
   def.nodes.forEach((node, i) => {
-    if (node.kind !== "graph") return;
-    checkSubgraphContract(node, at(["nodes", i], node.id), report);
-    if (!scope.options.shallow) {
-      checkGraph(node.graph, { ...scope, graph: [...scope.graph, node.graph.id], path: [...scope.path, "nodes", i, "graph"] });
+    if (node.kind === "graph") {
+      checkSubgraphContract(node, at(["nodes", i], node.id), report);
+      if (!scope.options.shallow) {
+        checkGraph(node.graph, { ...scope, graph: [...scope.graph, node.graph.id], path: [...scope.path, "nodes", i, "graph"] });
+      }
+    } else if (node.kind === "map" && node.item.kind === "graph" && !scope.options.shallow) {
+      const inner = node.item.graph;
+      checkGraph(inner, { ...scope, graph: [...scope.graph, inner.id], path: [...scope.path, "nodes", i, "item", "graph"] });
     }
   });
 }

@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import type { GraphDef } from "../def/graph-def.js";
+import type { GraphDef, ItemErrorMode } from "../def/graph-def.js";
 import { BlockworkError } from "../errors.js";
 import { ID_PATTERN } from "../def/graph-def-schema.js";
 import type {
@@ -89,10 +89,22 @@ export interface GraphBlock<T extends BlockTypes = BlockTypes> extends BlockBase
   as<const $Id extends string>(id: $Id): GraphBlock<Rename<T, $Id>>;
 }
 
-/** Any block: code or graph. */
-export type Block<T extends BlockTypes = BlockTypes> = CodeBlock<T> | GraphBlock<T>;
+/** A fan-out over a list: runs its item block for every item (see `mapOf`). */
+export interface MapBlock<T extends BlockTypes = BlockTypes> extends BlockBase<T> {
+  readonly kind: "map";
+  /** The block run for each item. */
+  // biome-ignore lint: any item block.
+  readonly item: CodeBlock<any> | GraphBlock<any>;
+  readonly concurrency: number;
+  readonly onItemError: ItemErrorMode;
+  /** The same map under another block id. */
+  as<const $Id extends string>(id: $Id): MapBlock<Rename<T, $Id>>;
+}
+
+/** Any block: code, graph or map. */
+export type Block<T extends BlockTypes = BlockTypes> = CodeBlock<T> | GraphBlock<T> | MapBlock<T>;
 // biome-ignore lint: `any` is the point of an "any block" constraint.
-export type AnyBlock = CodeBlock<any> | GraphBlock<any>;
+export type AnyBlock = CodeBlock<any> | GraphBlock<any> | MapBlock<any>;
 
 type Rename<T extends BlockTypes, $Id extends string> = Omit<T, "id"> & { readonly id: $Id };
 
@@ -228,7 +240,7 @@ export function assertId(id: unknown, where: string): asserts id is string {
 export function isBlock(value: unknown): value is AnyBlock {
   if (typeof value !== "object" || value === null) return false;
   const v = value as Record<string, unknown>;
-  return (v["kind"] === "code" || v["kind"] === "graph") && typeof v["id"] === "string" && typeof v["contract"] === "object";
+  return (v["kind"] === "code" || v["kind"] === "graph" || v["kind"] === "map") && typeof v["id"] === "string" && typeof v["contract"] === "object";
 }
 
 export type { Contract, ContractTypes };

@@ -65,23 +65,42 @@ const EdgeSchema = z.strictObject({
   onExhausted: Id.optional(),
 });
 
+const RetrySchema = z.strictObject({
+  attempts: z.number().int().min(1).optional(),
+  initialDelayMs: z.number().nonnegative().optional(),
+  maxDelayMs: z.number().nonnegative().optional(),
+  factor: z.number().min(1).optional(),
+  jitter: z.number().min(0).max(1).optional(),
+});
+
 const nodeBase = {
   id: Id,
   description: z.string().optional(),
   contract: ContractSchema,
   input: BindingSchema.optional(),
   join: z.enum(["all", "any"]).optional(),
+  retry: RetrySchema.optional(),
 };
 
+const CodeNodeSchema = z.strictObject({ ...nodeBase, kind: z.literal("code"), block: z.string().min(1) });
+const GraphNodeSchema = z.strictObject({
+  ...nodeBase,
+  kind: z.literal("graph"),
+  // Annotated because the node and graph schemas refer to each other.
+  get graph(): z.ZodType {
+    return graphDefSchema;
+  },
+});
+
 const NodeSchema = z.discriminatedUnion("kind", [
-  z.strictObject({ ...nodeBase, kind: z.literal("code"), block: z.string().min(1) }),
+  CodeNodeSchema,
+  GraphNodeSchema,
   z.strictObject({
     ...nodeBase,
-    kind: z.literal("graph"),
-    // Annotated because the node and graph schemas refer to each other.
-    get graph(): z.ZodType {
-      return graphDefSchema;
-    },
+    kind: z.literal("map"),
+    item: z.discriminatedUnion("kind", [CodeNodeSchema, GraphNodeSchema]),
+    concurrency: z.number().int().min(1).optional(),
+    onItemError: z.enum(["fail", "collect"]).optional(),
   }),
 ]);
 

@@ -63,6 +63,24 @@ export type BindingDef =
 /** How a block with several incoming edges starts: after all live ones fired, or at the first. */
 export type JoinMode = "all" | "any";
 
+/**
+ * How a block's failed attempts are retried: thrown errors and timeouts are retried; typed
+ * failures (`ctx.fail`) and contract violations are not. The delay before attempt n+1 is
+ * `min(maxDelayMs, initialDelayMs * factor^(n-1))`, with up to `jitter` of it randomised away.
+ */
+export interface RetryDef {
+  /** Attempts in all (1 = no retry). Default: the contract budget's `attempts`, else 1. */
+  readonly attempts?: number;
+  /** Default 100. */
+  readonly initialDelayMs?: number;
+  /** Default 30,000. */
+  readonly maxDelayMs?: number;
+  /** Default 2. */
+  readonly factor?: number;
+  /** The fraction of each delay that is random, 0..1. Default 0.2. */
+  readonly jitter?: number;
+}
+
 interface NodeDefBase {
   /** Unique within the graph. */
   readonly id: string;
@@ -72,6 +90,7 @@ interface NodeDefBase {
   readonly input?: BindingDef;
   /** Only meaningful with several incoming forward edges. Default `all`. */
   readonly join?: JoinMode;
+  readonly retry?: RetryDef;
 }
 
 /** A block implemented by code (or, later, by an agent), referenced by name. */
@@ -87,7 +106,25 @@ export interface GraphNodeDef extends NodeDefBase {
   readonly graph: GraphDef;
 }
 
-export type NodeDef = CodeNodeDef | GraphNodeDef;
+/** What a map does when one item fails: fail the whole map, or collect the failure as a result. */
+export type ItemErrorMode = "fail" | "collect";
+
+/**
+ * A fan-out: runs one block (code or graph) for every item of its input's `items`, at most
+ * `concurrency` at a time, and outputs the `results` in item order. Its contract is derived from
+ * the item block's (see `mapOf`).
+ */
+export interface MapNodeDef extends NodeDefBase {
+  readonly kind: "map";
+  /** The block run for each item; its input is the item itself. */
+  readonly item: CodeNodeDef | GraphNodeDef;
+  /** Default 8. */
+  readonly concurrency?: number;
+  /** Default `fail`. */
+  readonly onItemError?: ItemErrorMode;
+}
+
+export type NodeDef = CodeNodeDef | GraphNodeDef | MapNodeDef;
 export type NodeKind = NodeDef["kind"];
 
 /** When an edge is taken after its source finishes. Absent means: whenever the source succeeds. */

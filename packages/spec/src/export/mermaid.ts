@@ -57,8 +57,18 @@ function drawNode(node: NodeDef, d: Drawing): void {
     lines.push(`${indent}end`);
     return;
   }
-  const text = node.kind === "graph" ? `${node.id}: graph ${node.graph.id}` : node.block === node.id ? node.id : `${node.id}: ${node.block}`;
-  lines.push(node.kind === "graph" ? `${indent}${id}[[${label(text + join)}]]` : `${indent}${id}[${label(text + join)}]`);
+  switch (node.kind) {
+    case "graph":
+      lines.push(`${indent}${id}[[${label(`${node.id}: graph ${node.graph.id}${join}`)}]]`);
+      return;
+    case "map": {
+      const item = node.item.kind === "graph" ? `graph ${node.item.graph.id}` : node.item.block;
+      lines.push(`${indent}${id}[/${label(`${node.id}: map of ${item} (×${node.concurrency ?? 8})${join}`)}/]`);
+      return;
+    }
+    case "code":
+      lines.push(`${indent}${id}[${label(`${node.block === node.id ? node.id : `${node.id}: ${node.block}`}${join}`)}]`);
+  }
 }
 
 function arrow(edge: EdgeDef): string {
