@@ -1,0 +1,237 @@
+import type { CodeBlock, GraphBlock, GraphDef, NodeDef, RetryDef } from "@blockwork/spec";
+import { check, formatIssues, loopEdges } from "@blockwork/spec";
+import { z as zod, type z } from "zod";
+import { RunError } from "../errors.js";
+import { compileBinding, type Binder } from "./bindings.js";
+import { deepStrict } from "./strict.js";
+import { graphVersion } from "./version.js";
+
+/** How a block's attempts are retried, with every default filled in. */
+export interface RetryPlan {
+  readonly attempts: number;
+  readonly initialDelayMs: number;
+  readonly maxDelayMs: number;
+  readonly factor: number;
+  readonly jitter: number;
+}
+
+/** The edge kinds the runtime tells apart. */
+export type EdgeKind = "always" | "case" | "otherwise" | "error";
+
+export interface EdgePlan {
+  readonly index: number;
+  readonly from: number;
+  readonly to: number;
+  readonly kind: EdgeKind;
+  /** Closes a loop: taking it re-enters `to` and resets the loop body. */
+  readonly back: boolean;
+  readonly max: number | undefined;
+  /** Where to go when `max` is exhausted (-1: fail the run). */
+  readonly exhausted: number;
+  /** For back edges: the blocks of the loop body (from `to` to `from`), reset on re-entry. */
+  readonly body: readonly number[];
+  /** For back edges: the forward edges inside the body, reset on re-entry. */
+  readonly bodyEdges: readonly number[];
+}
+
+/** What the runtime runs for one item of a map, or for a code block. */
+export type Work =
+  | { readonly kind: "code"; readonly run: CodeBlock["run"] }
+  | { readonly kind: "graph"; readonly plan: GraphPlan }
+  | { readonly kind: "map"; readonly item: ItemPlan & { readonly work: Exclude<Work, { kind: "map" }> }; readonly concurrency: number; readonly collect: boolean };
+
+/** A block as the runtime runs it: a graph's node, or a map's item block. */
+export interface ItemPlan {
+  readonly id: string;
+  readonly work: Work;
+  readonly input: z.ZodType;
+  readonly output: z.ZodType;
+  readonly error: z.ZodType | undefined;
+  readonly retry: RetryPlan;
+  readonly timeoutMs: number | undefined;
+}
+
+export interface NodePlan extends ItemPlan {
+  readonly index: number;
+  readonly def: NodeDef;
+  readonly bind: Binder;
+  readonly joinAll: boolean;
+  /** Forward incoming edges (loops excluded). */
+  readonly inEdges: readonly number[];
+  /** Forward outgoing edges of every kind, for ruling out successors. */
+  readonly outForward: readonly number[];
+  readonly always: readonly number[];
+  readonly caseField: string | undefined;
+  readonly cases: ReadonlyMap<unknown, readonly number[]>;
+  readonly otherwise: readonly number[];
+  readonly errorEdges: readonly number[];
+  /**
+   * Only unconditional, unbounded, forward success edges (a pipeline step or a fan-out): routing is
+   * then "fire them all", with no choices, counters or loops to consider.
+   */
+  readonly plain: boolean;
+}
+
+export interface GraphPlan {
+  readonly def: GraphDef;
+  readonly version: string;
+  readonly graph: GraphBlock;
+  readonly nodes: readonly NodePlan[];
+  readonly edges: readonly EdgePlan[];
+  readonly entry: readonly number[];
+  /** The graph's input as a caller gives it: unknown fields are rejected. */
+  readonly strictInput: z.ZodType;
+  readonly input: z.ZodType;
+  readonly output: z.ZodType;
+  readonly bindOutput: Binder;
+}
+
+const plans = new WeakMap<GraphDef, GraphPlan>();
+
+/**
+ * Compiles a built graph once (cached per GraphDef): checks it (a graph with checker errors is not
+ * run), resolves implementations, compiles bindings, and precomputes edges and loop bodies, so
+ * that a step does no lookups by name.
+ */
+export function planOf(graph: GraphBlock): GraphPlan {
+  let plan = plans.get(graph.def);
+  if (plan === undefined) {
+    const errors = check(graph.def).filter((i) => i.severity === "error");
+    if (errors.length > 0) {
+      throw new RunError({
+        code: "graph_invalid",
+        message: `graph "${graph.def.id}" has ${errors.length} checker error${errors.length === 1 ? "" : "s"}; fix them (blockwork check) before running it:\n${formatIssues(errors)}`,
+      });
+    }
+    plan = compileGraph(graph);
+    plans.set(graph.def, plan);
+  }
+  return plan;
+}
+
+function compileGraph(graph: GraphBlock): GraphPlan {
+  const { def } = graph;
+  const index = new Map(def.nodes.map((n, i) => [n.id, i]));
+  const indexOf = (id: string) => index.get(id) ?? -1;
+  const loops = loopEdges(def);
+  const edges: EdgePlan[] = def.edges.map((e, i) => ({
+    index: i,
+    from: indexOf(e.from),
+    to: indexOf(e.to),
+    kind: e.when?.kind ?? "always",
+    back: loops.has(i),
+    max: e.max,
+    exhausted: e.onExhausted === undefined ? -1 : indexOf(e.onExhausted),
+    body: [],
+    bodyEdges: [],
+  }));
+  const forwardOut = (v: number) => edges.filter((e) => e.from === v && !e.back);
+  for (const edge of edges) if (edge.back) Object.assign(edge, loopBody(edge, edges, def.nodes.length, forwardOut));
+  const nodes = def.nodes.map((node, i) => compileNode(graph, node, i, { edges, indexOf }));
+  return {
+    def,
+    version: graphVersion(def),
+    graph,
+    nodes,
+    edges,
+    entry: def.entry.map(indexOf),
+    strictInput: deepStrict(graph.contract.input as z.ZodType),
+    input: graph.contract.input as z.ZodType,
+    output: deepStrict(graph.contract.output as z.ZodType),
+    bindOutput: compileBinding(def.output, indexOf),
+  };
+}
+
+/** The blocks on forward paths from the loop's entry (`to`) back to its latch (`from`). */
+function loopBody(edge: EdgePlan, edges: readonly EdgePlan[], size: number, forwardOut: (v: number) => EdgePlan[]) {
+  const reach = new Uint8Array(size);
+  const stack = [edge.to];
+  reach[edge.to] = 1;
+  while (stack.length) for (const e of forwardOut(stack.pop() as number)) if (!reach[e.to]) (reach[e.to] = 1), stack.push(e.to);
+  const coreach = new Uint8Array(size);
+  const back = [edge.from];
+  coreach[edge.from] = 1;
+  while (back.length) {
+    const v = back.pop() as number;
+    for (const e of edges) if (!e.back && e.to === v && !coreach[e.from]) (coreach[e.from] = 1), back.push(e.from);
+  }
+  const body = [...Array(size).keys()].filter((v) => reach[v] && coreach[v]);
+  const inBody = new Set(body);
+  const bodyEdges = edges.filter((e) => !e.back && inBody.has(e.from) && inBody.has(e.to)).map((e) => e.index);
+  return { body, bodyEdges };
+}
+
+function compileNode(graph: GraphBlock, node: NodeDef, i: number, ctx: { edges: readonly EdgePlan[]; indexOf: (id: string) => number }): NodePlan {
+  const out = ctx.edges.filter((e) => e.from === i);
+  const cases = new Map<unknown, number[]>();
+  let caseField: string | undefined;
+  for (const e of out) {
+    const when = graph.def.edges[e.index]?.when;
+    if (when?.kind !== "case") continue;
+    caseField = when.field;
+    cases.set(when.equals, [...(cases.get(when.equals) ?? []), e.index]);
+  }
+  return {
+    ...(node.kind === "map" ? compileMap(graph, node) : compileItem(graph, node)),
+    index: i,
+    def: node,
+    bind: compileBinding(node.input, ctx.indexOf),
+    joinAll: node.join !== "any",
+    inEdges: ctx.edges.filter((e) => e.to === i && !e.back).map((e) => e.index),
+    outForward: out.filter((e) => !e.back).map((e) => e.index),
+    always: out.filter((e) => e.kind === "always").map((e) => e.index),
+    caseField,
+    cases,
+    otherwise: out.filter((e) => e.kind === "otherwise").map((e) => e.index),
+    errorEdges: out.filter((e) => e.kind === "error").map((e) => e.index),
+    plain: out.every((e) => e.kind === "always" && !e.back && e.max === undefined),
+  };
+}
+
+function compileItem(graph: GraphBlock, node: Exclude<NodeDef, { kind: "map" }>): ItemPlan {
+  const name = node.kind === "code" ? node.block : node.graph.id;
+  const block = graph.blocks.get(name);
+  if (block === undefined || block.kind !== node.kind) {
+    throw new RunError({
+      code: "missing_implementation",
+      message: `graph "${graph.def.id}" has no ${node.kind} implementation named "${name}" for block "${node.id}" (it knows: ${[...graph.blocks.keys()].join(", ") || "none"}). Build the graph with createGraph so that its blocks travel with it.`,
+    });
+  }
+  return {
+    id: node.id,
+    work: block.kind === "graph" ? { kind: "graph", plan: planOf(block) } : { kind: "code", run: (block as CodeBlock).run },
+    input: block.contract.input as z.ZodType,
+    output: deepStrict(block.contract.output as z.ZodType),
+    error: block.contract.error === undefined ? undefined : deepStrict(block.contract.error as z.ZodType),
+    retry: retryPlan(node.retry, node.contract.budget?.attempts),
+    timeoutMs: node.contract.budget?.timeoutMs,
+  };
+}
+
+/**
+ * A map node: its work is the item block, run once per element of `items`. The map's own input is
+ * `{ items: ItemInput[] }`; its output is assembled from item outputs that were each validated, so
+ * it is not parsed again.
+ */
+function compileMap(graph: GraphBlock, node: Extract<NodeDef, { kind: "map" }>): ItemPlan {
+  const item = compileItem(graph, node.item);
+  return {
+    id: node.id,
+    work: { kind: "map", item: item as ItemPlan & { work: Exclude<Work, { kind: "map" }> }, concurrency: node.concurrency ?? 8, collect: node.onItemError === "collect" },
+    input: zod.object({ items: zod.array(item.input) }),
+    output: zod.unknown(),
+    error: undefined,
+    retry: retryPlan(undefined, 1),
+    timeoutMs: undefined,
+  };
+}
+
+function retryPlan(retry: RetryDef | undefined, budgetAttempts: number | undefined): RetryPlan {
+  return {
+    attempts: retry?.attempts ?? budgetAttempts ?? 1,
+    initialDelayMs: retry?.initialDelayMs ?? 100,
+    maxDelayMs: retry?.maxDelayMs ?? 30_000,
+    factor: retry?.factor ?? 2,
+    jitter: retry?.jitter ?? 0.2,
+  };
+}

@@ -1,0 +1,121 @@
+import type { JsonValue } from "@blockwork/spec";
+import type { ErrorInfo } from "../errors.js";
+
+interface EventBase {
+  readonly runId: string;
+  /** Epoch milliseconds. */
+  readonly at: number;
+}
+
+/**
+ * Everything a run reports, in order. Block paths are slash-joined (`digest/normalise`); a block
+ * re-run by a loop has `act` 2, 3, ...
+ */
+export type RunEvent =
+  | (EventBase & { readonly type: "run.started"; readonly graph: string; readonly version: string; readonly resumed: boolean })
+  /** A resumed run has replayed its journal: `replayed` entries were applied without running anything. */
+  | (EventBase & { readonly type: "run.resumed"; readonly replayed: number })
+  | (EventBase & { readonly type: "run.completed"; readonly output: JsonValue; readonly durationMs: number })
+  | (EventBase & { readonly type: "run.failed"; readonly error: ErrorInfo; readonly durationMs: number })
+  | (EventBase & { readonly type: "run.cancelled"; readonly reason: string; readonly durationMs: number })
+  | (EventBase & { readonly type: "block.started"; readonly path: string; readonly act: number; readonly attempt: number })
+  | (EventBase & { readonly type: "block.completed"; readonly path: string; readonly act: number; readonly durationMs: number; readonly replayed: boolean })
+  /** The block failed for good (`typed`: with a typed error, which an error edge may route). */
+  | (EventBase & { readonly type: "block.failed"; readonly path: string; readonly act: number; readonly error: ErrorInfo; readonly typed: boolean; readonly durationMs: number })
+  /** An attempt failed; the next starts after `delayMs`. */
+  | (EventBase & { readonly type: "block.retried"; readonly path: string; readonly act: number; readonly attempt: number; readonly delayMs: number; readonly error: ErrorInfo })
+  | (EventBase & { readonly type: "edge.taken"; readonly from: string; readonly to: string; readonly kind: "always" | "case" | "otherwise" | "error" | "exhausted"; readonly loop: boolean });
+
+export type RunEventType = RunEvent["type"];
+
+/**
+ * A run's events for any number of listeners. Emitting costs one length check when nobody
+ * listens, so the hot path pays nothing for events it does not use.
+ */
+export class EventHub {
+  // Listeners and streams in one list, created on first subscription.
+  private subscribers: Subscriber[] | undefined;
+  private closed = false;
+
+  get active(): boolean {
+    return this.subscribers !== undefined && this.subscribers.length > 0;
+  }
+
+  emit(event: RunEvent): void {
+    if (this.subscribers === undefined) return;
+    for (const subscriber of this.subscribers) {
+      if (typeof subscriber === "function") subscriber(event);
+      else subscriber.push(event);
+    }
+  }
+
+  on(listener: (event: RunEvent) => void): () => void {
+    (this.subscribers ??= []).push(listener);
+    return () => this.remove(listener);
+  }
+
+  /** An async iterator over the events from now on; it ends when the run ends. */
+  stream(): AsyncIterableIterator<RunEvent> {
+    const queue = new AsyncQueue(() => this.remove(queue));
+    if (this.closed) queue.end();
+    else (this.subscribers ??= []).push(queue);
+    return queue;
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const subscriber of this.subscribers?.splice(0) ?? []) if (typeof subscriber !== "function") subscriber.end();
+  }
+
+  private remove(subscriber: Subscriber): void {
+    const i = this.subscribers?.indexOf(subscriber) ?? -1;
+    if (i >= 0) this.subscribers?.splice(i, 1);
+  }
+}
+
+type Subscriber = ((event: RunEvent) => void) | AsyncQueue;
+
+class AsyncQueue implements AsyncIterableIterator<RunEvent> {
+  private readonly buffer: RunEvent[] = [];
+  private waiting: ((result: IteratorResult<RunEvent>) => void) | undefined;
+  private done = false;
+
+  constructor(private readonly detach: () => void) {}
+
+  push(event: RunEvent): void {
+    if (this.waiting) {
+      const resolve = this.waiting;
+      this.waiting = undefined;
+      resolve({ value: event, done: false });
+    } else {
+      this.buffer.push(event);
+    }
+  }
+
+  end(): void {
+    this.done = true;
+    if (this.waiting) {
+      const resolve = this.waiting;
+      this.waiting = undefined;
+      resolve({ value: undefined, done: true });
+    }
+  }
+
+  next(): Promise<IteratorResult<RunEvent>> {
+    const event = this.buffer.shift();
+    if (event !== undefined) return Promise.resolve({ value: event, done: false });
+    if (this.done) return Promise.resolve({ value: undefined, done: true });
+    return new Promise((resolve) => (this.waiting = resolve));
+  }
+
+  return(): Promise<IteratorResult<RunEvent>> {
+    this.done = true;
+    this.buffer.length = 0;
+    this.detach();
+    return Promise.resolve({ value: undefined, done: true });
+  }
+
+  [Symbol.asyncIterator](): AsyncIterableIterator<RunEvent> {
+    return this;
+  }
+}

@@ -1,0 +1,84 @@
+import type { GraphDef, JsonValue } from "@blockwork/spec";
+import type { ErrorInfo } from "../errors.js";
+
+/** A value or a promise of one: the memory and SQLite stores answer synchronously, PostgreSQL does not. */
+export type MaybePromise<T> = T | Promise<T>;
+
+export type RunStatus = "running" | "completed" | "failed" | "cancelled";
+
+/** Where a run's graph came from, so that a later process can load it again to resume the run. */
+export interface RunSource {
+  /** An absolute path or file URL of the module that exports the graph. */
+  readonly module: string;
+  readonly exportName?: string;
+}
+
+/** One run as the store keeps it. The journal holds the steps; this holds the outcome. */
+export interface RunRecord {
+  readonly id: string;
+  readonly graphId: string;
+  /** The hash of the GraphDef the run is pinned to (see `graphVersion`). */
+  readonly version: string;
+  readonly status: RunStatus;
+  readonly input: JsonValue;
+  readonly output?: JsonValue;
+  readonly error?: ErrorInfo;
+  readonly source?: RunSource;
+  /** Epoch milliseconds. */
+  readonly createdAt: number;
+  readonly updatedAt: number;
+}
+
+/**
+ * One journal entry: a fact about a block execution, written before anything depends on it.
+ * Only leaf blocks are journaled (a subgraph's or map's outcome follows from its inside).
+ *
+ * `path` is the block's path in the run (`release/digest/normalise`, `summariseAll/3`), `act` its
+ * activation (1 on first run, 2 after a loop came back to it, ...). `seq` orders a run's entries.
+ */
+export type JournalEntry =
+  | (EntryBase & { readonly kind: "block.completed"; readonly output: JsonValue })
+  /** The block failed with a typed error that an error edge routes. */
+  | (EntryBase & { readonly kind: "block.failed"; readonly error: JsonValue })
+  /** An attempt failed and will be retried after `delayMs`. */
+  | (EntryBase & { readonly kind: "attempt.failed"; readonly error: ErrorInfo; readonly delayMs: number })
+  /** An item of a collecting map failed for good; the map records it and goes on. */
+  | (EntryBase & { readonly kind: "item.failed"; readonly error: ErrorInfo });
+
+interface EntryBase {
+  readonly seq: number;
+  readonly path: string;
+  readonly act: number;
+  readonly attempt: number;
+  /** Epoch milliseconds. */
+  readonly at: number;
+}
+
+export interface RunQuery {
+  readonly status?: RunStatus;
+  /** Newest first; default 50. */
+  readonly limit?: number;
+}
+
+/**
+ * Where runs and their journals live. Implementations: `MemoryStore`, `SqliteStore` (the embedded
+ * default), and a PostgreSQL store shared by workers on many machines.
+ *
+ * Contract: `append` is durable when it returns (or its promise resolves): the runtime starts no
+ * successor of a block before the block's entry is appended. `(runId, seq)` is unique: appending
+ * an entry twice is an error, never a second fact.
+ */
+export interface Store {
+  /** Whether entries survive the process (false for `MemoryStore`). */
+  readonly durable: boolean;
+  saveGraph(version: string, def: GraphDef): MaybePromise<void>;
+  getGraph(version: string): MaybePromise<GraphDef | undefined>;
+  createRun(run: RunRecord): MaybePromise<void>;
+  getRun(id: string): MaybePromise<RunRecord | undefined>;
+  listRuns(query?: RunQuery): MaybePromise<RunRecord[]>;
+  /** Records the outcome of a run. */
+  finishRun(id: string, outcome: Pick<RunRecord, "status" | "output" | "error" | "updatedAt">): MaybePromise<void>;
+  append(runId: string, entry: JournalEntry): MaybePromise<void>;
+  journal(runId: string): MaybePromise<JournalEntry[]>;
+  close(): MaybePromise<void>;
+}
