@@ -1,17 +1,19 @@
 import { readFile, stat } from "node:fs/promises";
 import { extname, relative, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import type { GraphDef, LoadProblem } from "@blockwork/spec";
+import type { GraphBlock, GraphDef, LoadProblem } from "@blockwork/spec";
 import { isGraphDefLike, parseGraphDef, parseGraphDefJson } from "@blockwork/spec";
 import { findNodeAtLocation, parseTree } from "jsonc-parser";
 import { glob, isDynamicPattern } from "tinyglobby";
 import { CliError } from "./io.js";
 
-/** A graph found in a file: its export name (for modules) and its GraphDef. */
+/** A graph found in a file: its export name (for modules), its GraphDef, and the built graph (modules only). */
 export interface LoadedGraph {
   readonly file: string;
   readonly exportName?: string;
   readonly def: GraphDef;
+  /** The built graph with its implementations, when the file is a module exporting one. */
+  readonly graph?: GraphBlock;
 }
 
 /** A file that could not be loaded, or an export that is not a valid GraphDef. */
@@ -97,7 +99,8 @@ async function loadModule(file: string, shown: string, text: string): Promise<Lo
     const def = defOf(value);
     if (def === undefined) continue;
     const parsed = parseGraphDef(def);
-    if (parsed.ok) graphs.push({ file, exportName, def: parsed.def });
+    const graph = isBuiltGraph(value) ? { graph: value } : {};
+    if (parsed.ok) graphs.push({ file, exportName, def: parsed.def, ...graph });
     else problems.push({ file, exportName, problems: parsed.problems });
   }
   if (graphs.length === 0 && problems.length === 0) {
@@ -107,6 +110,11 @@ async function loadModule(file: string, shown: string, text: string): Promise<Lo
     });
   }
   return { file, text, graphs, problems };
+}
+
+function isBuiltGraph(value: unknown): value is GraphBlock {
+  const v = value as Record<string, unknown> | null;
+  return typeof v === "object" && v !== null && v["kind"] === "graph" && v["blocks"] instanceof Map;
 }
 
 /** A built graph (its `def`) or a GraphDef object; anything else is not a graph. */

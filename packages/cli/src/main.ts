@@ -2,6 +2,9 @@ import { Command, CommanderError, Option } from "commander";
 import { runCheck } from "./commands/check.js";
 import { runCompat, runCompatPairs } from "./commands/compat.js";
 import { runGraph } from "./commands/graph.js";
+import { runRun } from "./commands/run.js";
+import { runsList, runsResume, runsShow } from "./commands/runs.js";
+import { DEFAULT_STORE } from "./stores.js";
 import { CliError, type Io, processIo } from "./io.js";
 
 const DRAFTS = ["draft-04", "draft-06", "draft-07", "draft-2019-09", "draft-2020-12"] as const;
@@ -102,6 +105,69 @@ Examples:
       setCode(await runGraph(file, { format: opts.format, direction: opts.direction, ...(opts.export ? { exportName: opts.export } : {}) }, io));
     });
 
+  program
+    .command("run")
+    .description("Run a graph, with live progress, on a durable store; prints its output.")
+    .argument("<file>", "a TypeScript or JavaScript module exporting the graph")
+    .option("-e, --export <name>", "which export, when the module exports several graphs")
+    .option("-i, --input <json|@file>", "the graph's input as JSON text, or @path to a JSON file", "{}")
+    .option("-s, --store <path|memory>", `where the journal goes: a SQLite file, or memory (default: ${DEFAULT_STORE})`)
+    .option("-q, --quiet", "no progress display", false)
+    .option("--summary", "print a summary of the journal after the run", false)
+    .addHelpText(
+      "after",
+      `
+Progress goes to stderr (a live status line on a terminal, one line per block otherwise); the
+output goes to stdout as JSON. Exit code 1 when the run fails. A run that was interrupted (the
+process died) can be resumed with: blockwork runs resume
+
+Examples:
+  blockwork run examples/support-triage/triage.graph.ts --input @examples/support-triage/ticket.json
+  blockwork run my.graph.ts --export pipeline --input '{"text": "hello"}' --store memory`,
+    )
+    .action(async (file: string, opts: { export?: string; input: string; store?: string; quiet: boolean; summary: boolean }) => {
+      setCode(
+        await runRun(file, { input: opts.input, quiet: opts.quiet, summary: opts.summary, ...(opts.export ? { exportName: opts.export } : {}), ...(opts.store ? { store: opts.store } : {}) }, io),
+      );
+    });
+
+  const runs = program.command("runs").description("List, show and resume runs in a store.");
+  const storeOption = () => new Option("-s, --store <path>", `the SQLite file (default: ${DEFAULT_STORE})`);
+  runs
+    .command("list")
+    .description("The newest runs, with their status.")
+    .addOption(storeOption())
+    .addOption(new Option("--status <status>", "only runs with this status").choices(["running", "completed", "failed", "cancelled"]))
+    .option("-n, --limit <n>", "how many", (v) => positiveInt(v, "--limit"), 20)
+    .option("--json", "print JSON", false)
+    .action(async (opts: { store?: string; status?: "running"; limit: number; json: boolean }) => {
+      setCode(await runsList(opts, io));
+    });
+  runs
+    .command("show")
+    .description("A run's outcome and its journal as a timeline.")
+    .argument("<id>", "the run id")
+    .addOption(storeOption())
+    .option("--json", "print the run record and the journal as JSON", false)
+    .action(async (id: string, opts: { store?: string; json: boolean }) => {
+      setCode(await runsShow(id, opts, io));
+    });
+  runs
+    .command("resume")
+    .description("Resume an unfinished run (or every one) from its journal; finished blocks are not run again.")
+    .argument("[id]", "the run id (default: every run still marked running)")
+    .addOption(storeOption())
+    .option("-q, --quiet", "no progress display", false)
+    .action(async (id: string | undefined, opts: { store?: string; quiet: boolean }) => {
+      setCode(await runsResume(id, opts, io));
+    });
+
   return program;
+}
+
+function positiveInt(value: string, name: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new CliError(`${name} must be a whole number of at least 1, got ${JSON.stringify(value)}.`);
+  return n;
 }
 
