@@ -15,42 +15,45 @@ import { generateGraph } from "./generate.js";
 import { printTable, stats, timeRuns, type Row } from "./table.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const args = process.argv.slice(2);
-const quick = args.includes("--quick");
-const jsonAt = args.indexOf("--json");
 
-const rows: Row[] = [];
-const sizes = quick ? [100, 1_000] : [100, 1_000, 10_000];
-let perBlockAt100 = 0;
-for (const size of sizes) {
-  const def = generateGraph(size);
-  const issues = check(def);
-  if (issues.length > 0) throw new Error(`the generated ${size}-block graph should be clean, got ${issues.length} issues: ${issues[0]?.message}`);
-  const runs = size >= 10_000 ? 7 : size >= 1_000 ? 15 : 50;
-  // Warm-up runs first: the numbers are for a JIT-compiled checker, as in a CI job checking many files.
-  const warmup = size >= 10_000 ? 2 : 10;
-  const base = stats(timeRuns(() => JSON.stringify(def), runs, warmup));
-  const measured = stats(timeRuns(() => check(def), runs, warmup));
-  const perBlock = (measured.median * 1000) / size;
-  if (size === 100) perBlockAt100 = perBlock;
-  rows.push({
-    name: `check ${size.toLocaleString("en")} blocks`,
-    unit: "ms",
-    ...measured,
-    baselineName: "JSON.stringify(def)",
-    ratio: measured.median / base.median,
-    note: `${perBlock.toFixed(1)} µs/block${size > 100 && perBlockAt100 ? `, ${(perBlock / perBlockAt100).toFixed(2)}× the per-block cost at 100` : ""}`,
-  });
-  rows.push({ name: `  baseline ${size.toLocaleString("en")} blocks`, unit: "ms", ...base });
+/** The checker's rows: check time on generated graphs, and (unless quick) tsc on a typed graph. */
+export function checkRows(quick: boolean): Row[] {
+  const rows: Row[] = [];
+  const sizes = quick ? [100, 1_000] : [100, 1_000, 10_000];
+  let perBlockAt100 = 0;
+  for (const size of sizes) {
+    const def = generateGraph(size);
+    const issues = check(def);
+    if (issues.length > 0) throw new Error(`the generated ${size}-block graph should be clean, got ${issues.length} issues: ${issues[0]?.message}`);
+    const runs = size >= 10_000 ? 7 : size >= 1_000 ? 15 : 50;
+    // Warm-up runs first: the numbers are for a JIT-compiled checker, as in a CI job checking many files.
+    const warmup = size >= 10_000 ? 2 : 10;
+    const base = stats(timeRuns(() => JSON.stringify(def), runs, warmup));
+    const measured = stats(timeRuns(() => check(def), runs, warmup));
+    const perBlock = (measured.median * 1000) / size;
+    if (size === 100) perBlockAt100 = perBlock;
+    rows.push({
+      name: `check ${size.toLocaleString("en")} blocks`,
+      unit: "ms",
+      ...measured,
+      baselineName: "JSON.stringify(def)",
+      ratio: measured.median / base.median,
+      note: `${perBlock.toFixed(1)} µs/block${size > 100 && perBlockAt100 ? `, ${(perBlock / perBlockAt100).toFixed(2)}× the per-block cost at 100` : ""}`,
+    });
+    rows.push({ name: `  baseline ${size.toLocaleString("en")} blocks`, unit: "ms", ...base });
+  }
+
+  if (!quick) rows.push(...typeCheckRows());
+  return rows;
 }
 
-if (!quick) rows.push(...typeCheckRows());
-
-process.stdout.write(`${printTable("blockwork check: static checking cost (lower is better)", rows)}\n`);
-if (jsonAt >= 0) {
-  const file = args[jsonAt + 1];
-  if (!file) throw new Error("--json needs a file name");
-  writeFileSync(file, `${JSON.stringify(rows, null, 2)}\n`);
+// `npm run bench:check` runs this file alone.
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const args = process.argv.slice(2);
+  const rows = checkRows(args.includes("--quick"));
+  process.stdout.write(`${printTable("blockwork check: static checking cost (lower is better)", rows)}\n`);
+  const jsonAt = args.indexOf("--json");
+  if (jsonAt >= 0) writeFileSync(args[jsonAt + 1] ?? "bench-check.json", `${JSON.stringify(rows, null, 2)}\n`);
 }
 
 /** tsc --noEmit on a 200-block typed graph against the same contracts without the graph. */

@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import { MemoryStore, run } from "@blockwork/core";
 import { check } from "@blockwork/spec";
 import { describe, expect, it } from "vitest";
 import { compose, digestGraph, normalise, rankSentences } from "./text-digest/digest.graph.js";
@@ -12,6 +14,47 @@ describe("the example graphs", () => {
     ["release-notes", releaseNotesGraph],
   ])("%s passes the checker with no errors and no warnings", (_, graph) => {
     expect(check(graph.def)).toEqual([]);
+  });
+
+  it("text-digest runs end to end", async () => {
+    const text = "Graphs are made of blocks. Blocks have contracts. Contracts are checked. The sky is blue.";
+    await expect(run(digestGraph, { text, maxSentences: 2 }).result).resolves.toEqual({
+      // "blocks" and "contracts" occur twice: the sentences with both rank first.
+      summary: "Blocks have contracts. Contracts are checked.",
+      keywords: ["blocks", "contracts", "blue", "checked", "graphs"],
+      sentenceCount: 4,
+    });
+  });
+
+  it("support-triage runs each kind of ticket down its own branch", async () => {
+    const ticket = JSON.parse(readFileSync(new URL("./support-triage/ticket.json", import.meta.url), "utf8")) as never;
+    await expect(run(triageGraph, ticket).result).resolves.toMatchObject({ queue: "billing", kind: "billing" });
+    await expect(run(triageGraph, { customer: "x", subject: "App crash", body: "It crashes on start" }).result).resolves.toEqual({
+      reply: "Please update to version 4.2, which fixes the crash on startup.",
+      queue: "technical",
+      kind: "technical",
+    });
+    await expect(run(triageGraph, { customer: "x", subject: "Hi", body: "Nice product" }).result).resolves.toMatchObject({ queue: "general", kind: "other" });
+  });
+
+  it("release-notes loops once through review and publishes approved notes", async () => {
+    const input = JSON.parse(readFileSync(new URL("./release-notes/input.json", import.meta.url), "utf8")) as never;
+    const store = new MemoryStore();
+    const handle = run(releaseNotesGraph, input, { store });
+    const output = await handle.result;
+    expect(output.approved).toBe(true);
+    expect(output.markdown).toMatch(/^# v0\.2\.0\n\nresume runs from the journal after a crash\./);
+    expect(store.journal(handle.id).map((e) => `${e.path}#${e.act}`)).toEqual([
+      "groupCommits#1",
+      "digest/normalise#1",
+      "digest/rankSentences#1",
+      "digest/compose#1",
+      "draftNotes#1",
+      "review#1",
+      "draftNotes#2",
+      "review#2",
+      "publish#1",
+    ]);
   });
 
   it("release-notes uses the text-digest graph as a black-box block", () => {
