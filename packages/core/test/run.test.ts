@@ -1,4 +1,4 @@
-import { createGraph, defineContract, firstOf } from "@blockwork/spec";
+import { createGraph, defineContract, firstOf, maybe } from "@blockwork/spec";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { isRunError, MemoryStore, run, type RunEvent } from "../src/index.js";
@@ -83,6 +83,32 @@ describe("run", () => {
     await expect(run(fanOut(trace, 20), { n: 0 }).result).resolves.toEqual({ n: 11 });
     expect(trace.slice(0, 2).sort()).toEqual(["a:start", "b:start"]);
     expect(trace.at(-1)).toBe("sum");
+  });
+
+  it("starts a join-any block at the first branch that arrives", async () => {
+    const trace: string[] = [];
+    const branch = <const I extends string>(id: I, delayMs: number) =>
+      defineContract({ id, input: N, output: N }).implement(async ({ n }) => {
+        await new Promise((r) => setTimeout(r, delayMs));
+        trace.push(id);
+        return { n: n + delayMs };
+      });
+    const first = defineContract({ id: "first", input: z.object({ n: z.number() }), output: N }).implement(({ n }) => {
+      trace.push("first");
+      return { n };
+    });
+    const graph = createGraph({ id: "race", input: N, output: N })
+      .add(branch("slow", 60), (input) => input)
+      .add(branch("fast", 5), (input) => input)
+      .add(first, (_, { slow, fast }) => ({ n: firstOf(maybe(fast.n), maybe(slow.n), -1) }), { join: "any" })
+      .start("slow", "fast")
+      .edge("slow", "first")
+      .edge("fast", "first")
+      .output((_, { first }) => first)
+      .build();
+    await expect(run(graph, { n: 0 }).result).resolves.toEqual({ n: 5 });
+    // "first" ran once, as soon as "fast" arrived; the run still waited for "slow" to finish.
+    expect(trace).toEqual(["fast", "first", "slow"]);
   });
 
   it("loops back within the bound, with a new activation each time", async () => {
