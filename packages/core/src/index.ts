@@ -9,6 +9,10 @@ export type { RunEvent, RunEventType } from "./run/events.js";
 
 export { canonicalJson, graphVersion } from "./plan/version.js";
 
+// Running runs across processes: fold a journal, run one task, append what it produced.
+export { foldRun, newRunRecord, runTask } from "./run/fold.js";
+export type { ReadyTask, RunFold, RunOutcome, TaskResult, UnnumberedEntry } from "./run/fold.js";
+
 export { MemoryStore } from "./store/memory-store.js";
 export { SqliteStore } from "./store/sqlite-store.js";
 export type { SqliteStoreOptions } from "./store/sqlite-store.js";

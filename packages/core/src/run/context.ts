@@ -8,6 +8,8 @@ export interface Replayable {
   replay(entry: JournalEntry): void;
   /** Replay is over and no entry finished this task: run it for real. */
   goLive(): void;
+  /** For a leaf block that can run: its path, activation, next attempt and earliest start. */
+  readonly pending?: { readonly path: string; readonly act: number; readonly attempt: number; readonly notBefore: number };
 }
 
 /**
@@ -22,6 +24,11 @@ export class RunContext {
   private waitingTasks: Map<string, Replayable> | undefined;
   private retryTimers: Set<ReturnType<typeof setTimeout>> | undefined;
   ended = false;
+  /**
+   * Set when one task is run on its own (`runTask`): entries go here instead of the store, and a
+   * failed attempt is reported instead of retried in this process.
+   */
+  capture: ((entry: JournalEntry) => void) | undefined;
 
   constructor(
     readonly id: string,
@@ -38,6 +45,10 @@ export class RunContext {
   }
 
   append(entry: JournalEntry): MaybePromise<void> {
+    if (this.capture) {
+      this.capture(entry);
+      return;
+    }
     return this.store.append(this.id, entry);
   }
 
@@ -70,6 +81,18 @@ export class RunContext {
     if (entry.kind !== "attempt.failed") this.waiting.delete(key);
     task.replay(entry);
     return true;
+  }
+
+  /** The tasks waiting for journal entries, in the order they started. */
+  pendingTasks(): Replayable[] {
+    return [...(this.waitingTasks?.values() ?? [])];
+  }
+
+  /** Takes one waiting task out of replay (to run it on its own). */
+  take(key: string): Replayable | undefined {
+    const task = this.waitingTasks?.get(key);
+    if (task) this.waitingTasks?.delete(key);
+    return task;
   }
 
   /** Ends replay: every task still waiting runs for real, in the order it started. */

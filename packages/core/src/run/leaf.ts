@@ -45,6 +45,10 @@ export class LeafTask implements Replayable {
     return `${this.path}#${this.act}`;
   }
 
+  get pending(): { path: string; act: number; attempt: number; notBefore: number } {
+    return { path: this.path, act: this.act, attempt: this.attempt + 1, notBefore: this.attempt > 0 ? this.retryAt : 0 };
+  }
+
   start(): void {
     if (this.run.replaying) this.run.wait(this);
     else this.runAttempt(1);
@@ -70,8 +74,9 @@ export class LeafTask implements Replayable {
   }
 
   goLive(): void {
-    if (this.attempt === 0) {
-      this.runAttempt(1);
+    // Run on its own (runTask), the caller has already waited for any retry delay.
+    if (this.attempt === 0 || this.run.capture) {
+      this.runAttempt(this.attempt + 1);
       return;
     }
     // A retry was pending when the process stopped: honour what is left of its delay.
@@ -213,6 +218,8 @@ export class LeafTask implements Replayable {
   }
 
   private schedule(attempt: number, delayMs: number): void {
+    // Run on its own (runTask), the next attempt is the business of whoever runs tasks.
+    if (this.run.capture) return;
     const timer = setTimeout(() => {
       this.run.timers.delete(timer);
       this.runAttempt(attempt);

@@ -1,0 +1,168 @@
+import { randomUUID } from "node:crypto";
+import type { GraphBlock, JsonValue } from "@blockwork/spec";
+import { type ErrorInfo, RunError } from "../errors.js";
+import { type GraphPlan, planOf } from "../plan/plan.js";
+import { MemoryStore } from "../store/memory-store.js";
+import type { JournalEntry, RunRecord, RunSource } from "../store/store.js";
+import { RunContext } from "./context.js";
+import { EventHub } from "./events.js";
+import { Scope, type ScopeHost } from "./scope.js";
+
+// biome-ignore lint: any graph block.
+type AnyGraph = GraphBlock<any>;
+
+/**
+ * A leaf block a run needs next: ready to run now, or after `notBefore` (a retry's delay). `key`
+ * (`<path>#<act>`) names it uniquely within the run.
+ */
+export interface ReadyTask {
+  readonly key: string;
+  readonly path: string;
+  readonly act: number;
+  /** The attempt to run next (1, or more after failed attempts). */
+  readonly attempt: number;
+  /** Epoch milliseconds before which it should not start (0: now). */
+  readonly notBefore: number;
+}
+
+export type RunOutcome = { readonly status: "completed"; readonly output: JsonValue } | { readonly status: "failed"; readonly error: ErrorInfo };
+
+/** What a run needs next, computed from its journal alone. */
+export interface RunFold {
+  readonly ready: readonly ReadyTask[];
+  /** Set when the journal already decides how the run ends. */
+  readonly outcome?: RunOutcome;
+}
+
+/** A journal entry before it is given its sequence number (the writer numbers it). */
+export type UnnumberedEntry = JournalEntry extends infer E ? (E extends JournalEntry ? Omit<E, "seq"> : never) : never;
+
+/** What running one task produced. */
+export interface TaskResult {
+  /** Entries to append, in order (a completion, a routed typed failure, a failed attempt, a failed map item). */
+  readonly entries: readonly UnnumberedEntry[];
+  /** Set when the run ends because of this task: it failed for good, or its completion finished the run. */
+  readonly outcome?: RunOutcome;
+}
+
+/**
+ * A new run's record, validated like `run()` does (the graph is checked; the input is parsed with
+ * unknown fields rejected), without starting it: for stores that other processes execute.
+ */
+export function newRunRecord(graph: AnyGraph, input: unknown, options: { runId?: string; source?: RunSource } = {}): RunRecord {
+  const plan = planOf(graph);
+  const parsed = plan.strictInput.safeParse(input);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.slice(0, 5).map((i) => `${i.path.join(".") || "(value)"}: ${i.message}`).join("; ");
+    throw new RunError({ code: "input_invalid", message: `the input does not satisfy the contract of graph "${graph.def.id}": ${issues}` });
+  }
+  const now = Date.now();
+  return {
+    id: options.runId ?? randomUUID(),
+    graphId: graph.def.id,
+    version: plan.version,
+    status: "running",
+    input: input as JsonValue,
+    createdAt: now,
+    updatedAt: now,
+    ...(options.source ? { source: options.source } : {}),
+  };
+}
+
+/**
+ * Folds a run's journal through the graph without running any block: which leaf blocks it needs
+ * next, and whether the journal already decides its outcome. Deterministic: the same journal
+ * always gives the same answer, in every process.
+ */
+export function foldRun(graph: AnyGraph, record: RunRecord, journal: readonly JournalEntry[]): RunFold {
+  const replay = Replay.of(graph, record, journal, undefined);
+  return { ready: replay.ready(), ...(replay.outcome ? { outcome: replay.outcome } : {}) };
+}
+
+/**
+ * Runs one ready task of a run on its own: the journal is folded, the task named by `key` runs
+ * one attempt, and what it produced comes back as entries to append (nothing is written here).
+ * The caller appends them (numbered) and folds again to learn what is ready next. This is how
+ * worker processes share runs through a store.
+ */
+export function runTask(graph: AnyGraph, record: RunRecord, journal: readonly JournalEntry[], key: string, options: { signal?: AbortSignal } = {}): Promise<TaskResult> {
+  const replay = Replay.of(graph, record, journal, options.signal);
+  if (replay.outcome) {
+    return Promise.reject(new RunError({ code: "journal_mismatch", message: `run ${record.id} has already ended (${replay.outcome.status}); no task of it can run` }, { runId: record.id }));
+  }
+  const task = replay.context.take(key);
+  if (task?.pending === undefined) {
+    const ready = replay.ready().map((t) => t.key);
+    return Promise.reject(new RunError({ code: "journal_mismatch", message: `task ${key} is not ready in run ${record.id} (ready: ${ready.join(", ") || "none"})` }, { runId: record.id }));
+  }
+  return new Promise<TaskResult>((resolve) => {
+    const entries: UnnumberedEntry[] = [];
+    let settled = false;
+    const done = () => {
+      if (settled) return;
+      settled = true;
+      // Let the synchronous routing after the entry finish first: it may complete the run.
+      queueMicrotask(() => resolve({ entries, ...(replay.outcome ? { outcome: replay.outcome } : {}) }));
+    };
+    replay.context.capture = (entry) => {
+      const { seq: _seq, ...rest } = entry;
+      entries.push(rest as UnnumberedEntry);
+      if (entry.path === task.pending?.path && entry.act === task.pending.act) done();
+    };
+    replay.onOutcome = done;
+    task.goLive();
+  });
+}
+
+/** Drives a root scope over a journal, with no store and no block running unless asked. */
+class Replay implements ScopeHost {
+  outcome: RunOutcome | undefined;
+  onOutcome: (() => void) | undefined;
+
+  private constructor(
+    readonly plan: GraphPlan,
+    readonly context: RunContext,
+  ) {}
+
+  static of(graph: AnyGraph, record: RunRecord, journal: readonly JournalEntry[], signal: AbortSignal | undefined): Replay {
+    const plan = planOf(graph);
+    if (plan.version !== record.version) {
+      throw new RunError({ code: "graph_not_found", message: `run ${record.id} is pinned to version ${record.version} of graph "${record.graphId}", but the graph given has version ${plan.version}` }, { runId: record.id });
+    }
+    const last = journal[journal.length - 1]?.seq ?? 0;
+    // The store is never written: entries are captured (runTask) or there are none (folding).
+    const context = new RunContext(record.id, new MemoryStore(), new EventHub(), last);
+    const replay = new Replay(plan, context);
+    context.replaying = true;
+    const root = new Scope(context, plan, "", plan.input.parse(record.input), replay, signal);
+    root.start();
+    for (const entry of journal) {
+      if (replay.outcome) break;
+      if (!context.replay(entry)) {
+        throw new RunError(
+          { code: "journal_mismatch", message: `journal entry ${entry.seq} (${entry.kind} of ${entry.path}, activation ${entry.act}) does not fit graph "${plan.def.id}" version ${plan.version}` },
+          { runId: record.id },
+        );
+      }
+    }
+    return replay;
+  }
+
+  ready(): ReadyTask[] {
+    if (this.outcome) return [];
+    return this.context
+      .pendingTasks()
+      .filter((t) => t.pending !== undefined)
+      .map((t) => ({ key: t.key, ...(t.pending as Omit<ReadyTask, "key">) }));
+  }
+
+  scopeCompleted(output: unknown): void {
+    this.outcome = { status: "completed", output: output as JsonValue };
+    this.onOutcome?.();
+  }
+
+  scopeFailed(error: RunError): void {
+    this.outcome = { status: "failed", error: error.info };
+    this.onOutcome?.();
+  }
+}
