@@ -1,4 +1,4 @@
-import { failure, isBlockFailure, type BlockContext, type CodeBlock } from "@blockwork/spec";
+import { failure, isBlockFailure, suspension, type BlockContext, type CodeBlock } from "@blockwork/spec";
 import type { z } from "zod";
 
 /**
@@ -16,6 +16,8 @@ export async function runBlock<B extends CodeBlock<any>>(block: B, input: unknow
     attempt: 1,
     idempotencyKey: `test:${block.id}`,
     fail: failure,
+    report: () => {},
+    suspend: suspension,
   };
   const result = await block.run(parsed as never, ctx as never);
   if (isBlockFailure(result)) throw new Error(`block ${block.id} failed with ${JSON.stringify(result.error)}`);

@@ -1,4 +1,4 @@
-import type { CodeBlock, GraphBlock, GraphDef, NodeDef, RetryDef } from "@blockwork/spec";
+import type { CodeBlock, FailureAction, GraphBlock, GraphDef, NodeDef, RestartDef, RestartType, RetryDef, SupervisionStrategy } from "@blockwork/spec";
 import { check, formatIssues, loopEdges } from "@blockwork/spec";
 import { z as zod, type z } from "zod";
 import { RunError } from "../errors.js";
@@ -13,6 +13,16 @@ export interface RetryPlan {
   readonly maxDelayMs: number;
   readonly factor: number;
   readonly jitter: number;
+}
+
+/** A block's restart policy (see `RestartDef`), with every default filled in. */
+export interface RestartPlan {
+  readonly type: RestartType;
+  readonly intensity: number;
+  readonly periodMs: number;
+  /** The backoff before restart n (`attempts` unused). */
+  readonly backoff: RetryPlan;
+  readonly on: Readonly<Record<string, FailureAction>>;
 }
 
 /** The edge kinds the runtime tells apart. */
@@ -47,6 +57,8 @@ export interface ItemPlan {
   readonly input: z.ZodType;
   readonly output: z.ZodType;
   readonly error: z.ZodType | undefined;
+  /** What the block may be resumed with after it suspends (its contract's `resume`). */
+  readonly resume: z.ZodType | undefined;
   readonly retry: RetryPlan;
   readonly timeoutMs: number | undefined;
 }
@@ -70,6 +82,8 @@ export interface NodePlan extends ItemPlan {
    * then "fire them all", with no choices, counters or loops to consider.
    */
   readonly plain: boolean;
+  /** What the graph's supervisor does when the block fails for good; undefined: never restarted. */
+  readonly restart: RestartPlan | undefined;
 }
 
 export interface GraphPlan {
@@ -84,27 +98,31 @@ export interface GraphPlan {
   readonly input: z.ZodType;
   readonly output: z.ZodType;
   readonly bindOutput: Binder;
+  readonly strategy: SupervisionStrategy;
 }
 
-const plans = new WeakMap<GraphDef, GraphPlan>();
+const plans = new WeakMap<GraphBlock, GraphPlan>();
+const checked = new WeakSet<GraphDef>();
 
 /**
- * Compiles a built graph once (cached per GraphDef): checks it (a graph with checker errors is not
- * run), resolves implementations, compiles bindings, and precomputes edges and loop bodies, so
- * that a step does no lookups by name.
+ * Compiles a built graph once (cached per graph object, since two graphs may share a GraphDef with
+ * different implementations, as `simulate` does): checks it (a graph with checker errors is not
+ * run; checked once per GraphDef), resolves implementations, compiles bindings, and precomputes
+ * edges and loop bodies, so that a step does no lookups by name.
  */
 export function planOf(graph: GraphBlock): GraphPlan {
-  let plan = plans.get(graph.def);
+  let plan = plans.get(graph);
   if (plan === undefined) {
-    const errors = check(graph.def).filter((i) => i.severity === "error");
+    const errors = checked.has(graph.def) ? [] : check(graph.def).filter((i) => i.severity === "error");
     if (errors.length > 0) {
       throw new RunError({
         code: "graph_invalid",
         message: `graph "${graph.def.id}" has ${errors.length} checker error${errors.length === 1 ? "" : "s"}; fix them (blockwork check) before running it:\n${formatIssues(errors)}`,
       });
     }
+    checked.add(graph.def);
     plan = compileGraph(graph);
-    plans.set(graph.def, plan);
+    plans.set(graph, plan);
   }
   return plan;
 }
@@ -139,6 +157,7 @@ function compileGraph(graph: GraphBlock): GraphPlan {
     input: graph.contract.input as z.ZodType,
     output: deepStrict(graph.contract.output as z.ZodType),
     bindOutput: compileBinding(def.output, indexOf),
+    strategy: def.supervision?.strategy ?? "one_for_one",
   };
 }
 
@@ -185,6 +204,7 @@ function compileNode(graph: GraphBlock, node: NodeDef, i: number, ctx: { edges: 
     otherwise: out.filter((e) => e.kind === "otherwise").map((e) => e.index),
     errorEdges: out.filter((e) => e.kind === "error").map((e) => e.index),
     plain: out.every((e) => e.kind === "always" && !e.back && e.max === undefined),
+    restart: node.restart === undefined ? undefined : restartPlanOf(node.restart),
   };
 }
 
@@ -203,6 +223,7 @@ function compileItem(graph: GraphBlock, node: Exclude<NodeDef, { kind: "map" }>)
     input: block.contract.input as z.ZodType,
     output: deepStrict(block.contract.output as z.ZodType),
     error: block.contract.error === undefined ? undefined : deepStrict(block.contract.error as z.ZodType),
+    resume: block.contract.resume === undefined ? undefined : deepStrict(block.contract.resume as z.ZodType),
     retry: retryPlan(node.retry, node.contract.budget?.attempts),
     timeoutMs: node.contract.budget?.timeoutMs,
   };
@@ -221,8 +242,20 @@ function compileMap(graph: GraphBlock, node: Extract<NodeDef, { kind: "map" }>):
     input: zod.object({ items: zod.array(item.input) }),
     output: zod.unknown(),
     error: undefined,
+    resume: undefined,
     retry: retryPlan(undefined, 1),
     timeoutMs: undefined,
+  };
+}
+
+/** A restart policy with its defaults filled in. */
+export function restartPlanOf(restart: RestartDef): RestartPlan {
+  return {
+    type: restart.type,
+    intensity: restart.intensity ?? 3,
+    periodMs: restart.periodMs ?? 60_000,
+    backoff: { ...retryPlan(restart, 1), attempts: 0 },
+    on: { ...restart.on },
   };
 }
 

@@ -1,0 +1,191 @@
+import { deepStrict } from "@blockwork/core";
+import type { BlockContext, BlockContract, BlockTypes, CodeBlock, JsonSchema } from "@blockwork/spec";
+import { toJsonSchema } from "@blockwork/spec";
+import type { z } from "zod";
+import { lazyModel } from "../model/env.js";
+import type { ChatMessage, Model } from "../model/model.js";
+import { type AgentTool, toolSpecs } from "../tool/tool.js";
+import { AgentError } from "./errors.js";
+import { parseJsonLeniently } from "./parse.js";
+import { buildMessages, countContextTokens, ERROR_KEY, truncateToFit } from "./prompt.js";
+import { type Answer, reportCall, runTools } from "./tool-loop.js";
+
+/** Limits of one agent block execution (one attempt, as the runtime counts attempts). */
+export interface AgentBudget {
+  /** Tokens the context may hold: instructions, contract, input, tool results, repairs. Default 8,000. */
+  readonly contextTokens?: number;
+  /** Tokens the model may write per call. Default 1,024. */
+  readonly outputTokens?: number;
+  /** Model answers tried before the block gives up (the first and the repairs). Default 3. */
+  readonly attempts?: number;
+  /** Tool calls allowed in all. Default 8. */
+  readonly toolCalls?: number;
+  /** US dollars per execution (needs `pricing`). */
+  readonly costUsd?: number;
+}
+
+/** Options of {@link agentBlock}. */
+export interface AgentOptions {
+  /** What this block does, in a few sentences. This, the contract and the input are the whole context. */
+  readonly instructions: string;
+  /** Default: the model named by `BLOCKWORK_MODEL`, resolved on first use. */
+  readonly model?: Model;
+  readonly tools?: readonly AgentTool[];
+  readonly budget?: AgentBudget;
+  /** When the input does not fit `contextTokens`: fail (default) with `context_overflow`, or cut the longest strings. */
+  readonly onOverflow?: "fail" | "truncate";
+  /** When a tool throws: tell the model and let it go on (default), or fail the block with `tool_error`. */
+  readonly onToolError?: "feedback" | "fail";
+  /** US dollars per million tokens, to report and budget cost. */
+  readonly pricing?: { readonly inputPerMillion: number; readonly outputPerMillion: number };
+  readonly temperature?: number;
+}
+
+/** What is known about an agent block (for `simulate`, catalogues and tests). */
+export interface AgentInfo {
+  readonly instructions: string;
+  readonly model: Model;
+  readonly tools: readonly string[];
+}
+
+/**
+ * Marks an agent block's implementation. A global symbol, not a module-level map: a graph module
+ * loaded by the CLI (through tsx) gets its own copy of this package, and must still be recognised.
+ */
+const AGENT = Symbol.for("blockwork.agent");
+
+/** The agent behind a block, or undefined for a block that is not an agent block. */
+export function agentInfo(block: unknown): AgentInfo | undefined {
+  const run = (block as { kind?: string; run?: unknown } | null)?.run;
+  return (block as { kind?: string } | null)?.kind === "code" && typeof run === "function" ? ((run as unknown as Record<symbol, AgentInfo>)[AGENT] ?? undefined) : undefined;
+}
+
+/**
+ * A block run by a model: its context is its own instructions, its contract and its input (plus
+ * tool results), never the rest of the graph. The answer is read leniently as JSON and checked
+ * against the contract; when it is wrong, the precise issues go back to the model, within the
+ * attempt budget. Output that breaks the contract never leaves the block: the block fails with an
+ * `AgentError` whose `kind` says why (syntax, schema, refusal, truncated, context_overflow, ...).
+ * Every model call is reported with its tokens and latency (`block.usage` events).
+ *
+ * @example
+ * const classify = agentBlock(
+ *   defineContract({ id: "classify", input: Ticket, output: z.object({ kind: z.enum(["billing", "tech"]) }) }),
+ *   { instructions: "Classify the support ticket by its topic." },
+ * );
+ */
+export function agentBlock<T extends BlockTypes>(contract: BlockContract<T>, options: AgentOptions): CodeBlock<T> {
+  const model = options.model ?? lazyModel();
+  const tools = options.tools ?? [];
+  const schemas = {
+    output: deepStrict(contract.contract.output as z.ZodType),
+    error: contract.contract.error === undefined ? undefined : deepStrict(contract.contract.error as z.ZodType),
+    // What the model writes is what the output schema accepts: its input mode.
+    outputJson: toJsonSchema(contract.contract.output as z.ZodType, "input"),
+    errorJson: contract.contract.error === undefined ? undefined : toJsonSchema(contract.contract.error as z.ZodType, "input"),
+  };
+  const run = (input: unknown, ctx: BlockContext<unknown, unknown>) => runAgent({ id: contract.id, model, tools, options, schemas }, input, ctx);
+  Object.defineProperty(run, AGENT, { value: { instructions: options.instructions, model, tools: tools.map((t) => t.name) } satisfies AgentInfo });
+  return contract.implement(run as never);
+}
+
+interface Agent {
+  readonly id: string;
+  readonly model: Model;
+  readonly tools: readonly AgentTool[];
+  readonly options: AgentOptions;
+  readonly schemas: { output: z.ZodType; error: z.ZodType | undefined; outputJson: JsonSchema; errorJson: JsonSchema | undefined };
+}
+
+async function runAgent(agent: Agent, input: unknown, ctx: BlockContext<unknown, unknown>): Promise<unknown> {
+  const budget = agent.options.budget ?? {};
+  const contextBudget = budget.contextTokens ?? 8_000;
+  const attempts = budget.attempts ?? 3;
+  const specs = toolSpecs(agent.tools);
+  const messagesFor = (value: unknown) =>
+    buildMessages({ instructions: agent.options.instructions, output: agent.schemas.outputJson, error: agent.schemas.errorJson, hasTools: specs.length > 0, input: value });
+  let messages = messagesFor(input);
+  if (countContextTokens(messages, specs) > contextBudget) messages = overflow(agent, input, messagesFor, contextBudget);
+
+  const state = { calls: 0, toolCalls: 0, costUsd: 0 };
+  for (let answer = 1; ; answer++) {
+    const response = await runTools({ agent, ctx, messages, specs, state, contextBudget });
+    const verdict = judge(agent, response);
+    reportCall({ agent, ctx }, response, verdict.kind);
+    if (verdict.kind === "ok") return verdict.value;
+    if (verdict.kind === "error") return ctx.fail(verdict.value);
+    if (verdict.kind === "refusal" || answer >= attempts) {
+      throw new AgentError(verdict.kind, `${agent.id}: ${verdict.message}${verdict.kind === "refusal" ? "" : ` (after ${answer} answer${answer === 1 ? "" : "s"})`}`, {
+        answers: answer,
+      });
+    }
+    // Repair: the model sees its own answer and exactly what is wrong with it.
+    messages = [...response.messages, { role: "user", content: verdict.feedback }];
+    const needed = countContextTokens(messages, specs);
+    if (needed > contextBudget) {
+      throw new AgentError("context_overflow", `${agent.id}: the repair conversation needs ${needed} tokens, over the budget of ${contextBudget} by ${needed - contextBudget}; the last answer was rejected: ${verdict.message}`, {
+        needed,
+        budget: contextBudget,
+      });
+    }
+  }
+}
+
+function overflow(agent: Agent, input: unknown, messagesFor: (input: unknown) => ChatMessage[], budget: number): ChatMessage[] {
+  const specs = toolSpecs(agent.tools);
+  const needed = countContextTokens(messagesFor(input), specs);
+  if (agent.options.onOverflow === "truncate") {
+    const fitted = truncateToFit(input, (value) => countContextTokens(messagesFor(value), specs) <= budget);
+    if (fitted !== undefined) return messagesFor(fitted);
+  }
+  throw new AgentError(
+    "context_overflow",
+    `${agent.id}: the input needs ${needed} context tokens, over the budget of ${budget} by ${needed - budget}${agent.options.onOverflow === "truncate" ? " (and cutting its strings does not make it fit)" : ""}. Raise budget.contextTokens, shrink the input, or use onOverflow: "truncate".`,
+    { needed, budget, over: needed - budget },
+  );
+}
+
+type Verdict =
+  | { kind: "ok"; value: unknown }
+  | { kind: "error"; value: unknown }
+  | { kind: "syntax" | "schema" | "truncated" | "refusal"; message: string; feedback: string };
+
+/** Reads one answer against the contract. */
+function judge(agent: Agent, response: Answer): Verdict {
+  if (response.refusal !== undefined || response.finishReason === "content-filter") {
+    return { kind: "refusal", message: `the model refused: ${response.refusal ?? "the provider filtered the answer"}`, feedback: "" };
+  }
+  if (response.finishReason === "length") {
+    return {
+      kind: "truncated",
+      message: `the answer was cut off at the output limit (${agent.options.budget?.outputTokens ?? 1_024} tokens)`,
+      feedback: "Your answer was cut off at the output limit. Answer again with a shorter JSON object (same schema).",
+    };
+  }
+  const parsed = parseJsonLeniently(response.text);
+  if (!parsed.ok) {
+    return { kind: "syntax", message: parsed.reason, feedback: `${cap(parsed.reason)}. Answer with only the JSON object, no prose and no code fences.` };
+  }
+  const value = parsed.value as Record<string, unknown> | null;
+  if (agent.schemas.error && value !== null && typeof value === "object" && ERROR_KEY in value) {
+    const error = agent.schemas.error.safeParse(value[ERROR_KEY]);
+    if (error.success) return { kind: "error", value: error.data };
+    const issues = listIssues(error.error.issues);
+    return { kind: "schema", message: `the typed error breaks the error schema: ${issues}`, feedback: `Your ${ERROR_KEY} does not match its schema: ${issues}. Fix exactly these and answer again.` };
+  }
+  const output = agent.schemas.output.safeParse(value);
+  if (output.success) return { kind: "ok", value: output.data };
+  const issues = listIssues(output.error.issues);
+  return { kind: "schema", message: `the answer breaks the output contract: ${issues}`, feedback: `Your answer does not match the schema: ${issues}. Fix exactly these and answer again with the whole JSON object.` };
+}
+
+function listIssues(issues: readonly { path: PropertyKey[]; message: string }[]): string {
+  return issues
+    .slice(0, 8)
+    .map((i) => `${i.path.length ? i.path.map(String).join(".") : "(the object)"}: ${i.message}`)
+    .join("; ");
+}
+
+function cap(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}

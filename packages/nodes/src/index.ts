@@ -1,0 +1,50 @@
+// The public API of @blockwork/nodes. Every export is named here.
+
+export { agentBlock, agentInfo } from "./agent/agent-block.js";
+export type { AgentBudget, AgentInfo, AgentOptions } from "./agent/agent-block.js";
+export { AgentError, isAgentError } from "./agent/errors.js";
+export type { AgentErrorKind } from "./agent/errors.js";
+export { parseJsonLeniently } from "./agent/parse.js";
+export type { Parsed } from "./agent/parse.js";
+export { buildMessages, countContextTokens } from "./agent/prompt.js";
+
+export { defineTool, jsonSchemaTool, ToolInputError } from "./tool/tool.js";
+export type { AgentTool, ToolDefinition } from "./tool/tool.js";
+
+export { ModelConfigError, ModelError } from "./model/model.js";
+export type { ChatMessage, FinishReason, Model, ModelErrorKind, ModelRequest, ModelResponse, ToolCall, ToolSpec } from "./model/model.js";
+export { fromAiSdk } from "./model/ai-sdk.js";
+export { openAICompatible } from "./model/openai-compatible.js";
+export type { OpenAICompatibleOptions } from "./model/openai-compatible.js";
+export { lazyModel, modelFromEnv, PROVIDERS } from "./model/env.js";
+
+export { simulate } from "./simulate/simulate.js";
+export type { SimulateOptions, SimulationReport } from "./simulate/simulate.js";
+export { arbitraryOf } from "./simulate/values.js";
+
+export { summarizeUsage } from "./usage.js";
+export type { UsageSummary } from "./usage.js";
+
+// The coordinator agent: proposes checked patches to a graph for a goal or a run's failure.
+export { coordinate, previewContext } from "./coordinator/coordinator.js";
+export { COORDINATOR_INSTRUCTIONS } from "./coordinator/instructions.js";
+export { summarizeCatalogue, summarizeGraph } from "./coordinator/summary.js";
+export type { BlockSummary, CatalogueSummary, GraphSummary } from "./coordinator/summary.js";
+export type { ContextReport, CoordinatorInput } from "./coordinator/context.js";
+export type {
+  AttemptFeedback,
+  CoordinateOptions,
+  CoordinatorAttempt,
+  CoordinatorBudget,
+  CoordinatorCall,
+  CoordinatorFailure,
+  CoordinatorFailureReason,
+  CoordinatorResult,
+  CoordinatorSuccess,
+  CoordinatorTask,
+  CoordinatorUsage,
+  FailureReport,
+} from "./coordinator/types.js";
+
+export { humanBlock } from "./human/human.js";
+export type { HumanBuilder } from "./human/human.js";
