@@ -2,8 +2,9 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { GRAPH_DEF_FORMAT, type GraphDef } from "@blockwork/spec";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { MemoryStore, type RunRecord, SqliteStore, type Store } from "../src/index.js";
+import { pgStore, requirePostgres } from "../../../test/pg.js";
 
 // One behaviour suite for every store: the runtime relies on exactly these guarantees.
 const dir = mkdtempSync(join(tmpdir(), "blockwork-stores-"));
@@ -11,6 +12,8 @@ let n = 0;
 const stores: [string, () => Store][] = [
   ["memory", () => new MemoryStore()],
   ["sqlite", () => new SqliteStore(join(dir, `conformance-${n++}.sqlite`))],
+  // A fresh schema per store (dropped after the file), so that tests do not see each other's runs.
+  ["postgres", () => pgStore("conformance")],
 ];
 
 const def: GraphDef = { format: GRAPH_DEF_FORMAT, id: "g", contract: { input: {}, output: {} }, entry: [], nodes: [], edges: [] };
@@ -25,7 +28,9 @@ const record = (id: string, createdAt: number): RunRecord => ({
   updatedAt: createdAt,
 });
 
-describe.each(stores)("%s store", (_, make) => {
+describe.each(stores)("%s store", (name, make) => {
+  beforeAll(() => (name === "postgres" ? requirePostgres() : undefined));
+
   it("keeps graphs by version (the first one written wins)", async () => {
     const store = make();
     await store.saveGraph("v1", def);

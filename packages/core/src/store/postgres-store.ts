@@ -1,0 +1,265 @@
+import type { GraphDef } from "@blockwork/spec";
+import type { ClientConfig, Pool, PoolClient, QueryConfig } from "pg";
+import { dataOf, type EntryColumns, entryOf } from "./entry-data.js";
+import { describeConnectionError, parsePostgresUrl } from "./postgres-connect.js";
+import { Listener, type Notice } from "./postgres-listener.js";
+import { migrate, type Tables, tablesOf } from "./postgres-schema.js";
+import type { JournalEntry, RunPatch, RunQuery, RunRecord, Store } from "./store.js";
+
+/** Options of {@link PostgresStore}. */
+export interface PostgresStoreOptions {
+  /**
+   * The schema that holds Blockwork's tables, created when missing. Default: the connection
+   * string's `schema` parameter, else `blockwork`. One schema per deployment (or per test file).
+   */
+  readonly schema?: string;
+  /** The most connections this store opens at once (default 10; a worker needs about concurrency + 2). */
+  readonly maxConnections?: number;
+  /** How long to wait for a connection before failing with `store_unavailable` (default 10 s). */
+  readonly connectTimeoutMs?: number;
+}
+
+
+/** A run row as `pg` returns it (json columns parsed, bigint as number). */
+export interface RunRow {
+  readonly id: string;
+  readonly graph_id: string;
+  readonly version: string;
+  readonly status: RunRecord["status"];
+  readonly input: RunRecord["input"];
+  readonly output: NonNullable<RunRecord["output"]> | null;
+  readonly error: NonNullable<RunRecord["error"]> | null;
+  readonly source: NonNullable<RunRecord["source"]> | null;
+  readonly created_at: number;
+  readonly updated_at: number;
+}
+
+type JournalRow = EntryColumns & { readonly data: unknown };
+
+/** The columns of journal rows, in the order `journalRows()` expects. */
+export const JOURNAL_COLUMNS = "seq, kind, path, act, attempt, at, data";
+
+/**
+ * Runs and journals in a PostgreSQL database, shared by worker processes on many machines (see
+ * `startWorker`), and usable like any store by `run()` in one process. The schema is created and
+ * migrated on first use. An entry is committed (durable, with `synchronous_commit` on) when
+ * `append` resolves.
+ *
+ * @example
+ * const store = new PostgresStore("postgres://blockwork:secret@db.internal:5432/app");
+ */
+export class PostgresStore implements Store {
+  readonly durable = true;
+  readonly schema: string;
+  /** The connection string with the password masked. */
+  readonly display: string;
+  /** @internal */ readonly tables: Tables;
+  private pool: Pool | undefined;
+  private readonly clientConfig: ClientConfig;
+  private readonly maxConnections: number;
+  private ready: Promise<void> | undefined;
+  private listener: Listener | undefined;
+  private closing: Promise<void> | undefined;
+
+  constructor(connectionString: string, options: PostgresStoreOptions = {}) {
+    const target = parsePostgresUrl(connectionString, options.schema);
+    this.schema = target.schema;
+    this.display = target.display;
+    this.tables = tablesOf(target.schema);
+    this.clientConfig = { connectionString: target.connectionString, connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000 };
+    this.maxConnections = options.maxConnections ?? 10;
+  }
+
+  /** The pool, created on first use: `pg` is loaded only by programs that use PostgreSQL. */
+  private async openPool(): Promise<Pool> {
+    if (this.pool !== undefined) return this.pool;
+    const pg = await import("pg");
+    if (this.closing !== undefined) throw new Error(`the store for ${this.display} is closed`);
+    // Epoch milliseconds are bigint columns; they fit a double exactly, so read them as numbers.
+    const getTypeParser = ((oid: number, format?: "text") => (oid === 20 ? Number : pg.types.getTypeParser(oid, format))) as typeof pg.types.getTypeParser;
+    if (this.pool !== undefined) return this.pool;
+    const pool = new pg.Pool({ ...this.clientConfig, types: { getTypeParser }, max: this.maxConnections });
+    this.pool = pool;
+    // A connection that the server closes (a restart) must not crash the process with an
+    // unhandled 'error' event, idle in the pool or checked out between two statements: the
+    // statement that uses it fails instead (and is retried by workers), and the pool opens a new one.
+    pool.on("error", () => undefined);
+    pool.on("connect", (client) => client.on("error", () => undefined));
+    return pool;
+  }
+
+  /** Connects and applies pending migrations (every method does this on first use). */
+  connect(): Promise<void> {
+    this.ready ??= (async () => {
+      const client = await this.checkout();
+      try {
+        await migrate(client, this.tables, this.display);
+      } finally {
+        client.release();
+      }
+    })();
+    // A failed first connection is not remembered: the next call tries again.
+    this.ready.catch(() => (this.ready = undefined));
+    return this.ready;
+  }
+
+  /**
+   * @internal Runs one statement; with `prepared`, as a named prepared statement (parsed and
+   * planned once per connection: for the statements workers run per block).
+   */
+  async query<R extends object>(sql: string, params: readonly unknown[] = [], options: { prepared?: boolean } = {}): Promise<R[]> {
+    await this.connect();
+    try {
+      const pool = await this.openPool();
+      return (await pool.query<R>(options.prepared ? prepared(sql, params) : { text: sql, values: params as unknown[] })).rows;
+    } catch (error) {
+      throw describeConnectionError(error, this.display);
+    }
+  }
+
+  /** @internal Runs `work` in one transaction (READ COMMITTED), committing when it resolves. */
+  async transaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
+    await this.connect();
+    const client = await this.checkout();
+    let broken = false;
+    try {
+      await client.query("BEGIN");
+      const result = await work(client);
+      await client.query("COMMIT");
+      return result;
+    } catch (error) {
+      await client.query("ROLLBACK").catch(() => (broken = true));
+      throw describeConnectionError(error, this.display);
+    } finally {
+      // A connection that failed mid-transaction is thrown away, not reused.
+      client.release(broken);
+    }
+  }
+
+  /** @internal Calls `notice` on every notification on one of this store's channels (see `Listener`). */
+  subscribe(channel: "runs" | "tasks", notice: Notice): () => void {
+    this.listener ??= new Listener(this.clientConfig, [this.tables.runsChannel, this.tables.tasksChannel]);
+    return this.listener.subscribe(channel === "runs" ? this.tables.runsChannel : this.tables.tasksChannel, notice);
+  }
+
+  private async checkout(): Promise<PoolClient> {
+    try {
+      return await (await this.openPool()).connect();
+    } catch (error) {
+      throw describeConnectionError(error, this.display);
+    }
+  }
+
+  async saveGraph(version: string, def: GraphDef): Promise<void> {
+    await this.query(`INSERT INTO ${this.tables.graphs} (version, graph_id, def) VALUES ($1, $2, $3) ON CONFLICT (version) DO NOTHING`, [version, def.id, JSON.stringify(def)]);
+  }
+
+  async getGraph(version: string): Promise<GraphDef | undefined> {
+    const rows = await this.query<{ def: GraphDef }>(`SELECT def FROM ${this.tables.graphs} WHERE version = $1`, [version]);
+    return rows[0]?.def;
+  }
+
+  async createRun(run: RunRecord): Promise<void> {
+    await this.query(`INSERT INTO ${this.tables.runs} (${RUN_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, runParams(run));
+  }
+
+  async getRun(id: string): Promise<RunRecord | undefined> {
+    const rows = await this.query<RunRow>(`SELECT * FROM ${this.tables.runs} WHERE id = $1`, [id]);
+    return rows[0] === undefined ? undefined : recordOf(rows[0]);
+  }
+
+  async listRuns(query: RunQuery = {}): Promise<RunRecord[]> {
+    const limit = query.limit ?? 50;
+    const rows =
+      query.status === undefined
+        ? await this.query<RunRow>(`SELECT * FROM ${this.tables.runs} ORDER BY created_at DESC, id DESC LIMIT $1`, [limit])
+        : await this.query<RunRow>(`SELECT * FROM ${this.tables.runs} WHERE status = $1 ORDER BY created_at DESC, id DESC LIMIT $2`, [query.status, limit]);
+    return rows.map(recordOf);
+  }
+
+  async finishRun(id: string, outcome: Pick<RunRecord, "status" | "output" | "error" | "updatedAt">): Promise<void> {
+    // A finished run has no ready tasks left for workers.
+    const rows = await this.query(
+      `WITH gone AS (DELETE FROM ${this.tables.tasks} WHERE run_id = $5)
+       UPDATE ${this.tables.runs} SET status = $1, output = $2, error = $3, updated_at = $4 WHERE id = $5 RETURNING id`,
+      [outcome.status, json(outcome.output), json(outcome.error), outcome.updatedAt, id],
+    );
+    if (rows.length === 0) throw new Error(`run ${id} is not in ${this.display}`);
+  }
+
+  async updateRun(id: string, patch: RunPatch): Promise<void> {
+    await this.query(
+      `UPDATE ${this.tables.runs} SET status = COALESCE($1, status), version = COALESCE($2, version), source = COALESCE($5, source), updated_at = $3 WHERE id = $4 AND status IN ('running', 'suspended')`,
+      [patch.status ?? null, patch.version ?? null, patch.updatedAt, id, patch.source ? JSON.stringify(patch.source) : null],
+    );
+  }
+
+  async append(runId: string, entry: JournalEntry): Promise<void> {
+    const { runs, journal } = this.tables;
+    const appended = `WITH bumped AS (UPDATE ${runs} SET last_seq = greatest(last_seq, $2) WHERE id = $1)
+      INSERT INTO ${journal} (run_id, ${JOURNAL_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`;
+    await this.query(appended, [
+      runId,
+      entry.seq,
+      entry.kind,
+      entry.path,
+      entry.act,
+      entry.attempt,
+      entry.at,
+      JSON.stringify(dataOf(entry)),
+    ], { prepared: true });
+  }
+
+  async journal(runId: string): Promise<JournalEntry[]> {
+    return journalRows(await this.query<JournalRow>(`SELECT ${JOURNAL_COLUMNS} FROM ${this.tables.journal} WHERE run_id = $1 ORDER BY seq`, [runId]));
+  }
+
+  /** Closes the connections (waiting for queries in progress). Safe to call twice. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      await this.listener?.close();
+      await this.pool?.end();
+    })();
+    return this.closing;
+  }
+}
+
+const statementNames = new Map<string, string>();
+
+/** @internal A named prepared statement: one name per distinct text in this process. */
+export function prepared(text: string, values: readonly unknown[]): QueryConfig {
+  let name = statementNames.get(text);
+  if (name === undefined) statementNames.set(text, (name = `blockwork_${statementNames.size + 1}`));
+  return { name, text, values: values as unknown[] };
+}
+
+export const RUN_COLUMNS = "id, graph_id, version, status, input, output, error, source, created_at, updated_at";
+
+/** @internal The parameters of an INSERT with `RUN_COLUMNS`. */
+export function runParams(run: RunRecord): unknown[] {
+  return [run.id, run.graphId, run.version, run.status, JSON.stringify(run.input), json(run.output), json(run.error), json(run.source), run.createdAt, run.updatedAt];
+}
+
+/** JSON text for a json column, or NULL (`pg` would turn arrays into PostgreSQL arrays). */
+export function json(value: unknown): string | null {
+  return value === undefined ? null : JSON.stringify(value);
+}
+
+export function journalRows(rows: readonly JournalRow[]): JournalEntry[] {
+  return rows.map((row) => entryOf(row, row.data));
+}
+
+export function recordOf(row: RunRow): RunRecord {
+  return {
+    id: row.id,
+    graphId: row.graph_id,
+    version: row.version,
+    status: row.status,
+    input: row.input,
+    ...(row.output !== null ? { output: row.output } : {}),
+    ...(row.error !== null ? { error: row.error } : {}),
+    ...(row.source !== null ? { source: row.source } : {}),
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}

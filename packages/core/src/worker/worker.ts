@@ -1,0 +1,223 @@
+import { randomUUID } from "node:crypto";
+import { hostname } from "node:os";
+import { messageOf } from "../errors.js";
+import type { PostgresStore } from "../store/postgres-store.js";
+import type { JournalEntry, RunRecord } from "../store/store.js";
+import { type AnyGraph, type GraphLoader, GraphResolver } from "./graphs.js";
+import { type ClaimedTask, claimTasks, heartbeat, loadRuns, nextDue, releaseTasks } from "./queue.js";
+import { TaskSlot } from "./slot.js";
+import { Wakeup } from "./wakeup.js";
+
+/** Options of {@link startWorker}. */
+export interface WorkerOptions {
+  readonly store: PostgresStore;
+  /** Graphs this worker can run; a run is matched to one by its pinned version. */
+  readonly graphs?: readonly AnyGraph[];
+  /** Loads the graph of a run none of `graphs` matches (once per version), e.g. from `run.source`. */
+  readonly loader?: GraphLoader;
+  /** Tasks run at once by this process (default 4). */
+  readonly concurrency?: number;
+  /** How long a claim lasts without a heartbeat (default 30 s); heartbeats come every third of it. */
+  readonly leaseMs?: number;
+  /** How often to look for work when no notification arrives (default 1 s). */
+  readonly pollMs?: number;
+  /** How long `stop()` lets running tasks finish before releasing them (default: `leaseMs`). */
+  readonly graceMs?: number;
+  /** Default: `<host>:<pid>:<random>`. Must be unique among the workers of a store. */
+  readonly id?: string;
+  readonly onEvent?: (event: WorkerEvent) => void;
+  /** Stop gracefully on SIGTERM and SIGINT (default false; `blockwork worker` sets it). */
+  readonly handleSignals?: boolean;
+}
+
+/** What a worker reports: its tasks, and problems it works around (an unreachable database, a graph it cannot load). */
+export type WorkerEvent =
+  | { readonly type: "task.claimed"; readonly runId: string; readonly key: string; readonly attempt: number }
+  | { readonly type: "task.recorded"; readonly runId: string; readonly key: string; readonly entries: number; readonly outcome?: "completed" | "failed" }
+  /** The claim was gone when the outcome was to be recorded (or the lease was lost while running): nothing was recorded. */
+  | { readonly type: "task.lost"; readonly runId: string; readonly key: string; readonly reason: string }
+  /** Given back unfinished (shutdown, or a graph this worker cannot load), to be claimed again. */
+  | { readonly type: "task.released"; readonly runId: string; readonly key: string; readonly reason: string }
+  | { readonly type: "worker.error"; readonly message: string; readonly runId?: string; readonly key?: string }
+  | { readonly type: "worker.stopped"; readonly stats: WorkerStats };
+
+export interface WorkerStats {
+  claimed: number;
+  recorded: number;
+  lost: number;
+  released: number;
+  runsCompleted: number;
+  runsFailed: number;
+  errors: number;
+}
+
+export interface Worker {
+  readonly id: string;
+  readonly stats: Readonly<WorkerStats>;
+  /** Stops claiming, lets running tasks finish for up to `graceMs`, then releases the rest. */
+  stop(options?: { graceMs?: number }): Promise<void>;
+  /** Resolves when the worker has stopped (through `stop()` or a signal). */
+  readonly stopped: Promise<void>;
+}
+
+/**
+ * Starts a worker on a PostgreSQL store: it claims ready tasks of runs submitted with `submitRun`
+ * (or `blockwork run --store postgres://…`), runs each with `runTask`, and records its entries and
+ * the run's next ready tasks in one transaction that re-checks the claim. Any number of workers
+ * on any number of machines can share a store. Resolves once connected (the schema migrated).
+ */
+export async function startWorker(options: WorkerOptions): Promise<Worker> {
+  const worker = new WorkerLoop(options);
+  await worker.start();
+  return worker;
+}
+
+/** @internal What a task slot needs from its worker. */
+export interface WorkerHost {
+  readonly id: string;
+  readonly store: PostgresStore;
+  readonly leaseMs: number;
+  readonly graphs: GraphResolver;
+  readonly stats: WorkerStats;
+  readonly stopping: boolean;
+  emit(event: WorkerEvent): void;
+}
+
+class WorkerLoop implements Worker, WorkerHost {
+  readonly id: string;
+  readonly store: PostgresStore;
+  readonly leaseMs: number;
+  readonly graphs: GraphResolver;
+  readonly stats: WorkerStats = { claimed: 0, recorded: 0, lost: 0, released: 0, runsCompleted: 0, runsFailed: 0, errors: 0 };
+  stopping = false;
+  readonly stopped: Promise<void>;
+  private readonly slots = new Set<TaskSlot>();
+  private readonly wakeup = new Wakeup();
+  private readonly drained = new Wakeup();
+  private readonly concurrency: number;
+  private readonly pollMs: number;
+  private loopDone: Promise<void> = Promise.resolve();
+  private heartbeatTimer: ReturnType<typeof setInterval> | undefined;
+  private unsubscribe: (() => void) | undefined;
+  private stopping$: Promise<void> | undefined;
+  private resolveStopped!: () => void;
+  private beating = false;
+  private readonly onSignal = () => void this.stop();
+
+  constructor(private readonly options: WorkerOptions) {
+    this.store = options.store;
+    this.id = options.id ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+    this.concurrency = Math.max(1, options.concurrency ?? 4);
+    this.leaseMs = Math.max(100, options.leaseMs ?? 30_000);
+    this.pollMs = options.pollMs ?? 1_000;
+    this.graphs = new GraphResolver(options.graphs ?? [], options.loader);
+    this.stopped = new Promise((resolve) => (this.resolveStopped = resolve));
+  }
+
+  emit(event: WorkerEvent): void {
+    if (event.type === "worker.error") this.stats.errors++;
+    this.options.onEvent?.(event);
+  }
+
+  async start(): Promise<void> {
+    await this.store.connect();
+    // A notification means a commit made unclaimed tasks ready: look for work if there is room.
+    this.unsubscribe = this.store.subscribe("tasks", () => {
+      if (this.slots.size < this.concurrency) this.wakeup.fire();
+    });
+    this.heartbeatTimer = setInterval(() => void this.beat(), Math.max(50, Math.floor(this.leaseMs / 3)));
+    if (this.options.handleSignals) {
+      process.once("SIGTERM", this.onSignal);
+      process.once("SIGINT", this.onSignal);
+    }
+    this.loopDone = this.loop();
+  }
+
+  private async loop(): Promise<void> {
+    let failures = 0;
+    while (!this.stopping) {
+      const free = this.concurrency - this.slots.size;
+      if (free <= 0) {
+        await this.wakeup.wait(this.pollMs);
+        continue;
+      }
+      try {
+        const tasks = await claimTasks(this.store, this.id, free, this.leaseMs);
+        if (failures > 0) this.emit({ type: "worker.error", message: `the database at ${this.store.display} answers again` });
+        failures = 0;
+        if (tasks.length > 0) {
+          await this.begin(tasks);
+          continue;
+        }
+        const due = await nextDue(this.store);
+        await this.wakeup.wait(Math.min(this.pollMs, due ?? this.pollMs));
+      } catch (error) {
+        if (failures++ === 0) this.emit({ type: "worker.error", message: `cannot claim tasks (retrying): ${messageOf(error)}` });
+        await this.wakeup.wait(Math.min(5_000, 100 * 2 ** Math.min(failures, 6)));
+      }
+    }
+  }
+
+  /** Loads the claimed tasks' runs and starts a slot for each. */
+  private async begin(tasks: readonly ClaimedTask[]): Promise<void> {
+    this.stats.claimed += tasks.length;
+    let runs: Map<string, { record: RunRecord; journal: JournalEntry[] }>;
+    try {
+      runs = await loadRuns(this.store, tasks.map((t) => t.runId));
+    } catch (error) {
+      this.emit({ type: "worker.error", message: `cannot load the runs of claimed tasks; releasing them: ${messageOf(error)}` });
+      await releaseTasks(this.store, this.id, tasks.map((t) => t.token)).catch(() => undefined);
+      return;
+    }
+    for (const task of tasks) {
+      const run = runs.get(task.runId);
+      if (run === undefined) continue;
+      const slot = new TaskSlot(this, task, run.record, run.journal);
+      this.slots.add(slot);
+      void slot.run().finally(() => {
+        this.slots.delete(slot);
+        this.wakeup.fire();
+        this.drained.fire();
+      });
+    }
+  }
+
+  /** Extends this worker's leases; a running task whose lease is gone is aborted (cancelled or taken over). */
+  private async beat(): Promise<void> {
+    if (this.beating || this.slots.size === 0) return;
+    this.beating = true;
+    // Tokens as they are now: a slot may move on to a task it claimed itself while this runs.
+    const running = [...this.slots].filter((s) => !s.recording).map((slot) => ({ slot, token: slot.task.token }));
+    try {
+      const held = await heartbeat(this.store, this.id, this.leaseMs);
+      for (const { slot, token } of running) {
+        if (!held.has(token) && slot.task.token === token && !slot.recording) slot.abort("its lease is gone: the run was cancelled or ended, or another worker took the task over");
+      }
+    } catch (error) {
+      this.emit({ type: "worker.error", message: `heartbeat failed (leases may expire): ${messageOf(error)}` });
+    } finally {
+      this.beating = false;
+    }
+  }
+
+  stop(options: { graceMs?: number } = {}): Promise<void> {
+    this.stopping$ ??= (async () => {
+      this.stopping = true;
+      process.off("SIGTERM", this.onSignal);
+      process.off("SIGINT", this.onSignal);
+      this.wakeup.fire();
+      await this.loopDone;
+      const deadline = Date.now() + (options.graceMs ?? this.options.graceMs ?? this.leaseMs);
+      while (this.slots.size > 0 && Date.now() < deadline) await this.drained.wait(deadline - Date.now());
+      const left = [...this.slots];
+      for (const slot of left) slot.abort("the worker is stopping", true);
+      const released = await releaseTasks(this.store, this.id, left.map((s) => s.task.token)).catch(() => 0);
+      this.stats.released += released;
+      clearInterval(this.heartbeatTimer);
+      this.unsubscribe?.();
+      this.emit({ type: "worker.stopped", stats: { ...this.stats } });
+      this.resolveStopped();
+    })();
+    return this.stopping$;
+  }
+}
