@@ -1,15 +1,16 @@
-import { createGraph, defineContract, type GraphBlock, mapOf } from "@blockwork/spec";
+import { createGraph, defineContract, type GraphBlock, mapOf, type RestartDef, type SupervisionStrategy } from "@blockwork/spec";
 import { z } from "zod";
 
 /** The contract every benchmark step uses: a small object, validated on the way in and out. */
 export const S = z.object({ n: z.number() });
 export type Step = (input: { n: number }) => Promise<{ n: number }>;
 
-/** A chain of `len` async steps as a Blockwork graph. */
-export function chainGraph(len: number, step: Step = async ({ n }) => ({ n: n + 1 })): GraphBlock {
+/** A chain of `len` async steps as a Blockwork graph; `supervised` gives every block a restart policy. */
+export function chainGraph(len: number, step: Step = async ({ n }) => ({ n: n + 1 }), supervised?: { restart: RestartDef; strategy: SupervisionStrategy }): GraphBlock {
   // biome-ignore lint: a chain of any length is built in a loop.
-  let g: any = createGraph({ id: `chain-${len}`, input: S, output: S });
-  for (let i = 0; i < len; i++) g = g.then(defineContract({ id: `s${i}`, input: S, output: S }).implement(step));
+  let g: any = createGraph({ id: `chain-${len}`, input: S, output: S, ...(supervised ? { supervision: { strategy: supervised.strategy } } : {}) });
+  const options = supervised ? { restart: supervised.restart } : {};
+  for (let i = 0; i < len; i++) g = g.then(defineContract({ id: `s${i}`, input: S, output: S }).implement(step), options);
   return g.output((_: unknown, r: Record<string, unknown>) => r[`s${len - 1}`]).build();
 }
 

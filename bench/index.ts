@@ -4,9 +4,11 @@
  * Packages are imported from their builds (dist/), as users run them.
  */
 import { writeFileSync } from "node:fs";
+import { agentRows } from "./agents.bench.js";
 import { checkRows } from "./check.bench.js";
 import { runtimeRows } from "./runtime.bench.js";
 import { printTable } from "./table.js";
+import { workerRows } from "./workers.bench.js";
 
 const args = process.argv.slice(2);
 const quick = args.includes("--quick");
@@ -15,6 +17,11 @@ if (jsonAt >= 0 && !args[jsonAt + 1]) throw new Error("--json needs a file name:
 
 const runtime = await runtimeRows(quick);
 process.stdout.write(`${printTable("blockwork runtime (lower is better; ratio = median / baseline median)", runtime)}\n\n`);
+const agents = await agentRows(quick);
+process.stdout.write(`${printTable("agent blocks", agents)}\n\n`);
+// Scale-out: worker processes on a local PostgreSQL against one process on SQLite.
+const workers = await workerRows(quick);
+process.stdout.write(`${printTable("workers on PostgreSQL (higher is better; ratio = median / SQLite in-process median)", workers)}\n\n`);
 const checker = checkRows(quick);
 process.stdout.write(`${printTable("blockwork check: static checking cost", checker)}\n`);
-if (jsonAt >= 0) writeFileSync(args[jsonAt + 1] as string, `${JSON.stringify([...runtime, ...checker], null, 2)}\n`);
+if (jsonAt >= 0) writeFileSync(args[jsonAt + 1] as string, `${JSON.stringify([...runtime, ...agents, ...workers, ...checker], null, 2)}\n`);

@@ -65,6 +65,36 @@ async function steps(quick: boolean): Promise<Row[]> {
   return rows;
 }
 
+/**
+ * What supervision costs when nothing fails: the same chain with a restart policy on every block,
+ * under the cheapest and the dearest strategy (rest_for_one records the order blocks start in).
+ * Measured alternately with the unsupervised chain, so that drift hits both alike.
+ */
+export async function supervision(quick: boolean): Promise<Row[]> {
+  const restart = { type: "permanent", intensity: 3, periodMs: 60_000 } as const;
+  const graphs = {
+    none: chainGraph(10),
+    one_for_one: chainGraph(10, undefined, { restart, strategy: "one_for_one" }),
+    rest_for_one: chainGraph(10, undefined, { restart, strategy: "rest_for_one" }),
+  };
+  const store = new MemoryStore();
+  const o = { samples: 1, repeat: quick ? 200 : 2000, per: 10, warmup: quick ? 200 : 2000 };
+  const samples: Record<keyof typeof graphs, number[]> = { none: [], one_for_one: [], rest_for_one: [] };
+  for (let round = 0; round < (quick ? 3 : 9); round++) {
+    for (const key of Object.keys(graphs) as (keyof typeof graphs)[]) {
+      const graph = graphs[key];
+      samples[key].push((await measure(() => run(graph, { n: 0 }, { store }).result, o)).median);
+    }
+  }
+  const none = stats(samples.none);
+  const baseline = { name: "no supervision", median: none.median };
+  return [
+    row("chain of 10, happy path: no restart policies", "µs/step", none),
+    row("chain of 10, happy path: every block supervised, one_for_one", "µs/step", stats(samples.one_for_one), baseline, "permanent, intensity 3 in 60 s"),
+    row("chain of 10, happy path: every block supervised, rest_for_one", "µs/step", stats(samples.rest_for_one), baseline, "records the start order"),
+  ];
+}
+
 async function durable(quick: boolean): Promise<Row[]> {
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });
@@ -151,7 +181,7 @@ function memory(quick: boolean): Row[] {
 
 /** Every runtime row, in table order. `quick`: fewer repetitions, no million-run measurement. */
 export async function runtimeRows(quick: boolean): Promise<Row[]> {
-  return [...(await steps(quick)), ...(await durable(quick)), ...(await fanOut(quick)), ...memory(quick)];
+  return [...(await steps(quick)), ...(await supervision(quick)), ...(await durable(quick)), ...(await fanOut(quick)), ...memory(quick)];
 }
 
 export type { Store };

@@ -1,10 +1,15 @@
 import { Command, CommanderError, Option } from "commander";
 import { runCheck } from "./commands/check.js";
 import { runCompat, runCompatPairs } from "./commands/compat.js";
+import { type FailOn, runDiff } from "./commands/diff.js";
+import { registerCoordinateCommand } from "./commands/coordinate.js";
 import { runGraph } from "./commands/graph.js";
 import { runRun } from "./commands/run.js";
-import { runsList, runsResume, runsShow } from "./commands/runs.js";
-import { DEFAULT_STORE } from "./stores.js";
+import { resumeBlock, runsList, runsResume, runsShow } from "./commands/runs.js";
+import { runSimulate } from "./commands/simulate.js";
+import { runUpgrade } from "./commands/upgrade.js";
+import { registerWorkerCommands } from "./commands/worker.js";
+import { STORE_HELP } from "./stores.js";
 import { CliError, type Io, processIo } from "./io.js";
 
 const DRAFTS = ["draft-04", "draft-06", "draft-07", "draft-2019-09", "draft-2020-12"] as const;
@@ -111,7 +116,7 @@ Examples:
     .argument("<file>", "a TypeScript or JavaScript module exporting the graph")
     .option("-e, --export <name>", "which export, when the module exports several graphs")
     .option("-i, --input <json|@file>", "the graph's input as JSON text, or @path to a JSON file", "{}")
-    .option("-s, --store <path|memory>", `where the journal goes: a SQLite file, or memory (default: ${DEFAULT_STORE})`)
+    .option("-s, --store <path|memory|url>", `where the journal goes: ${STORE_HELP}; on PostgreSQL the run is submitted to the workers (blockwork worker)`)
     .option("-q, --quiet", "no progress display", false)
     .option("--summary", "print a summary of the journal after the run", false)
     .addHelpText(
@@ -131,13 +136,67 @@ Examples:
       );
     });
 
+  program
+    .command("simulate")
+    .description("Run a graph with agent blocks replaced by generated outputs that satisfy their contracts; report route coverage.")
+    .argument("<file>", "a TypeScript or JavaScript module exporting the graph")
+    .option("-e, --export <name>", "which export, when the module exports several graphs")
+    .option("-n, --runs <n>", "how many runs", (v) => positiveInt(v, "--runs"), 20)
+    .option("--seed <n>", "the seed: the same seed replays the same runs", (v) => positiveInt(v, "--seed"), 1)
+    .option("--all", "replace every code block, not only agent blocks", false)
+    .addOption(new Option("-f, --format <format>", "output format").choices(["text", "json"]).default("text"))
+    .addHelpText(
+      "after",
+      `
+Inputs and block outputs are generated from the contracts' JSON Schemas and checked with the
+contracts themselves; nothing calls a model. Reports blocks never reached, edges never taken, loops
+that hit their bound, and runtime failures (exit 1 when a run failed).
+
+Examples:
+  blockwork simulate examples/support-agent/support.graph.ts --runs 50 --seed 7
+  blockwork simulate examples/support-triage/triage.graph.ts --all`,
+    )
+    .action(async (file: string, opts: { export?: string; runs: number; seed: number; all: boolean; format: "text" | "json" }) => {
+      setCode(await runSimulate(file, { runs: opts.runs, seed: opts.seed, all: opts.all, format: opts.format, ...(opts.export ? { exportName: opts.export } : {}) }, io));
+    });
+
+  program
+    .command("diff")
+    .description("Compare two versions of a graph: compatible or breaking, for callers and for runs in flight.")
+    .argument("<old>", "the old graph: a module or .graph.json file (file.graph.ts#export picks an export), or a version kept in --store")
+    .argument("<new>", "the new graph, likewise")
+    .option("-e, --export <name>", "which export, when a module exports several graphs (both sides)")
+    .option("-s, --store <path|url>", "where graph versions are read from: a SQLite file or postgres://... (default: .blockwork/runs.sqlite)")
+    .addOption(new Option("-f, --format <format>", "output format").choices(["text", "json"]).default("text"))
+    .addOption(new Option("--fail-on <what>", "what makes the exit code 1").choices(["any", "callers", "in-flight", "none"]).default("any"))
+    .addHelpText(
+      "after",
+      `
+Callers: the new input must accept every old input, new outputs and typed errors must satisfy the
+old schemas. Runs in flight: for each block of the old graph, whether a run there can move to the
+new graph. "Could not be proven" counts as breaking. See docs/versioning.md.
+
+A graph version is the hash of its GraphDef (blockwork runs list shows the version of each run);
+give it in full (16 hex digits) or as a unique prefix of at least 8.
+
+Exit code: 1 when something --fail-on selects is breaking, 0 otherwise, 2 when a graph cannot be loaded.
+
+Examples:
+  blockwork diff old/triage.graph.json examples/support-triage/triage.graph.ts
+  blockwork diff 3f9a2c1d 7be0441a --store .blockwork/runs.sqlite --fail-on in-flight
+  blockwork diff base.graph.ts#pipeline pipeline.graph.ts --format json`,
+    )
+    .action(async (before: string, after: string, opts: { export?: string; store?: string; format: "text" | "json"; failOn: FailOn }) => {
+      setCode(await runDiff(before, after, { format: opts.format, failOn: opts.failOn, ...(opts.export ? { exportName: opts.export } : {}), ...(opts.store ? { store: opts.store } : {}) }, io));
+    });
+
   const runs = program.command("runs").description("List, show and resume runs in a store.");
-  const storeOption = () => new Option("-s, --store <path>", `the SQLite file (default: ${DEFAULT_STORE})`);
+  const storeOption = () => new Option("-s, --store <path|url>", STORE_HELP);
   runs
     .command("list")
     .description("The newest runs, with their status.")
     .addOption(storeOption())
-    .addOption(new Option("--status <status>", "only runs with this status").choices(["running", "completed", "failed", "cancelled"]))
+    .addOption(new Option("--status <status>", "only runs with this status").choices(["running", "suspended", "completed", "failed", "cancelled"]))
     .option("-n, --limit <n>", "how many", (v) => positiveInt(v, "--limit"), 20)
     .option("--json", "print JSON", false)
     .action(async (opts: { store?: string; status?: "running"; limit: number; json: boolean }) => {
@@ -161,6 +220,71 @@ Examples:
     .action(async (id: string | undefined, opts: { store?: string; quiet: boolean }) => {
       setCode(await runsResume(id, opts, io));
     });
+
+  program
+    .command("resume")
+    .description("Resume a suspended block of a run with data (human in the loop), or a run interrupted by a crash.")
+    .argument("<run>", "the run id")
+    .option("-b, --block <id>", "the suspended block: its suspension id (review/approve#1), path or id")
+    .option("-d, --data <json|@file>", "the data to resume it with, as JSON text or @path to a JSON file; it must satisfy the block's resume schema")
+    .addOption(storeOption())
+    .option("-q, --quiet", "no progress display", false)
+    .option("--summary", "print a summary of the journal afterwards", false)
+    .addHelpText(
+      "after",
+      `
+The run then goes on until it ends or waits again. Exit code: 0 completed, 1 failed, 3 suspended
+again (blockwork runs show <run> lists what it waits for). Without --block, resumes a run that was
+interrupted (the same as blockwork runs resume <run>).
+
+Examples:
+  blockwork resume 0b6f... --block approve --data '{"approved": true}' --store .blockwork/main.sqlite
+  blockwork resume 0b6f... --block review/approve#1 --data @decision.json`,
+    )
+    .action(async (id: string, opts: { block?: string; data?: string; store?: string; quiet: boolean; summary: boolean }) => {
+      setCode(await resumeBlock(id, opts, io));
+    });
+
+  program
+    .command("upgrade")
+    .description("Move a run in flight to a new version of its graph, at the block boundary where it stands.")
+    .argument("<run>", "the run id")
+    .argument("<graph>", "a TypeScript or JavaScript module exporting the new graph")
+    .option("-e, --export <name>", "which export, when the module exports several graphs")
+    .option("-m, --migration <module[#export]>", "a module exporting a Migration ({ input?, outputs? }) for data the new contracts no longer accept")
+    .addOption(storeOption())
+    .option("--resume", "go on running the run on the new version afterwards (not on PostgreSQL: the workers pick it up)", false)
+    .option("-q, --quiet", "no progress display (with --resume)", false)
+    .addOption(new Option("-f, --format <format>", "output format").choices(["text", "json"]).default("text"))
+    .addHelpText(
+      "after",
+      `
+The run must not be running in another process (it is suspended, or was interrupted); on
+PostgreSQL the move waits for the boundary where no worker holds one of its blocks. The new graph
+is compared with the run's version (as blockwork diff does): the move is refused, with every
+reason, when a finished block's output or the run's input no longer satisfies the new contracts
+and no migration maps it. Exit code: 0 moved, 1 refused, 2 bad arguments. See docs/versioning.md.
+
+Examples:
+  blockwork upgrade 0b6f... examples/refund-approval/refund.graph.ts --store .blockwork/main.sqlite
+  blockwork upgrade 0b6f... v2.graph.ts --migration migrate.ts#toV2 --resume`,
+    )
+    .action(async (id: string, file: string, opts: { export?: string; migration?: string; store?: string; resume: boolean; quiet: boolean; format: "text" | "json" }) => {
+      setCode(
+        await runUpgrade(
+          id,
+          file,
+          { resume: opts.resume, quiet: opts.quiet, format: opts.format, ...(opts.export ? { exportName: opts.export } : {}), ...(opts.migration ? { migration: opts.migration } : {}), ...(opts.store ? { store: opts.store } : {}) },
+          io,
+        ),
+      );
+    });
+
+  // PostgreSQL deployments: blockwork worker, blockwork runs watch.
+  registerWorkerCommands(program, io, setCode);
+
+  // Graph edits by the coordinator agent: blockwork coordinate.
+  registerCoordinateCommand(program, io, setCode);
 
   return program;
 }

@@ -94,6 +94,18 @@ function describe(event: RunEvent): string | undefined {
       return `run failed after ${event.durationMs} ms: ${event.error.message}`;
     case "run.cancelled":
       return `run cancelled after ${event.durationMs} ms`;
+    case "run.upgraded":
+      return `run upgraded from version ${event.from} to ${event.to}${event.migrated.length ? ` (migrated: ${event.migrated.join(", ")})` : ""}`;
+    case "run.suspended":
+      return `run suspended: waiting for ${event.suspensions.map((s) => s.id).join(", ")}`;
+    case "block.restarted":
+      return `restart   ${event.path} in ${event.delayMs} ms (restart ${event.restart}${event.restarted.length > 1 ? `, with ${event.restarted.filter((id) => !event.path.endsWith(id)).join(", ")}` : ""}): ${event.error.message}`;
+    case "block.escalated":
+      return `escalated ${event.path}: ${event.reason}`;
+    case "block.suspended":
+      return `suspended ${event.path}: ${JSON.stringify(event.payload)}`;
+    case "block.resumed":
+      return `resumed   ${event.path}`;
     case "edge.taken":
       return undefined;
   }

@@ -94,3 +94,23 @@ describe("blockwork run and runs", () => {
     expect((await cli(["runs", "resume", "--store", store])).out).toBe("No unfinished runs to resume.\n");
   });
 });
+
+describe("blockwork simulate", () => {
+  it("reports coverage of an agent graph without a model", async () => {
+    const { code, out } = await cli(["simulate", "examples/support-agent/support.graph.ts", "--runs", "30", "--seed", "1"]);
+    expect(code).toBe(0);
+    expect(out).toMatch(/Simulated 30 runs of examples\/support-agent\/support\.graph\.ts \(seed 1\): 30 completed, 0 failed\./);
+    expect(out).toMatch(/Replaced by generated outputs: classify, draft, review\./);
+    expect(out).toMatch(/Edges taken: 7\/7\./);
+    const json = JSON.parse((await cli(["simulate", "examples/support-triage/triage.graph.ts", "--all", "--format", "json", "--runs", "5"])).out) as { runs: number; replaced: string[] };
+    expect(json).toMatchObject({ runs: 5, replaced: expect.arrayContaining(["classify"]) });
+  });
+
+  it("fails (exit 1) and groups the failures when runs fail", async () => {
+    const { code, out } = await cli(["simulate", "packages/cli/test/fixtures/picky.graph.ts", "--runs", "3", "--all"]);
+    expect(code).toBe(1);
+    expect(out).toMatch(/3 runs \(1, 2, 3\): block_failed at picky: threw: simulate could not generate a valid output of block picky in 40 tries \(last rejection: word: must be exactly-this\)/);
+    const bad = await cli(["simulate", "examples/support-agent/support.graph.ts", "--runs", "0"]);
+    expect(bad).toMatchObject({ code: 2, err: expect.stringMatching(/--runs must be a whole number of at least 1/) });
+  });
+});

@@ -13,9 +13,15 @@ export const RUNTIME_ERROR_CODES = {
   typed_failure: "A block failed with a typed error and has no error edge to handle it.",
   loop_bound_exceeded: "A bounded edge was taken more often than its max and names no onExhausted block.",
   run_cancelled: "The run was cancelled through its AbortSignal or handle.",
+  suspend_invalid: "A block suspended but cannot: its contract declares no resume schema, or its payload is not JSON.",
+  resume_invalid: "The data given to resume a suspended block does not satisfy its resume schema.",
+  not_suspended: "No suspended block matches what was asked to be resumed (or it was resumed already).",
+  upgrade_refused: "A run cannot be moved to the new graph version: the message lists every reason (declare a migration, or keep the old version).",
   journal_mismatch: "The journal of a run does not fit the graph it is resumed on.",
   run_not_found: "No run with that id is in the store.",
   graph_not_found: "The graph version a run was started on is not available to resume it.",
+  store_unavailable: "The store (a PostgreSQL database) cannot be reached, or refused the connection.",
+  store_invalid: "The store is misconfigured: a malformed connection string or schema name, or a schema written by a newer Blockwork.",
 } as const;
 
 export type RuntimeErrorCode = keyof typeof RUNTIME_ERROR_CODES;
@@ -30,6 +36,46 @@ export interface ErrorInfo {
   readonly error?: JsonValue;
   /** The message of the underlying thrown error. */
   readonly cause?: string;
+  /**
+   * The failure class a block gave a thrown error (its `kind` property), e.g. `schema`, `refusal`,
+   * `rate_limit` from agent blocks: what supervision and retry policies can act on.
+   */
+  readonly kind?: string;
+  /**
+   * How the failure travelled up, innermost block first: each supervisor that saw it, what it
+   * had already restarted, and why it escalated instead of restarting again.
+   */
+  readonly trail?: readonly EscalationStep[];
+  /** When the block had several attempts: each failed attempt's cause, oldest first. */
+  readonly attempts?: readonly AttemptRecord[];
+}
+
+/** One failed attempt of a block activation. */
+export interface AttemptRecord {
+  readonly attempt: number;
+  readonly at: number;
+  readonly message: string;
+}
+
+/** One supervisor's part in a failure that reached the top of the run. */
+export interface EscalationStep {
+  /** The block whose failure this supervisor handled (`review`, `review/approve`). */
+  readonly path: string;
+  /** Every failed activation of that block the supervisor saw, oldest first. */
+  readonly failures: readonly FailureRecord[];
+  /** Why it escalated: `not supervised`, `temporary`, `intensity`, `policy`, `typed failure`. */
+  readonly reason: string;
+}
+
+/** One failed activation of a block: when, and what failed. */
+export interface FailureRecord {
+  readonly act: number;
+  readonly at: number;
+  readonly code: RuntimeErrorCode;
+  readonly message: string;
+  readonly kind?: string;
+  /** Its failed attempts, when it had several. */
+  readonly attempts?: readonly AttemptRecord[];
 }
 
 /**
@@ -60,6 +106,18 @@ function describe(info: ErrorInfo, runId: string | undefined): string {
 /** Brand-free check that survives duplicate copies of the package. */
 export function isRunError(value: unknown): value is RunError {
   return value instanceof Error && value.name === "RunError" && typeof (value as { code?: unknown }).code === "string";
+}
+
+/** The failure class of a thrown error: its string `kind` property, when it has one. */
+export function kindOf(error: unknown): string | undefined {
+  const kind = (error as { kind?: unknown } | null)?.kind;
+  return typeof error === "object" && typeof kind === "string" ? kind : undefined;
+}
+
+/** How long a thrown error asks to wait before the next attempt (`retryAfterMs`, e.g. a 429's Retry-After). */
+export function retryAfterOf(error: unknown): number {
+  const ms = (error as { retryAfterMs?: unknown } | null)?.retryAfterMs;
+  return typeof error === "object" && typeof ms === "number" && Number.isFinite(ms) && ms > 0 ? ms : 0;
 }
 
 /** The message of anything thrown. */

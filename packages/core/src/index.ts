@@ -1,19 +1,42 @@
 // The public API of @blockwork/core. Every export is named here.
 
-export { isRunError, RUNTIME_ERROR_CODES, RunError } from "./errors.js";
-export type { ErrorInfo, RuntimeErrorCode } from "./errors.js";
+export { isRunError, kindOf, RUNTIME_ERROR_CODES, RunError } from "./errors.js";
+export type { AttemptRecord, ErrorInfo, EscalationStep, FailureRecord, RuntimeErrorCode } from "./errors.js";
 
 export { resume, run } from "./run/run.js";
-export type { ResumeOptions, RunHandle, RunOptions } from "./run/run.js";
-export type { RunEvent, RunEventType } from "./run/events.js";
+export type { HandleUpgradeOptions, ResumeOptions, RunHandle, RunOptions, RunSettled } from "./run/run.js";
+export { planUpgrade, positionOf, structuralGraph, upgrade } from "./run/upgrade.js";
+export type { Migration, UpgradeOptions, UpgradePlan, UpgradeResult } from "./run/upgrade.js";
+export type { RunEvent, RunEventType, Suspension } from "./run/events.js";
+
+// Supervision: the supervisor and block lifecycle machines (XState), and a tracker of block states.
+export { policyAction, supervisorMachine } from "./supervise/supervisor.js";
+export { blockLifecycle, trackBlocks } from "./supervise/lifecycle.js";
+export type { BlockChange, BlockState, BlockTracker, LifecycleEvent } from "./supervise/lifecycle.js";
+export { stateDiagram } from "./supervise/diagram.js";
 
 export { canonicalJson, graphVersion } from "./plan/version.js";
+export { deepStrict } from "./plan/strict.js";
 
 // Running runs across processes: fold a journal, run one task, append what it produced.
-export { foldRun, newRunRecord, runTask } from "./run/fold.js";
+export { foldRun, newRunRecord, resumedEntry, runTask } from "./run/fold.js";
 export type { ReadyTask, RunFold, RunOutcome, TaskResult, UnnumberedEntry } from "./run/fold.js";
 
 export { MemoryStore } from "./store/memory-store.js";
 export { SqliteStore } from "./store/sqlite-store.js";
 export type { SqliteStoreOptions } from "./store/sqlite-store.js";
-export type { JournalEntry, MaybePromise, RunQuery, RunRecord, RunSource, RunStatus, Store } from "./store/store.js";
+export type { JournalEntry, MaybePromise, RunPatch, RunQuery, RunRecord, RunSource, RunStatus, Store } from "./store/store.js";
+
+// PostgreSQL: a store shared by worker processes on many machines, and the workers themselves.
+export { PostgresStore } from "./store/postgres-store.js";
+export type { PostgresStoreOptions } from "./store/postgres-store.js";
+export { isPostgresUrl } from "./store/postgres-connect.js";
+export { startWorker } from "./worker/worker.js";
+export type { Worker, WorkerEvent, WorkerOptions, WorkerStats } from "./worker/worker.js";
+export type { GraphLoader } from "./worker/graphs.js";
+export { cancelRun, enqueueRun, submitRun } from "./worker/submit.js";
+export { resumeOnWorkers } from "./worker/resume.js";
+export { upgradeOnWorkers } from "./worker/upgrade.js";
+export type { SubmitOptions } from "./worker/submit.js";
+export { settleOnWorkers, waitForRun, watchRun } from "./worker/watch.js";
+export type { WatchOptions } from "./worker/watch.js";

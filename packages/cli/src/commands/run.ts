@@ -1,11 +1,13 @@
 import { readFile } from "node:fs/promises";
 import { relative, resolve } from "node:path";
-import { isRunError, type JournalEntry, run, SqliteStore, type Store } from "@blockwork/core";
+import { isRunError, PostgresStore, run } from "@blockwork/core";
 import type { GraphBlock } from "@blockwork/spec";
 import { CliError, type Io } from "../io.js";
 import { loadFile } from "../load.js";
 import { createProgress } from "../progress.js";
-import { openStore } from "../stores.js";
+import { openStore, withStore } from "../stores.js";
+import { submitAndFollow } from "./follow.js";
+import { finish } from "./outcome.js";
 
 export interface RunCommandOptions {
   readonly exportName?: string;
@@ -21,6 +23,11 @@ export async function runRun(file: string, options: RunCommandOptions, io: Io): 
   const { graph, exportName, module } = await loadGraph(file, options.exportName, io);
   const input = await readInput(options.input, io);
   const store = openStore(options.store, io.cwd);
+  // On PostgreSQL the run goes to the workers: submitted and followed, not executed here.
+  if (store instanceof PostgresStore) {
+    const source = { module, ...(exportName ? { exportName } : {}) };
+    return withStore(store, () => submitAndFollow(store, graph, input, source, options, io));
+  }
   try {
     const progress = createProgress(io, { quiet: options.quiet });
     let handle;
@@ -31,46 +38,10 @@ export async function runRun(file: string, options: RunCommandOptions, io: Io): 
       if (isRunError(error)) throw new CliError(`cannot run ${relative(io.cwd, module)}: ${error.message}`);
       throw error;
     }
-    return await finish(handle.id, handle.result, { store, io, summary: options.summary, stop: progress.stop });
+    return await finish(handle.id, handle, { store, io, summary: options.summary, stop: progress.stop, ...(options.store ? { storeArg: options.store } : {}) });
   } finally {
     await store.close();
   }
-}
-
-/** Prints a run's outcome (and journal summary) and returns the exit code. */
-export async function finish(
-  runId: string,
-  result: Promise<unknown>,
-  o: { store: Store; io: Io; summary: boolean; stop: () => void },
-): Promise<number> {
-  try {
-    const output = await result;
-    o.stop();
-    o.io.out(`${JSON.stringify(output, null, 2)}\n`);
-    if (o.summary) o.io.err(await journalSummary(o.store, runId, o.io.cwd));
-    return 0;
-  } catch (error) {
-    o.stop();
-    if (!isRunError(error)) throw error;
-    o.io.err(`blockwork: run ${runId} failed${error.path ? ` at block ${error.path}` : ""} (${error.code}): ${error.info.message}\n`);
-    if (o.summary) o.io.err(await journalSummary(o.store, runId, o.io.cwd));
-    return 1;
-  }
-}
-
-/** A few lines about what the journal holds for a run. */
-export async function journalSummary(store: Store, runId: string, cwd: string): Promise<string> {
-  const [record, journal] = await Promise.all([store.getRun(runId), store.journal(runId)]);
-  const count = (kind: JournalEntry["kind"]) => journal.filter((e) => e.kind === kind).length;
-  const bytes = journal.reduce((sum, e) => sum + JSON.stringify(e).length, 0);
-  const duration = record ? `${record.updatedAt - record.createdAt} ms` : "?";
-  const file = store instanceof SqliteStore ? relative(cwd, store.file) : undefined;
-  return [
-    `run ${runId}: ${record?.status ?? "unknown"} in ${duration}, graph ${record?.graphId} version ${record?.version}`,
-    `journal: ${journal.length} entries (${count("block.completed")} blocks completed, ${count("attempt.failed")} retried attempts, ${count("block.failed")} typed failures routed, ${count("item.failed")} map items failed), ${bytes} bytes`,
-    file === undefined ? "store: memory (gone when the process ends)" : `store: ${file} — the timeline: blockwork runs show ${runId} --store ${file}`,
-    "",
-  ].join("\n");
 }
 
 /** Loads the one graph a run command is about. */
@@ -93,16 +64,21 @@ export async function loadGraph(file: string, exportName: string | undefined, io
 
 async function readInput(spec: string | undefined, io: Io): Promise<unknown> {
   if (spec === undefined) return {};
+  return readJson(spec, "--input", io);
+}
+
+/** JSON text, or `@file.json`: for --input, --data. */
+export async function readJson(spec: string, option: string, io: Io): Promise<unknown> {
   let text = spec;
   if (spec.startsWith("@")) {
     const file = spec.slice(1);
     text = await readFile(resolve(io.cwd, file), "utf8").catch((error: NodeJS.ErrnoException) => {
-      throw new CliError(`cannot read the input file ${file}: ${error.code === "ENOENT" ? "no such file" : error.message}.`);
+      throw new CliError(`cannot read the ${option} file ${file}: ${error.code === "ENOENT" ? "no such file" : error.message}.`);
     });
   }
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new CliError(`--input is not valid JSON (${error instanceof Error ? error.message : String(error)}). Pass JSON text or @file.json.`);
+    throw new CliError(`${option} is not valid JSON (${error instanceof Error ? error.message : String(error)}). Pass JSON text or @file.json.`);
   }
 }

@@ -1,9 +1,11 @@
 import { pathToFileURL } from "node:url";
-import { type JournalEntry, resume, type RunRecord, type RunStatus, type Store } from "@blockwork/core";
+import { enqueueRun, isRunError, type JournalEntry, PostgresStore, resume, resumeOnWorkers, type RunRecord, type RunStatus, type Store } from "@blockwork/core";
 import { CliError, type Io } from "../io.js";
 import { createProgress } from "../progress.js";
-import { openStore } from "../stores.js";
-import { finish, loadGraph } from "./run.js";
+import { openStore, withStore } from "../stores.js";
+import { follow } from "./follow.js";
+import { finish, SUSPENDED_EXIT_CODE } from "./outcome.js";
+import { loadGraph, readJson } from "./run.js";
 
 export interface RunsOptions {
   readonly store?: string;
@@ -11,8 +13,7 @@ export interface RunsOptions {
 
 /** `blockwork runs list`: the newest runs in a store. */
 export async function runsList(options: RunsOptions & { status?: RunStatus; limit: number; json: boolean }, io: Io): Promise<number> {
-  const store = openStore(options.store, io.cwd);
-  try {
+  return withStore(openStore(options.store, io.cwd), async (store) => {
     const runs = await store.listRuns({ ...(options.status ? { status: options.status } : {}), limit: options.limit });
     if (options.json) {
       io.out(`${JSON.stringify(runs, null, 2)}\n`);
@@ -25,17 +26,15 @@ export async function runsList(options: RunsOptions & { status?: RunStatus; limi
     const rows = runs.map((r) => [r.id, r.graphId, r.status, new Date(r.createdAt).toISOString(), r.status === "running" ? "" : `${r.updatedAt - r.createdAt} ms`]);
     io.out(table(["run", "graph", "status", "started", "took"], rows));
     return 0;
-  } finally {
-    await store.close();
-  }
+  });
 }
 
 /** `blockwork runs show <id>`: a run's outcome and its journal as a timeline. */
 export async function runsShow(id: string, options: RunsOptions & { json: boolean }, io: Io): Promise<number> {
-  const store = openStore(options.store, io.cwd);
-  try {
+  return withStore(openStore(options.store, io.cwd), async (store) => {
     const record = await store.getRun(id);
-    if (!record) throw new CliError(`no run ${id} in ${options.store ?? "the default store"} (list them with: blockwork runs list).`);
+    const where = store instanceof PostgresStore ? store.display : (options.store ?? "the default store");
+    if (!record) throw new CliError(`no run ${id} in ${where} (list them with: blockwork runs list).`);
     const journal = await store.journal(id);
     if (options.json) {
       io.out(`${JSON.stringify({ run: record, journal }, null, 2)}\n`);
@@ -43,9 +42,7 @@ export async function runsShow(id: string, options: RunsOptions & { json: boolea
     }
     io.out(timeline(record, journal));
     return 0;
-  } finally {
-    await store.close();
-  }
+  });
 }
 
 /**
@@ -53,26 +50,74 @@ export async function runsShow(id: string, options: RunsOptions & { json: boolea
  * from the module it was started from.
  */
 export async function runsResume(id: string | undefined, options: RunsOptions & { quiet: boolean }, io: Io): Promise<number> {
-  const store = openStore(options.store, io.cwd);
-  try {
+  return withStore(openStore(options.store, io.cwd), async (store) => {
     const records = id === undefined ? await store.listRuns({ status: "running", limit: 10_000 }) : [await mustGet(store, id)];
     if (records.length === 0) {
       io.out("No unfinished runs to resume.\n");
       return 0;
     }
     let failed = 0;
+    let suspended = 0;
     for (const record of records) {
-      if (record.status !== "running") throw new CliError(`run ${record.id} has already ended (${record.status}); there is nothing to resume.`);
+      if (record.status !== "running" && record.status !== "suspended") throw new CliError(`run ${record.id} has already ended (${record.status}); there is nothing to resume.`);
       if (!record.source) throw new CliError(`run ${record.id} does not say which module its graph came from (it was not started by blockwork run); resume it from code with resume().`);
       const { graph } = await loadGraph(record.source.module, record.source.exportName, io);
+      // On PostgreSQL, resuming hands the run's ready tasks to the workers and follows it.
+      if (store instanceof PostgresStore) {
+        // A run that ended meanwhile (workers finished it) is simply followed to its outcome.
+        await enqueueRun(store, graph, record.id).catch(async (error: unknown) => {
+          if ((await store.getRun(record.id))?.status === "running") throw isRunError(error) ? new CliError(`cannot resume run ${record.id}: ${error.info.message}`) : error;
+        });
+        const code = await follow(store, record.id, { quiet: options.quiet, summary: false, ...(options.store ? { storeArg: options.store } : {}) }, io);
+        if (code === 1) failed++;
+        else if (code === SUSPENDED_EXIT_CODE) suspended++;
+        continue;
+      }
       const progress = createProgress(io, { quiet: options.quiet });
       const handle = await resume(record.id, { store, graph, onEvent: progress.onEvent });
-      if ((await finish(record.id, handle.result, { store, io, summary: false, stop: progress.stop })) !== 0) failed++;
+      const code = await finish(record.id, handle, { store, io, summary: false, stop: progress.stop, ...(options.store ? { storeArg: options.store } : {}) });
+      if (code === 1) failed++;
+      else if (code === SUSPENDED_EXIT_CODE) suspended++;
     }
-    return failed > 0 ? 1 : 0;
-  } finally {
-    await store.close();
+    return failed > 0 ? 1 : suspended > 0 ? SUSPENDED_EXIT_CODE : 0;
+  });
+}
+
+/**
+ * `blockwork resume <id> --block <id> --data <json>`: resumes a suspended block of a run with data
+ * for its resume schema, and runs the run on until it ends or suspends again. Without `--block`,
+ * the same as `blockwork runs resume <id>`.
+ */
+export async function resumeBlock(id: string, options: RunsOptions & { block?: string; data?: string; quiet: boolean; summary: boolean }, io: Io): Promise<number> {
+  const block = options.block;
+  if (block === undefined) {
+    if (options.data !== undefined) throw new CliError("--data needs --block: which suspended block is it for? (blockwork runs show <id> lists them)");
+    return runsResume(id, options, io);
   }
+  if (options.data === undefined) throw new CliError(`--block ${block} needs --data: the JSON to resume it with (it must satisfy the block's resume schema).`);
+  const data = await readJson(options.data, "--data", io);
+  return withStore(openStore(options.store, io.cwd), async (store) => {
+    const record = await mustGet(store, id);
+    if (record.status !== "running" && record.status !== "suspended") throw new CliError(`run ${id} has already ended (${record.status}); there is nothing to resume.`);
+    if (!record.source) throw new CliError(`run ${id} does not say which module its graph came from (it was not started by blockwork run); resume it from code with resume().`);
+    const { graph } = await loadGraph(record.source.module, record.source.exportName, io);
+    if (store instanceof PostgresStore) {
+      await resumeOnWorkers(store, graph, id, block, data).catch((error: unknown) => {
+        throw isRunError(error) ? new CliError(`cannot resume run ${id}: ${error.info.message}`) : error;
+      });
+      return follow(store, id, { quiet: options.quiet, summary: options.summary, ...(options.store ? { storeArg: options.store } : {}) }, io);
+    }
+    const progress = createProgress(io, { quiet: options.quiet });
+    let handle;
+    try {
+      handle = await resume(id, { store, graph, block, data, onEvent: progress.onEvent });
+    } catch (error) {
+      progress.stop();
+      if (isRunError(error)) throw new CliError(`cannot resume run ${id}: ${error.info.message}`);
+      throw error;
+    }
+    return finish(id, handle, { store, io, summary: options.summary, stop: progress.stop, ...(options.store ? { storeArg: options.store } : {}) });
+  });
 }
 
 async function mustGet(store: Store, id: string): Promise<RunRecord> {
@@ -107,13 +152,43 @@ function timeline(record: RunRecord, journal: readonly JournalEntry[]): string {
       case "item.failed":
         lines.push(`  ${at}  item fail  ${where}  ${e.error.message}`);
         break;
+      case "block.restarted":
+        lines.push(`  ${at}  restart    ${where}  ${e.error.message}; restart ${e.restart} of ${e.restarted.join(", ")} in ${e.delayMs} ms`);
+        break;
+      case "block.suspended":
+        lines.push(`  ${at}  suspended  ${where}  ${preview(e.payload)}`);
+        break;
+      case "block.resumed":
+        lines.push(`  ${at}  resumed    ${where}  with ${preview(e.data)}`);
+        break;
+      case "run.upgraded":
+        lines.push(`  ${at}  upgraded   version ${e.from} → ${e.to}${e.migrated.length ? `, migrated: ${e.migrated.join(", ")}` : ""}`);
+        break;
     }
+  }
+  const waiting = openSuspensions(journal);
+  if (record.status === "suspended" || (record.status === "running" && waiting.length > 0)) {
+    lines.push("", "waiting for:");
+    for (const e of waiting) lines.push(`  ${e.path}#${e.act}  ${preview(e.payload, 200)}`);
+    const first = waiting[0];
+    if (first) lines.push(`resume with: blockwork resume ${record.id} --block ${first.path}#${first.act} --data '<JSON>'`);
   }
   if (journal.length === 0) lines.push("  (empty)");
   lines.push("");
   if (record.output !== undefined) lines.push(`output   ${preview(record.output, 400)}`);
   if (record.error !== undefined) lines.push(`error    ${record.error.code}${record.error.path ? ` at ${record.error.path}` : ""}: ${record.error.message}`);
   return `${lines.join("\n")}\n`;
+}
+
+/** Suspensions the journal leaves open: suspended, and neither resumed nor decided since. */
+function openSuspensions(journal: readonly JournalEntry[]): Extract<JournalEntry, { kind: "block.suspended" }>[] {
+  const open = new Map<string, Extract<JournalEntry, { kind: "block.suspended" }>>();
+  for (const e of journal) {
+    const key = `${e.path}#${e.act}`;
+    if (e.kind === "block.suspended") open.set(key, e);
+    else open.delete(key);
+  }
+  return [...open.values()];
 }
 
 function preview(value: unknown, max = 120): string {

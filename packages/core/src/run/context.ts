@@ -1,5 +1,39 @@
+import { RunError } from "../errors.js";
 import type { JournalEntry, MaybePromise, Store } from "../store/store.js";
-import type { EventHub, RunEvent } from "./events.js";
+import type { EventHub, RunEvent, Suspension } from "./events.js";
+
+/** Work that waits while the run is paused for an upgrade. */
+export interface Pausable {
+  proceed(): void;
+}
+
+/** A suspended block, as the run keeps it until someone resumes it. */
+export interface Suspended extends Suspension {
+  /** Validates `data` against the block's resume schema, journals it, and runs the block again. */
+  resume(data: unknown): MaybePromise<void>;
+  /** Throws what `resume(data)` would throw, without resuming. */
+  check(data: unknown): unknown;
+  /** The journal entry `resume(data)` would append (after `check`), for a store other processes run. */
+  resumedEntry(data: unknown): Omit<Extract<JournalEntry, { kind: "block.resumed" }>, "seq">;
+  readonly abandoned: boolean;
+}
+
+/**
+ * The one suspension `target` names in a run: a suspension id (`review/approve#1`), a block path
+ * (`review/approve`) or a block id (`approve`). Throws `not_suspended` with what is suspended.
+ */
+export function findSuspension<S extends Suspension>(all: readonly S[], target: string, runId: string): S {
+  const pick = (matches: S[]): S | undefined => {
+    if (matches.length > 1) {
+      throw new RunError({ code: "not_suspended", message: `"${target}" names ${matches.length} suspended blocks of run ${runId}; say which by its suspension id: ${matches.map((s) => s.id).join(", ")}` }, { runId });
+    }
+    return matches[0];
+  };
+  const found = all.find((s) => s.id === target) ?? pick(all.filter((s) => s.path === target)) ?? pick(all.filter((s) => s.path.slice(s.path.lastIndexOf("/") + 1) === target));
+  if (found !== undefined) return found;
+  const waiting = all.length === 0 ? "no block of it is suspended" : `suspended: ${all.map((s) => s.id).join(", ")}`;
+  throw new RunError({ code: "not_suspended", message: `run ${runId} has no suspended block "${target}" (${waiting})` }, { runId });
+}
 
 /** Something waiting for its journal entries while a resumed run replays (a leaf task). */
 export interface Replayable {
@@ -9,7 +43,9 @@ export interface Replayable {
   /** Replay is over and no entry finished this task: run it for real. */
   goLive(): void;
   /** For a leaf block that can run: its path, activation, next attempt and earliest start. */
-  readonly pending?: { readonly path: string; readonly act: number; readonly attempt: number; readonly notBefore: number };
+  readonly pending?: { readonly path: string; readonly act: number; readonly attempt: number; readonly notBefore: number } | undefined;
+  /** A supervisor restart (or a failure) made it irrelevant: it must not run. */
+  readonly abandoned?: boolean;
 }
 
 /**
@@ -29,6 +65,25 @@ export class RunContext {
    * failed attempt is reported instead of retried in this process.
    */
   capture: ((entry: JournalEntry) => void) | undefined;
+  /** Leaf tasks in flight (running, or waiting for a retry or backoff timer). */
+  private live = 0;
+  /** Suspended blocks by suspension id (created on first use). */
+  private parked: Map<string, Suspended> | undefined;
+  /** Set while every live branch is suspended. */
+  quiet = false;
+  private quietCheck = false;
+  /** Called when the run becomes quiet (every branch left is suspended) and when it wakes up again. */
+  onQuietChange: ((quiet: boolean) => void) | undefined;
+  /**
+   * Set while an upgrade waits for a block boundary: nothing new starts (scopes keep their queues,
+   * retries wait), and once no attempt is in progress, `onBoundary` is called.
+   */
+  paused = false;
+  onBoundary: (() => void) | undefined;
+  /** Attempts in progress: started, and their outcome not yet recorded and routed. */
+  private busyCount = 0;
+  /** What stopped because of the pause, to go on if the upgrade is refused. */
+  private held: Set<Pausable> | undefined;
 
   constructor(
     readonly id: string,
@@ -78,14 +133,15 @@ export class RunContext {
     const key = `${entry.path}#${entry.act}`;
     const task = this.waiting.get(key);
     if (task === undefined) return false;
-    if (entry.kind !== "attempt.failed") this.waiting.delete(key);
+    // Only an outcome ends the wait: a failed attempt, a suspension or a resume leave the task waiting.
+    if (entry.kind !== "attempt.failed" && entry.kind !== "block.suspended" && entry.kind !== "block.resumed") this.waiting.delete(key);
     task.replay(entry);
     return true;
   }
 
-  /** The tasks waiting for journal entries, in the order they started. */
+  /** The tasks waiting for journal entries, in the order they started (abandoned ones left out). */
   pendingTasks(): Replayable[] {
-    return [...(this.waitingTasks?.values() ?? [])];
+    return [...(this.waitingTasks?.values() ?? [])].filter((t) => t.abandoned !== true);
   }
 
   /** Takes one waiting task out of replay (to run it on its own). */
@@ -100,7 +156,81 @@ export class RunContext {
     this.replaying = false;
     const tasks = [...this.waiting.values()];
     this.waiting.clear();
-    for (const task of tasks) task.goLive();
+    for (const task of tasks) if (task.abandoned !== true) task.goLive();
+  }
+
+  /** An attempt (or a restart being journaled) is in progress. */
+  enter(): void {
+    this.busyCount++;
+  }
+
+  /** It has reached a block boundary: its outcome is recorded and routed. */
+  leave(): void {
+    this.busyCount--;
+    if (this.paused && this.busyCount === 0) queueMicrotask(() => this.paused && this.busyCount === 0 && this.onBoundary?.());
+  }
+
+  get busy(): number {
+    return this.busyCount;
+  }
+
+  /** Something that stopped because of a pause. */
+  defer(what: Pausable): void {
+    (this.held ??= new Set()).add(what);
+  }
+
+  /** Lifts a pause: what stopped goes on. */
+  unpause(): void {
+    this.paused = false;
+    const held = [...(this.held ?? [])];
+    this.held?.clear();
+    for (const what of held) what.proceed();
+  }
+
+  /** A leaf task is in flight. */
+  hold(): void {
+    this.live++;
+    if (this.quiet) {
+      this.quiet = false;
+      this.onQuietChange?.(false);
+    }
+  }
+
+  /** A leaf task is done, suspended or abandoned. */
+  release(): void {
+    this.live--;
+    this.checkQuiet();
+  }
+
+  park(suspended: Suspended): void {
+    (this.parked ??= new Map()).set(suspended.id, suspended);
+  }
+
+  unpark(id: string): void {
+    this.parked?.delete(id);
+  }
+
+  /** The blocks waiting to be resumed, oldest first. While replaying: those the journal left suspended. */
+  suspensions(): Suspended[] {
+    if (this.replaying) return this.pendingTasks().filter((t): t is Replayable & Suspended => (t as Partial<Suspended>).resume !== undefined && t.pending === undefined);
+    return [...(this.parked?.values() ?? [])].filter((s) => !s.abandoned);
+  }
+
+  /**
+   * Declares the run quiet when no task is live and some are suspended. Checked a microtask
+   * later: a block that suspends synchronously must not make the run quiet while its siblings
+   * still sit in their scope's queue.
+   */
+  checkQuiet(): void {
+    if (this.live !== 0 || this.quiet || this.quietCheck) return;
+    this.quietCheck = true;
+    queueMicrotask(() => {
+      this.quietCheck = false;
+      if (this.live === 0 && !this.quiet && !this.ended && !this.replaying && this.suspensions().length > 0) {
+        this.quiet = true;
+        this.onQuietChange?.(true);
+      }
+    });
   }
 
   end(): void {

@@ -1,4 +1,4 @@
-import type { JsonValue } from "@blockwork/spec";
+import type { BlockReport, JsonValue } from "@blockwork/spec";
 import type { ErrorInfo } from "../errors.js";
 
 interface EventBase {
@@ -18,15 +18,49 @@ export type RunEvent =
   | (EventBase & { readonly type: "run.completed"; readonly output: JsonValue; readonly durationMs: number })
   | (EventBase & { readonly type: "run.failed"; readonly error: ErrorInfo; readonly durationMs: number })
   | (EventBase & { readonly type: "run.cancelled"; readonly reason: string; readonly durationMs: number })
+  /** The run moved to another graph version at a block boundary (`migrated`: what a migration rewrote). */
+  | (EventBase & { readonly type: "run.upgraded"; readonly from: string; readonly to: string; readonly migrated: readonly string[] })
+  /** Nothing in the run can go on until someone resumes one of `suspensions`. */
+  | (EventBase & { readonly type: "run.suspended"; readonly suspensions: readonly Suspension[] })
   | (EventBase & { readonly type: "block.started"; readonly path: string; readonly act: number; readonly attempt: number })
   | (EventBase & { readonly type: "block.completed"; readonly path: string; readonly act: number; readonly durationMs: number; readonly replayed: boolean })
   /** The block failed for good (`typed`: with a typed error, which an error edge may route). */
   | (EventBase & { readonly type: "block.failed"; readonly path: string; readonly act: number; readonly error: ErrorInfo; readonly typed: boolean; readonly durationMs: number })
   /** An attempt failed; the next starts after `delayMs`. */
   | (EventBase & { readonly type: "block.retried"; readonly path: string; readonly act: number; readonly attempt: number; readonly delayMs: number; readonly error: ErrorInfo })
-  | (EventBase & { readonly type: "edge.taken"; readonly from: string; readonly to: string; readonly kind: "always" | "case" | "otherwise" | "error" | "exhausted"; readonly loop: boolean });
+  /**
+   * The block failed for good and its graph's supervisor restarts it (with the blocks in
+   * `restarted`, by the graph's strategy) after `delayMs`. This was its restart number `restart`.
+   */
+  | (EventBase & { readonly type: "block.restarted"; readonly path: string; readonly act: number; readonly restart: number; readonly delayMs: number; readonly restarted: readonly string[]; readonly error: ErrorInfo })
+  /** The block failed for good and its supervisor gives up: the graph it is in fails (`reason` says why). */
+  | (EventBase & { readonly type: "block.escalated"; readonly path: string; readonly act: number; readonly reason: string; readonly error: ErrorInfo })
+  /** The block suspended: it waits to be resumed (see `RunHandle.resume`, `blockwork resume`). */
+  | (EventBase & { readonly type: "block.suspended"; readonly path: string; readonly act: number; readonly suspension: string; readonly payload: JsonValue })
+  /** A suspended block was resumed with `data`; it runs again. */
+  | (EventBase & { readonly type: "block.resumed"; readonly path: string; readonly act: number; readonly suspension: string; readonly data: JsonValue })
+  | (EventBase & { readonly type: "edge.taken"; readonly from: string; readonly to: string; readonly kind: "always" | "case" | "otherwise" | "error" | "exhausted"; readonly loop: boolean })
+  /** A block called a model (agent blocks): tokens, latency and how the answer fared. */
+  | (EventBase & { readonly type: "block.usage"; readonly path: string; readonly act: number; readonly attempt: number } & UsageFields)
+  /** A block called a tool. */
+  | (EventBase & { readonly type: "block.tool"; readonly path: string; readonly act: number; readonly attempt: number } & ToolFields);
+
+type UsageFields = Omit<Extract<BlockReport, { type: "usage" }>, "type">;
+type ToolFields = Omit<Extract<BlockReport, { type: "tool" }>, "type">;
 
 export type RunEventType = RunEvent["type"];
+
+/** A block waiting to be resumed. */
+export interface Suspension {
+  /** Stable across restarts of the process: `<block path>#<activation>`, e.g. `review/approve#1`. */
+  readonly id: string;
+  readonly path: string;
+  readonly act: number;
+  /** What the block shows whoever resumes it. */
+  readonly payload: JsonValue;
+  /** Epoch milliseconds. */
+  readonly at: number;
+}
 
 /**
  * A run's events for any number of listeners. Emitting costs one length check when nobody

@@ -4,8 +4,9 @@ import { type ErrorInfo, RunError } from "../errors.js";
 import { type GraphPlan, planOf } from "../plan/plan.js";
 import { MemoryStore } from "../store/memory-store.js";
 import type { JournalEntry, RunRecord, RunSource } from "../store/store.js";
-import { RunContext } from "./context.js";
-import { EventHub } from "./events.js";
+import { findSuspension, RunContext } from "./context.js";
+import { effectiveJournal } from "./journal.js";
+import { EventHub, type Suspension } from "./events.js";
 import { Scope, type ScopeHost } from "./scope.js";
 
 // biome-ignore lint: any graph block.
@@ -30,6 +31,8 @@ export type RunOutcome = { readonly status: "completed"; readonly output: JsonVa
 /** What a run needs next, computed from its journal alone. */
 export interface RunFold {
   readonly ready: readonly ReadyTask[];
+  /** Blocks waiting to be resumed: with no ready task left, the run is suspended. */
+  readonly suspended: readonly Suspension[];
   /** Set when the journal already decides how the run ends. */
   readonly outcome?: RunOutcome;
 }
@@ -76,7 +79,8 @@ export function newRunRecord(graph: AnyGraph, input: unknown, options: { runId?:
  */
 export function foldRun(graph: AnyGraph, record: RunRecord, journal: readonly JournalEntry[]): RunFold {
   const replay = Replay.of(graph, record, journal, undefined);
-  return { ready: replay.ready(), ...(replay.outcome ? { outcome: replay.outcome } : {}) };
+  const suspended = replay.outcome ? [] : replay.context.suspensions().map(({ id, path, act, payload, at }) => ({ id, path, act, payload, at }));
+  return { ready: replay.ready(), suspended, ...(replay.outcome ? { outcome: replay.outcome } : {}) };
 }
 
 /**
@@ -107,11 +111,24 @@ export function runTask(graph: AnyGraph, record: RunRecord, journal: readonly Jo
     replay.context.capture = (entry) => {
       const { seq: _seq, ...rest } = entry;
       entries.push(rest as UnnumberedEntry);
-      if (entry.path === task.pending?.path && entry.act === task.pending.act) done();
+      // The task's own entry, or a supervisor's restart of it or of a graph around it.
+      done();
     };
     replay.onOutcome = done;
     task.goLive();
   });
+}
+
+/**
+ * The journal entry that resumes the suspended block `target` (a suspension id, block path or
+ * block id) of a run with `data`, validated against the block's resume schema: for stores that
+ * other processes run (the caller appends it and queues what is then ready). Throws
+ * `not_suspended` or `resume_invalid` as `RunHandle.resume` does.
+ */
+export function resumedEntry(graph: AnyGraph, record: RunRecord, journal: readonly JournalEntry[], target: string, data: unknown): UnnumberedEntry {
+  const replay = Replay.of(graph, record, journal, undefined);
+  if (replay.outcome) throw new RunError({ code: "not_suspended", message: `run ${record.id} has already ended (${replay.outcome.status})` }, { runId: record.id });
+  return findSuspension(replay.context.suspensions(), target, record.id).resumedEntry(data);
 }
 
 /** Drives a root scope over a journal, with no store and no block running unless asked. */
@@ -129,14 +146,14 @@ class Replay implements ScopeHost {
     if (plan.version !== record.version) {
       throw new RunError({ code: "graph_not_found", message: `run ${record.id} is pinned to version ${record.version} of graph "${record.graphId}", but the graph given has version ${plan.version}` }, { runId: record.id });
     }
-    const last = journal[journal.length - 1]?.seq ?? 0;
+    const effective = effectiveJournal(record.input, journal);
     // The store is never written: entries are captured (runTask) or there are none (folding).
-    const context = new RunContext(record.id, new MemoryStore(), new EventHub(), last);
+    const context = new RunContext(record.id, new MemoryStore(), new EventHub(), effective.lastSeq);
     const replay = new Replay(plan, context);
     context.replaying = true;
-    const root = new Scope(context, plan, "", plan.input.parse(record.input), replay, signal);
+    const root = new Scope(context, plan, "", plan.input.parse(effective.input), replay, signal);
     root.start();
-    for (const entry of journal) {
+    for (const entry of effective.entries) {
       if (replay.outcome) break;
       if (!context.replay(entry)) {
         throw new RunError(

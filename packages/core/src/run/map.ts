@@ -2,13 +2,14 @@ import type { JsonValue } from "@blockwork/spec";
 import { type ErrorInfo, messageOf, RunError } from "../errors.js";
 import type { GraphPlan, NodePlan } from "../plan/plan.js";
 import type { JournalEntry } from "../store/store.js";
-import type { RunContext } from "./context.js";
+import type { Pausable, RunContext } from "./context.js";
 import { LeafTask, type TaskOwner } from "./leaf.js";
 
 /** A graph run for one item (a `Scope`, made by the caller: this module does not import scope.ts). */
 export interface ItemScope {
   closed: boolean;
   start(): void;
+  abandon(reason: RunError): void;
 }
 
 /** Makes the scope that runs a graph item. */
@@ -18,6 +19,7 @@ export type SpawnScope = (
   input: unknown,
   host: { scopeCompleted(output: unknown): void; scopeFailed(error: RunError): void },
   signal: AbortSignal,
+  notBefore: number,
 ) => ItemScope;
 
 interface Parent {
@@ -25,6 +27,8 @@ interface Parent {
   readonly slot: number;
   readonly act: number;
   readonly spawn: SpawnScope;
+  /** A restarted map waits out its backoff: no item starts before this (epoch ms). */
+  readonly notBefore: number;
 }
 
 type MapWork = Extract<NodePlan["work"], { kind: "map" }>;
@@ -35,7 +39,7 @@ type MapWork = Extract<NodePlan["work"], { kind: "map" }>;
  * item order. In `fail` mode the first failure cancels the rest; in `collect` mode failures become
  * results (and are journaled, so a resumed run reproduces them).
  */
-export class MapTask implements TaskOwner {
+export class MapTask implements TaskOwner, Pausable {
   closed = false;
   private readonly results: unknown[];
   private readonly work: MapWork;
@@ -61,7 +65,7 @@ export class MapTask implements TaskOwner {
     if (this.controller === undefined) {
       this.controller = new AbortController();
       const controller = this.controller;
-      const parent = this.parent.owner.signal;
+      const parent = this.parent.owner.signalFor(this.parent.slot);
       if (parent.aborted) controller.abort(parent.reason);
       else parent.addEventListener("abort", () => controller.abort(parent.reason), { once: true });
     }
@@ -73,8 +77,34 @@ export class MapTask implements TaskOwner {
     else this.launch();
   }
 
+  /** The parent restarted or failed: stop, write nothing, tell nobody. */
+  abandon(reason: RunError): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.controller?.abort(reason);
+    for (const child of this.children.values()) child.abandon(reason);
+    this.children.clear();
+  }
+
+  /** The pause for an upgrade is over (it was refused): start the items that waited. */
+  proceed(): void {
+    this.launch();
+  }
+
+  isCurrent(_slot: number, _act: number): boolean {
+    return !this.closed;
+  }
+
+  signalFor(_slot: number): AbortSignal {
+    return this.signal;
+  }
+
   private launch(): void {
     while (!this.closed && this.active < this.work.concurrency && this.next < this.input.items.length) {
+      if (this.run.paused) {
+        this.run.defer(this);
+        return;
+      }
       const i = this.next++;
       this.active++;
       this.runItem(i);
@@ -86,7 +116,7 @@ export class MapTask implements TaskOwner {
     const path = `${this.path}/${i}`;
     const value = this.input.items[i];
     if (item.work.kind === "code") {
-      new LeafTask(this.run, item, path, 1, value, this, i).start();
+      new LeafTask(this.run, item, path, 1, value, this, i, this.parent.notBefore).start();
       return;
     }
     const child = this.parent.spawn(
@@ -95,6 +125,7 @@ export class MapTask implements TaskOwner {
       value,
       { scopeCompleted: (output) => this.taskCompleted(i, 1, output), scopeFailed: (error) => this.taskFailed(i, 1, error) },
       this.signal,
+      this.parent.notBefore,
     );
     this.children.set(i, child);
     // A graph item's collected failure is journaled under the item's own path: wait for it too.
@@ -133,8 +164,7 @@ export class MapTask implements TaskOwner {
   taskFailed(slot: number, _act: number, error: RunError): void {
     if (this.closed) return;
     if (!this.work.collect) {
-      this.closed = true;
-      this.controller?.abort(error);
+      this.abandon(error);
       this.parent.owner.taskFailed(this.parent.slot, this.parent.act, error);
       return;
     }

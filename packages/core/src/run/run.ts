@@ -5,8 +5,10 @@ import { type ErrorInfo, isRunError, messageOf, RunError } from "../errors.js";
 import { type GraphPlan, planOf } from "../plan/plan.js";
 import { MemoryStore } from "../store/memory-store.js";
 import type { JournalEntry, MaybePromise, RunRecord, RunSource, Store } from "../store/store.js";
-import { RunContext } from "./context.js";
-import { EventHub, type RunEvent } from "./events.js";
+import { findSuspension, RunContext, type Suspended } from "./context.js";
+import { effectiveJournal } from "./journal.js";
+import { type Migration, planUpgrade, type UpgradeResult } from "./upgrade.js";
+import { EventHub, type RunEvent, type Suspension } from "./events.js";
 import { Scope, type ScopeHost } from "./scope.js";
 
 // biome-ignore lint: any graph block.
@@ -38,7 +40,39 @@ export interface RunHandle<TOutput = unknown> {
   readonly events: AsyncIterable<RunEvent>;
   /** Cancels the run: running blocks see their `signal` abort, and `result` rejects with `run_cancelled`. */
   cancel(reason?: string): void;
+  /**
+   * Resolves when the run ends, or when it cannot go on until someone resumes a suspended block
+   * (`status: "suspended"`). Call it again after a resume to wait for the next of these.
+   */
+  settled(): Promise<RunSettled>;
+  /** The blocks waiting to be resumed now. */
+  suspensions(): Suspension[];
+  /**
+   * Resumes a suspended block with `data`, which must satisfy its `resume` schema. `block` is a
+   * suspension id (`review/approve#1`), a block path (`review/approve`) or a block id, as long as
+   * it names one suspension. Rejects with `not_suspended` or `resume_invalid` otherwise.
+   */
+  resume(block: string, data: unknown): Promise<void>;
+  /**
+   * Moves the run to another version of its graph at its next block boundary (no attempt in
+   * progress; nothing new starts meanwhile). The same checks as {@link upgrade}: refused (and the
+   * run goes on as it was) unless the diff, the run's data and a replay on the new graph allow it.
+   */
+  upgrade(to: AnyGraph, options?: HandleUpgradeOptions): Promise<UpgradeResult>;
 }
+
+/** Options of `RunHandle.upgrade`. */
+export interface HandleUpgradeOptions {
+  readonly migrate?: Migration;
+  /** Where the new graph is loaded from, for later resumes, when it is not the run's module. */
+  readonly source?: RunSource;
+}
+
+/** Where a run stands when it stops making progress on its own. */
+export type RunSettled =
+  | { readonly status: "completed"; readonly output: unknown }
+  | { readonly status: "failed" | "cancelled"; readonly error: RunError }
+  | { readonly status: "suspended"; readonly suspensions: readonly Suspension[] };
 
 /**
  * Runs a graph. The input is validated against the graph's contract (unknown fields rejected), the
@@ -109,20 +143,40 @@ export interface ResumeOptions {
   readonly graph: AnyGraph;
   readonly signal?: AbortSignal;
   readonly onEvent?: (event: RunEvent) => void;
+  /**
+   * Resumes a suspended block too: a suspension id (`review/approve#1`), a block path or a block
+   * id that names one suspension. Nothing runs unless `data` satisfies its `resume` schema.
+   */
+  readonly block?: string;
+  /** The data for `block`. */
+  readonly data?: unknown;
 }
 
 /**
  * Resumes an unfinished run from its journal: every journaled block outcome is replayed without
  * running anything, in journal order, and the run continues from where it stopped. Blocks that
  * had completed are never run again; a block that was running when the process died runs again
- * (with the same idempotency key).
+ * (with the same idempotency key); suspended blocks stay suspended, unless `block` and `data`
+ * resume one of them.
+ *
+ * @example
+ * const handle = await resume(runId, { store, graph, block: "approve", data: { approved: true } });
+ * await handle.result;
  */
 export async function resume(runId: string, options: ResumeOptions): Promise<RunHandle> {
   const { store, graph } = options;
-  const record = await store.getRun(runId);
+  let record = await store.getRun(runId);
   if (record === undefined) throw new RunError({ code: "run_not_found", message: `run ${runId} is not in the store` });
-  if (record.status !== "running") {
-    throw new RunError({ code: "journal_mismatch", message: `run ${runId} has already ended (${record.status}); only running runs can be resumed` }, { runId });
+  if (record.status !== "running" && record.status !== "suspended") {
+    throw new RunError({ code: "journal_mismatch", message: `run ${runId} has already ended (${record.status}); only running or suspended runs can be resumed` }, { runId });
+  }
+  const raw = await store.journal(runId);
+  // The journal decides the version: an upgrade interrupted after its entry was appended but
+  // before the run was pinned to the new version is finished here.
+  const upgraded = raw.findLast((e) => e.kind === "run.upgraded");
+  if (upgraded?.kind === "run.upgraded" && upgraded.to !== record.version) {
+    await store.updateRun(runId, { version: upgraded.to, updatedAt: Date.now() });
+    record = { ...record, version: upgraded.to };
   }
   const plan = planOf(graph);
   if (plan.version !== record.version) {
@@ -134,10 +188,12 @@ export async function resume(runId: string, options: ResumeOptions): Promise<Run
       { runId },
     );
   }
-  const journal = await store.journal(runId);
-  const input = plan.input.parse(record.input);
-  const execution = new Execution(plan, store, runId, options, journal);
-  execution.begin(() => undefined, input, true);
+  const journal = effectiveJournal(record.input, raw);
+  const input = plan.input.parse(journal.input);
+  const execution = new Execution(plan, store, runId, options, journal.entries, journal.lastSeq);
+  const answer = options.block === undefined ? undefined : { block: options.block, data: options.data };
+  execution.begin(() => undefined, input, true, answer);
+  if (answer) await execution.answered;
   return execution.handle;
 }
 
@@ -150,22 +206,30 @@ const ignore = (): void => {};
  */
 class Execution implements RunHandle, ScopeHost {
   readonly hub = new EventHub();
-  readonly context: RunContext;
+  /** Replaced when the run is upgraded (a new context replays the journal on the new version). */
+  context: RunContext;
   readonly result: Promise<unknown>;
   private readonly startedAt = Date.now();
   private root: Scope | undefined;
   private resolveResult!: (output: unknown) => void;
   private rejectResult!: (error: RunError) => void;
+  /** Callers of `settled()` waiting for the run to end or to become quiet. */
+  private waiters: ((settled: RunSettled) => void)[] = [];
+  private outcome: RunSettled | undefined;
+  /** For `resume(..., { block, data })`: settles once that resume is journaled (or refused). */
+  answered: Promise<void> = Promise.resolve();
+  /** An upgrade waiting for the next block boundary. */
+  private pendingUpgrade: { to: AnyGraph; options: HandleUpgradeOptions; resolve: (r: UpgradeResult) => void; reject: (e: unknown) => void } | undefined;
 
   constructor(
-    private readonly plan: GraphPlan,
+    private plan: GraphPlan,
     private readonly store: Store,
     readonly id: string,
     private readonly options: { signal?: AbortSignal | undefined; onEvent?: ((event: RunEvent) => void) | undefined },
     private readonly journal?: readonly JournalEntry[],
+    lastSeq = 0,
   ) {
-    const last = journal?.[journal.length - 1]?.seq ?? 0;
-    this.context = new RunContext(id, store, this.hub, last);
+    this.context = this.newContext(lastSeq);
     if (options.onEvent) this.hub.on(options.onEvent);
     this.result = new Promise<unknown>((resolve, reject) => {
       this.resolveResult = resolve;
@@ -175,8 +239,92 @@ class Execution implements RunHandle, ScopeHost {
     this.result.catch(ignore);
   }
 
+  private newContext(lastSeq: number): RunContext {
+    const context = new RunContext(this.id, this.store, this.hub, lastSeq);
+    context.onQuietChange = (quiet) => this.quietChanged(quiet);
+    return context;
+  }
+
   get handle(): RunHandle {
     return this;
+  }
+
+  upgrade(to: AnyGraph, options: HandleUpgradeOptions = {}): Promise<UpgradeResult> {
+    if (this.context.ended) return Promise.reject(new RunError({ code: "upgrade_refused", message: `run ${this.id} has already ended; there is nothing to upgrade` }, { runId: this.id }));
+    if (this.pendingUpgrade) return Promise.reject(new RunError({ code: "upgrade_refused", message: `run ${this.id} already waits for an upgrade` }, { runId: this.id }));
+    return new Promise<UpgradeResult>((resolve, reject) => {
+      this.pendingUpgrade = { to, options, resolve, reject };
+      // Nothing new starts; once no attempt is in progress, the run is at a block boundary.
+      this.context.paused = true;
+      this.context.onBoundary = () => void this.atBoundary();
+      if (this.context.busy === 0) queueMicrotask(() => void this.atBoundary());
+    });
+  }
+
+  /** Moves the run to the waiting upgrade's version, or refuses and lets the run go on. */
+  private async atBoundary(): Promise<void> {
+    const pending = this.pendingUpgrade;
+    if (pending === undefined) return;
+    this.pendingUpgrade = undefined;
+    const context = this.context;
+    context.onBoundary = undefined;
+    try {
+      if (context.ended) throw new RunError({ code: "upgrade_refused", message: `run ${this.id} ended before it reached a block boundary` }, { runId: this.id });
+      const record = await this.store.getRun(this.id);
+      if (record === undefined) throw new RunError({ code: "run_not_found", message: `run ${this.id} is not in the store` }, { runId: this.id });
+      const journal = await this.store.journal(this.id);
+      const decided = planUpgrade(record, journal, this.plan.def, pending.to, pending.options.migrate);
+      const target = planOf(pending.to);
+      const entry = { ...decided.entry, seq: context.nextSeq() } as JournalEntry;
+      await this.store.saveGraph(target.version, target.def);
+      await this.store.append(this.id, entry);
+      await this.store.updateRun(this.id, { version: target.version, updatedAt: Date.now(), ...(pending.options.source ? { source: pending.options.source } : {}) });
+      const { entry: _entry, ...result } = decided;
+      this.switchTo(target, record.input, [...journal, entry], result);
+      pending.resolve(result);
+    } catch (error) {
+      if (!context.ended) context.unpause();
+      pending.reject(error);
+    }
+  }
+
+  /** Leaves the old version's scopes behind and replays the journal on the new version. */
+  private switchTo(target: GraphPlan, input: JsonValue, journal: readonly JournalEntry[], result: UpgradeResult): void {
+    const old = this.context;
+    this.root?.abandon(new RunError({ code: "run_cancelled", message: `moved to version ${target.version}` }, { runId: this.id }));
+    old.end();
+    const effective = effectiveJournal(input, journal);
+    this.plan = target;
+    this.context = this.newContext(effective.lastSeq);
+    this.context.emit({ type: "run.upgraded", runId: this.id, at: Date.now(), from: result.from, to: result.to, migrated: result.migrated });
+    const root = new Scope(this.context, target, "", target.input.parse(effective.input), this, undefined);
+    this.root = root;
+    this.context.replaying = true;
+    root.start();
+    if (!this.replay(effective.entries)) return;
+    this.context.goLive();
+    this.context.checkQuiet();
+  }
+
+  /** Applies journal entries to the waiting tasks; false (and the run failed) when one does not fit. */
+  private replay(entries: readonly JournalEntry[]): boolean {
+    for (const entry of entries) {
+      if (this.context.ended) return false;
+      let fits: boolean;
+      try {
+        fits = this.context.replay(entry);
+      } catch (error) {
+        if (!isRunError(error)) throw error;
+        this.finish(error.info);
+        return false;
+      }
+      if (!fits) {
+        const message = `journal entry ${entry.seq} (${entry.kind} of ${entry.path}, activation ${entry.act}) does not fit graph "${this.plan.def.id}" version ${this.plan.version}: no such block was waiting for it`;
+        this.finish({ code: "journal_mismatch", message });
+        return false;
+      }
+    }
+    return true;
   }
 
   get events(): AsyncIterable<RunEvent> {
@@ -193,6 +341,45 @@ class Execution implements RunHandle, ScopeHost {
     else this.finish(info);
   }
 
+  settled(): Promise<RunSettled> {
+    if (this.outcome !== undefined) return Promise.resolve(this.outcome);
+    if (this.context.quiet) return Promise.resolve({ status: "suspended", suspensions: this.suspensions() });
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  suspensions(): Suspension[] {
+    return this.context.suspensions().map(({ id, path, act, payload, at }) => ({ id, path, act, payload, at }));
+  }
+
+  async resume(block: string, data: unknown): Promise<void> {
+    await this.find(block).resume(data);
+  }
+
+  private find(target: string): Suspended {
+    return findSuspension(this.context.suspensions(), target, this.id);
+  }
+
+  private quietChanged(quiet: boolean): void {
+    if (this.context.ended) return;
+    const at = Date.now();
+    // The status is for people listing runs; the journal is the truth, so a failed write only costs that.
+    try {
+      const written = this.store.updateRun(this.id, { status: quiet ? "suspended" : "running", updatedAt: at });
+      if (written instanceof Promise) written.catch(ignore);
+    } catch {
+      // See above.
+    }
+    if (!quiet) return;
+    const suspensions = this.suspensions();
+    this.context.emit({ type: "run.suspended", runId: this.id, at, suspensions });
+    this.settle({ status: "suspended", suspensions });
+  }
+
+  private settle(settled: RunSettled): void {
+    if (settled.status !== "suspended") this.outcome = settled;
+    for (const waiter of this.waiters.splice(0)) waiter(settled);
+  }
+
   scopeCompleted(output: unknown): void {
     this.succeed(output);
   }
@@ -201,7 +388,9 @@ class Execution implements RunHandle, ScopeHost {
     this.finish(error.info, error);
   }
 
-  begin(prepare: () => MaybePromise<void>, input: unknown, resumed: boolean): void {
+  begin(prepare: () => MaybePromise<void>, input: unknown, resumed: boolean, answer?: { block: string; data: unknown }): void {
+    let answered!: (error?: unknown) => void;
+    if (answer) this.answered = new Promise<void>((resolve, reject) => (answered = (error) => (error === undefined ? resolve() : reject(error))));
     const signal = this.options.signal;
     if (signal?.aborted) {
       queueMicrotask(() => this.cancel(messageOf(signal.reason ?? "aborted")));
@@ -218,12 +407,12 @@ class Execution implements RunHandle, ScopeHost {
         failed(error);
         return;
       }
-      if (prepared instanceof Promise) prepared.then(() => this.start(input, resumed), failed);
-      else this.start(input, resumed);
+      if (prepared instanceof Promise) prepared.then(() => this.start(input, resumed, answer, answered), failed);
+      else this.start(input, resumed, answer, answered);
     });
   }
 
-  private start(input: unknown, resumed: boolean): void {
+  private start(input: unknown, resumed: boolean, answer?: { block: string; data: unknown }, answered?: (error?: unknown) => void): void {
     if (this.context.ended) return;
     this.context.emit({ type: "run.started", runId: this.id, at: Date.now(), graph: this.plan.def.id, version: this.plan.version, resumed });
     const root = new Scope(this.context, this.plan, "", input, this, undefined);
@@ -234,16 +423,31 @@ class Execution implements RunHandle, ScopeHost {
     }
     this.context.replaying = true;
     root.start();
-    for (const entry of this.journal) {
-      if (this.context.ended) return;
-      if (!this.context.replay(entry)) {
-        const message = `journal entry ${entry.seq} (${entry.kind} of ${entry.path}, activation ${entry.act}) does not fit graph "${this.plan.def.id}" version ${this.plan.version}: no such block was waiting for it`;
-        this.finish({ code: "journal_mismatch", message });
+    if (!this.replay(this.journal)) return;
+    let target: Suspended | undefined;
+    if (answer) {
+      // Refuse a wrong answer before anything runs: the run stays as it was.
+      try {
+        target = this.find(answer.block);
+        target.check(answer.data);
+      } catch (error) {
+        this.context.end();
+        answered?.(error);
         return;
       }
     }
     this.context.emit({ type: "run.resumed", runId: this.id, at: Date.now(), replayed: this.journal.length });
     this.context.goLive();
+    if (target && answer) {
+      try {
+        const written = target.resume(answer.data);
+        if (written instanceof Promise) written.then(() => answered?.(), answered);
+        else answered?.();
+      } catch (error) {
+        answered?.(error);
+      }
+    }
+    this.context.checkQuiet();
   }
 
   private succeed(output: unknown): void {
@@ -253,6 +457,7 @@ class Execution implements RunHandle, ScopeHost {
       this.context.emit({ type: "run.completed", runId: this.id, at: Date.now(), output: output as JsonValue, durationMs: Date.now() - this.startedAt });
       this.hub.close();
       this.resolveResult(output);
+      this.settle({ status: "completed", output });
     };
     const written = this.store.finishRun(this.id, { status: "completed", output: output as JsonValue, updatedAt: Date.now() });
     if (written instanceof Promise) written.then(done, (error: unknown) => this.reject({ code: "block_failed", message: `the run completed but its outcome could not be stored: ${messageOf(error)}` }));
@@ -278,6 +483,8 @@ class Execution implements RunHandle, ScopeHost {
     if (info.code === "run_cancelled") this.context.emit({ type: "run.cancelled", runId: this.id, at: Date.now(), reason: info.message, durationMs });
     else this.context.emit({ type: "run.failed", runId: this.id, at: Date.now(), error: info, durationMs });
     this.hub.close();
-    this.rejectResult(error && isRunError(error) ? error : new RunError(info, { runId: this.id }));
+    const failure = error && isRunError(error) ? error : new RunError(info, { runId: this.id });
+    this.rejectResult(failure);
+    this.settle({ status: info.code === "run_cancelled" ? "cancelled" : "failed", error: failure });
   }
 }

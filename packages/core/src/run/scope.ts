@@ -1,9 +1,19 @@
-import { type ErrorInfo, messageOf, RunError } from "../errors.js";
+import { type ErrorInfo, type EscalationStep, messageOf, RunError } from "../errors.js";
 import { MissingValueError } from "../plan/bindings.js";
 import type { EdgePlan, GraphPlan, NodePlan } from "../plan/plan.js";
-import type { RunContext } from "./context.js";
-import { LeafTask, type TaskOwner } from "./leaf.js";
+import type { JournalEntry } from "../store/store.js";
+import { transition } from "xstate";
+import { type SupervisorDecision, type SupervisorSnapshot, startSupervisor, superviseFailure, supervisorMachine } from "../supervise/supervisor.js";
+import type { Pausable, RunContext } from "./context.js";
+import { backoff, LeafTask, type TaskOwner } from "./leaf.js";
 import { MapTask } from "./map.js";
+
+type RestartEntry = Extract<JournalEntry, { kind: "block.restarted" }>;
+
+/** A running subgraph or map of a scope, which a restart or a failure can abandon. */
+interface Child {
+  abandon(reason: RunError): void;
+}
 
 /** Where a scope delivers its outcome: the run (top graph), or the node of a parent scope. */
 export interface ScopeHost {
@@ -27,10 +37,14 @@ const DEAD = 2;
  * blocks when their incoming edges allow, evaluates bindings and routes, rules out the branches a
  * route did not take (so that joins never wait for them), and re-enters loops.
  *
- * All per-block and per-edge state lives in one small byte array (activation and loop counters
- * only exist once a loop is taken), so a run in flight stays small.
+ * It is also the supervisor of its blocks: a block that fails for good goes to the supervisor
+ * machine (see supervise/supervisor.ts), which restarts it, with the blocks the graph's strategy
+ * takes along, or escalates (this scope fails, and its parent's supervisor decides).
+ *
+ * All per-block and per-edge state lives in one small byte array (activation and loop counters,
+ * supervisor and restart bookkeeping only exist once needed), so a run in flight stays small.
  */
-export class Scope implements TaskOwner {
+export class Scope implements TaskOwner, Child, Pausable {
   closed = false;
   readonly outputs: unknown[];
   /** [block state × blocks | edge state × edges] */
@@ -45,6 +59,18 @@ export class Scope implements TaskOwner {
   private controller: AbortController | undefined;
   /** Start times of subgraphs and maps, kept only while someone listens to events. */
   private startedAt: Map<number, number> | undefined;
+  /** Running subgraphs and maps, by block index. */
+  private children: Map<number, Child> | undefined;
+  /** Created at the first failure for good. */
+  private supervisor: SupervisorSnapshot | undefined;
+  /** Restarted blocks: the epoch ms before which they do not start (their backoff). */
+  private holds: Map<number, number> | undefined;
+  /** Restarts whose journal entry is being written: the scope is not done while there are any. */
+  private restarting = 0;
+  /** `rest_for_one` only: the order in which blocks started, and per-block signals to abandon them. */
+  private startOrder: Uint32Array | undefined;
+  private clock = 0;
+  private slotControllers: Map<number, AbortController> | undefined;
 
   constructor(
     private readonly run: RunContext,
@@ -54,9 +80,12 @@ export class Scope implements TaskOwner {
     readonly input: unknown,
     private readonly host: ScopeHost,
     private readonly parentSignal: AbortSignal | undefined,
+    /** A restarted subgraph waits out its backoff: nothing in it starts before this (epoch ms). */
+    private readonly notBefore = 0,
   ) {
     this.outputs = new Array<unknown>(plan.nodes.length);
     this.state = new Uint8Array(plan.nodes.length + plan.edges.length);
+    if (plan.strategy === "rest_for_one") this.startOrder = new Uint32Array(plan.nodes.length);
   }
 
   /** Aborted when this scope fails or is cancelled (created on first use). */
@@ -81,14 +110,47 @@ export class Scope implements TaskOwner {
     this.fail(error);
   }
 
+  /** The pause for an upgrade is over (it was refused): start what waited. */
+  proceed(): void {
+    this.pump();
+  }
+
+  /** A restart or failure of the parent made this scope irrelevant: stop, write nothing, tell nobody. */
+  abandon(reason: RunError): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.queue.length = 0;
+    this.abandonAll(reason);
+  }
+
   // --- TaskOwner ------------------------------------------------------------------------------
+
+  isCurrent(slot: number, act: number): boolean {
+    return !this.closed && this.state[slot] === RUNNING && act === 1 + (this.passes?.get(slot) ?? 0);
+  }
+
+  signalFor(slot: number): AbortSignal {
+    if (this.startOrder === undefined) return this.signal;
+    let controller = this.slotControllers?.get(slot);
+    if (controller === undefined) {
+      controller = new AbortController();
+      const parent = this.signal;
+      const c = controller;
+      if (parent.aborted) c.abort(parent.reason);
+      else parent.addEventListener("abort", () => c.abort(parent.reason), { once: true });
+      (this.slotControllers ??= new Map()).set(slot, controller);
+    }
+    return controller.signal;
+  }
 
   handlesTyped(slot: number): boolean {
     return (this.plan.nodes[slot] as NodePlan).errorEdges.length > 0;
   }
 
   taskCompleted(slot: number, act: number, output: unknown): void {
-    if (this.closed) return;
+    if (!this.isCurrent(slot, act)) return;
+    this.children?.delete(slot);
+    this.slotControllers?.delete(slot);
     this.outputs[slot] = output;
     this.finish(slot);
     const node = this.plan.nodes[slot] as NodePlan;
@@ -101,16 +163,226 @@ export class Scope implements TaskOwner {
     this.pump();
   }
 
-  taskFailedTyped(slot: number, _act: number, _error: unknown): void {
-    if (this.closed) return;
+  taskFailedTyped(slot: number, act: number, _error: unknown): void {
+    if (!this.isCurrent(slot, act)) return;
+    this.slotControllers?.delete(slot);
     this.finish(slot);
     const node = this.plan.nodes[slot] as NodePlan;
     this.route(node, node.errorEdges, undefined);
     this.pump();
   }
 
-  taskFailed(_slot: number, _act: number, error: RunError): void {
-    this.fail(error);
+  /** A block failed for good: its supervisor decides (a restart, or this scope fails). */
+  taskFailed(slot: number, act: number, error: RunError): void {
+    if (!this.isCurrent(slot, act) || this.run.ended) return;
+    this.children?.delete(slot);
+    const node = this.plan.nodes[slot] as NodePlan;
+    if (node.work.kind !== "code" && this.run.listening) {
+      // A leaf reports its own failure; a subgraph or map that failed is reported here.
+      const at = Date.now();
+      const durationMs = at - (this.startedAt?.get(slot) ?? at);
+      this.run.emit({ type: "block.failed", runId: this.run.id, at, path: this.pathOf(node, act), act, durationMs, error: error.info, typed: false });
+    }
+    if (this.run.replaying && this.run.capture === undefined) {
+      // The journal says what the supervisor decided then (a restart entry may follow); if the
+      // process died before the decision was written, it is taken again when replay ends.
+      this.run.wait({ key: `${this.prefix}${node.id}#${act}`, replay: (e) => this.replayEntry(slot, act, e), goLive: () => this.supervise(slot, act, error) });
+      return;
+    }
+    this.supervise(slot, act, error);
+  }
+
+  replayRestart(slot: number, act: number, entry: RestartEntry): void {
+    if (!this.isCurrent(slot, act)) throw mismatch(entry, "the block it restarts is not running there");
+    const node = this.plan.nodes[slot] as NodePlan;
+    const [next, decision] = superviseFailure(this.supervisor ?? startSupervisor(this.plan.strategy), {
+      type: "child.failed",
+      child: slot,
+      act,
+      failure: entry.error,
+      policy: node.restart,
+      at: entry.at,
+    });
+    if (decision.action !== "restart") throw mismatch(entry, `the graph's supervisor would not restart the block now (${decision.reason})`);
+    this.supervisor = next;
+    const set = entry.restarted.map((id) => this.plan.nodes.findIndex((n) => n.id === id));
+    if (set.includes(-1)) throw mismatch(entry, `it restarts blocks this graph does not have (${entry.restarted.join(", ")})`);
+    this.emitRestart(node, act, entry);
+    this.applyRestart(set, entry.at + entry.delayMs, new RunError(entry.error, { runId: this.run.id }));
+    this.pump();
+  }
+
+  private replayEntry(slot: number, act: number, entry: JournalEntry): void {
+    if (entry.kind !== "block.restarted") throw mismatch(entry, "a failed subgraph or map can only be restarted");
+    this.replayRestart(slot, act, entry);
+  }
+
+  // --- Supervision ----------------------------------------------------------------------------
+
+  /** Hands a failure for good to the supervisor machine and carries out what it decides. */
+  private supervise(slot: number, act: number, error: RunError): void {
+    if (!this.isCurrent(slot, act) || this.run.ended) return;
+    const node = this.plan.nodes[slot] as NodePlan;
+    const at = Date.now();
+    const [next, decision] = superviseFailure(this.supervisor ?? startSupervisor(this.plan.strategy), {
+      type: "child.failed",
+      child: slot,
+      act,
+      failure: error.info,
+      policy: node.restart,
+      at,
+    });
+    this.supervisor = next;
+    if (decision.action === "escalate") {
+      this.escalate(node, act, error, decision);
+      return;
+    }
+    const restart = node.restart as NonNullable<NodePlan["restart"]>;
+    const delayMs = backoff(restart.backoff, decision.restart);
+    const set = this.restartSet(slot);
+    const entry: RestartEntry = {
+      seq: this.run.nextSeq(),
+      kind: "block.restarted",
+      path: this.pathOf(node, act),
+      act,
+      attempt: 1,
+      at,
+      error: error.info,
+      delayMs,
+      restart: decision.restart,
+      restarted: set.map((i) => (this.plan.nodes[i] as NodePlan).id),
+    };
+    // The restart takes effect now (what it abandons writes nothing more), but nothing restarted
+    // starts before the entry is written.
+    this.restarting++;
+    this.run.enter();
+    const reset = this.applyRestart(set, at + delayMs, error, false);
+    this.emitRestart(node, act, entry);
+    const go = () => {
+      this.restarting--;
+      this.run.leave();
+      if (this.closed) return;
+      this.startRestarted(reset);
+      this.pump();
+    };
+    const written = this.run.append(entry);
+    if (written instanceof Promise) written.then(go, (e: unknown) => this.fail(new RunError({ code: "block_failed", message: `the restart of block ${entry.path} could not be written to the journal: ${messageOf(e)}`, path: entry.path }, { runId: this.run.id })));
+    else go();
+  }
+
+  private escalate(node: NodePlan, act: number, error: RunError, decision: Extract<SupervisorDecision, { action: "escalate" }>): void {
+    const path = this.pathOf(node, act);
+    const step: EscalationStep = { path, failures: decision.failures, reason: decision.reason };
+    const trail = [...(error.info.trail ?? []), step];
+    const supervised = node.restart !== undefined;
+    const info: ErrorInfo = { ...error.info, trail, ...(supervised ? { message: `${error.info.message} [${path} escalated: ${decision.reason}]` } : {}) };
+    if (supervised && this.run.listening) {
+      this.run.emit({ type: "block.escalated", runId: this.run.id, at: Date.now(), path, act, reason: decision.reason, error: error.info });
+    }
+    this.fail(new RunError(info, { runId: this.run.id, cause: error }));
+  }
+
+  /** The blocks a restart of `slot` takes along, by the graph's strategy. */
+  private restartSet(slot: number): number[] {
+    switch (this.plan.strategy) {
+      case "one_for_one":
+        return [slot];
+      case "one_for_all": {
+        const all: number[] = [];
+        for (let i = 0; i < this.plan.nodes.length; i++) if (this.state[i] !== IDLE && this.state[i] !== RULED_OUT) all.push(i);
+        return all;
+      }
+      case "rest_for_one": {
+        const order = this.startOrder as Uint32Array;
+        const from = order[slot] as number;
+        const rest = [slot];
+        for (let i = 0; i < this.plan.nodes.length; i++) {
+          if (i === slot) continue;
+          const status = this.state[i];
+          // Queued blocks have not started yet, but they would start after the failed one.
+          if (status === QUEUED || ((status === RUNNING || status === DONE) && (order[i] as number) > from)) rest.push(i);
+        }
+        return rest;
+      }
+    }
+  }
+
+  /**
+   * Resets the restarted blocks (and the blocks that were ruled out because of what they
+   * decided) to not-yet-run, as new activations: running ones are abandoned, their outputs and
+   * outgoing edges forgotten. With `start`, what can start again is queued at once (replay);
+   * otherwise `startRestarted` does it once the restart is journaled.
+   */
+  private applyRestart(set: readonly number[], notBefore: number, reason: RunError, start = true): number[] {
+    const n = this.plan.nodes.length;
+    const member = new Uint8Array(n);
+    const list: number[] = [];
+    for (const v of set) if (!member[v]) (member[v] = 1), list.push(v);
+    for (let k = 0; k < list.length; k++) {
+      for (const e of (this.plan.nodes[list[k] as number] as NodePlan).outForward) {
+        const t = (this.plan.edges[e] as EdgePlan).to;
+        if (!member[t] && this.state[t] === RULED_OUT) (member[t] = 1), list.push(t);
+      }
+    }
+    const abandoned = new RunError({ ...reason.info, message: `abandoned by a restart: ${reason.info.message}` }, { runId: this.run.id });
+    for (const v of list) {
+      const status = this.state[v];
+      if (status === RUNNING) {
+        this.running--;
+        this.children?.get(v)?.abandon(abandoned);
+        this.children?.delete(v);
+        this.slotControllers?.get(v)?.abort(abandoned);
+        this.slotControllers?.delete(v);
+      } else if (status === QUEUED) {
+        this.queue.splice(this.queue.indexOf(v), 1);
+      }
+      if (status === RUNNING || status === DONE) this.again(v);
+      this.state[v] = IDLE;
+      this.outputs[v] = undefined;
+      for (const e of (this.plan.nodes[v] as NodePlan).outForward) this.state[n + e] = OPEN;
+      (this.holds ??= new Map()).set(v, notBefore);
+    }
+    if (this.plan.strategy === "one_for_all") {
+      // The graph starts over: what was running under the old signal is abandoned with it.
+      this.controller?.abort(abandoned);
+      this.controller = undefined;
+      this.uses = undefined;
+    }
+    if (start) this.startRestarted(list);
+    return list;
+  }
+
+  /** Queues the reset blocks whose way in is open (entry blocks, or fired incoming edges). */
+  private startRestarted(list: readonly number[]): void {
+    const n = this.plan.nodes.length;
+    for (const v of [...list].sort((a, b) => a - b)) {
+      if (this.state[v] !== IDLE) continue;
+      const node = this.plan.nodes[v] as NodePlan;
+      let fired = false;
+      let open = false;
+      for (const e of node.inEdges) {
+        const s = this.state[n + e];
+        if (s === FIRED) fired = true;
+        else if (s === OPEN) open = true;
+      }
+      const ready = node.inEdges.length === 0 ? this.plan.entry.includes(v) : node.joinAll ? fired && !open : fired;
+      if (ready) this.enqueue(v);
+    }
+  }
+
+  private emitRestart(node: NodePlan, act: number, entry: RestartEntry): void {
+    if (!this.run.listening) return;
+    this.run.emit({
+      type: "block.restarted",
+      runId: this.run.id,
+      at: entry.at,
+      path: this.pathOf(node, act),
+      act,
+      restart: entry.restart,
+      delayMs: entry.delayMs,
+      restarted: entry.restarted,
+      error: entry.error,
+    });
   }
 
   // --- Scheduling -----------------------------------------------------------------------------
@@ -124,15 +396,28 @@ export class Scope implements TaskOwner {
     if (this.pumping) return;
     this.pumping = true;
     // A queue, not recursion: a long chain of synchronous blocks must not grow the stack.
-    for (let next = this.queue.shift(); next !== undefined && !this.closed; next = this.queue.shift()) this.startBlock(next);
+    while (!this.closed && this.queue.length > 0) {
+      if (this.run.paused) {
+        // An upgrade waits for a block boundary: start nothing new until it is done.
+        this.run.defer(this);
+        break;
+      }
+      this.startBlock(this.queue.shift() as number);
+    }
     this.pumping = false;
-    if (!this.closed && this.running === 0 && this.queue.length === 0) this.complete();
+    if (!this.closed && this.running === 0 && this.queue.length === 0 && this.restarting === 0) this.complete();
   }
 
   private startBlock(i: number): void {
     const node = this.plan.nodes[i] as NodePlan;
     this.state[i] = RUNNING;
     this.running++;
+    if (this.startOrder !== undefined) this.startOrder[i] = ++this.clock;
+    let notBefore = this.notBefore;
+    if (this.holds !== undefined) {
+      notBefore = Math.max(notBefore, this.holds.get(i) ?? 0);
+      this.holds.delete(i);
+    }
     const act = 1 + (this.passes?.get(i) ?? 0);
     let input: unknown;
     try {
@@ -144,27 +429,34 @@ export class Scope implements TaskOwner {
     }
     const path = this.pathOf(node, act);
     if (node.work.kind === "code") {
-      new LeafTask(this.run, node, path, act, input, this, i).start();
+      new LeafTask(this.run, node, path, act, input, this, i, notBefore).start();
       return;
     }
+    // While replaying, a restart of this subgraph or map may be in the journal: wait for it.
+    if (this.run.replaying) this.run.wait({ key: `${path}#${act}`, replay: (e) => this.replayEntry(i, act, e), goLive: () => {} });
     // Subgraphs and maps are not journaled themselves (their inside is); they report events only.
     if (this.run.listening) {
       (this.startedAt ??= new Map()).set(i, Date.now());
       this.run.emit({ type: "block.started", runId: this.run.id, at: Date.now(), path, act, attempt: 1 });
     }
     const nested = act === 1 ? path : `${path}@${act}`;
+    const children = (this.children ??= new Map());
     if (node.work.kind === "graph") {
-      new Scope(this.run, node.work.plan, `${nested}/`, input, this.childHost(i, act), this.signal).start();
+      const child = new Scope(this.run, node.work.plan, `${nested}/`, input, this.childHost(i, act), this.signalFor(i), notBefore);
+      children.set(i, child);
+      child.start();
     } else {
-      const spawn = (plan: GraphPlan, prefix: string, value: unknown, host: ScopeHost, signal: AbortSignal) => new Scope(this.run, plan, prefix, value, host, signal);
-      new MapTask(this.run, node, nested, input as { items: unknown[] }, { owner: this, slot: i, act, spawn }).start();
+      const spawn = (plan: GraphPlan, prefix: string, value: unknown, host: ScopeHost, signal: AbortSignal, hold: number) => new Scope(this.run, plan, prefix, value, host, signal, hold);
+      const map = new MapTask(this.run, node, nested, input as { items: unknown[] }, { owner: this, slot: i, act, spawn, notBefore });
+      children.set(i, map);
+      map.start();
     }
   }
 
   private childHost(slot: number, act: number): ScopeHost {
     return {
       scopeCompleted: (output) => this.taskCompleted(slot, act, output),
-      scopeFailed: (error) => this.fail(error),
+      scopeFailed: (error) => this.taskFailed(slot, act, error),
     };
   }
 
@@ -329,6 +621,7 @@ export class Scope implements TaskOwner {
 
   private complete(): void {
     this.closed = true;
+    this.stopSupervisor();
     let output: unknown;
     try {
       output = this.plan.bindOutput(this);
@@ -348,14 +641,33 @@ export class Scope implements TaskOwner {
   private fail(error: RunError): void {
     if (this.closed) return;
     this.closed = true;
+    this.stopSupervisor();
     this.queue.length = 0;
-    this.controller?.abort(error);
+    this.abandonAll(error);
     this.host.scopeFailed(error);
+  }
+
+  /** The scope is done: its supervisor (if a failure ever created one) stops too. */
+  private stopSupervisor(): void {
+    if (this.supervisor !== undefined && this.supervisor.status === "active") this.supervisor = transition(supervisorMachine, this.supervisor, { type: "stop" })[0];
+  }
+
+  /** Stops everything still running in this scope, down through its subgraphs and maps. */
+  private abandonAll(reason: RunError): void {
+    this.controller?.abort(reason);
+    if (this.children !== undefined) {
+      for (const child of this.children.values()) child.abandon(reason);
+      this.children.clear();
+    }
   }
 
   private where(): Pick<ErrorInfo, "path"> {
     return this.prefix ? { path: this.prefix.slice(0, -1) } : {};
   }
+}
+
+function mismatch(entry: JournalEntry, why: string): RunError {
+  return new RunError({ code: "journal_mismatch", message: `journal entry ${entry.seq} (${entry.kind} of ${entry.path}, activation ${entry.act}) does not fit: ${why}`, path: entry.path });
 }
 
 function describeInputError(error: unknown): string {

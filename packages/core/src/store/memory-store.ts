@@ -1,5 +1,5 @@
 import type { GraphDef } from "@blockwork/spec";
-import type { JournalEntry, RunQuery, RunRecord, Store } from "./store.js";
+import type { JournalEntry, RunPatch, RunQuery, RunRecord, Store } from "./store.js";
 
 interface Entry {
   run: RunRecord;
@@ -42,6 +42,13 @@ export class MemoryStore implements Store {
     if (!entry) throw new Error(`run ${id} is not in the store`);
     const { status, output, error, updatedAt } = outcome;
     entry.run = { ...entry.run, status, updatedAt, ...(output !== undefined ? { output } : {}), ...(error !== undefined ? { error } : {}) };
+  }
+
+  updateRun(id: string, patch: RunPatch): void {
+    const entry = this.runs.get(id);
+    if (!entry) throw new Error(`run ${id} is not in the store`);
+    if (entry.run.status !== "running" && entry.run.status !== "suspended") return;
+    entry.run = { ...entry.run, ...patch };
   }
 
   append(runId: string, entry: JournalEntry): void {

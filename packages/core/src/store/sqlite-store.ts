@@ -2,7 +2,8 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import type { GraphDef } from "@blockwork/spec";
 import Database from "better-sqlite3";
-import type { JournalEntry, RunQuery, RunRecord, Store } from "./store.js";
+import { dataOf, type EntryColumns, entryOf } from "./entry-data.js";
+import type { JournalEntry, RunPatch, RunQuery, RunRecord, Store } from "./store.js";
 
 /** Options of {@link SqliteStore}. */
 export interface SqliteStoreOptions {
@@ -39,14 +40,8 @@ interface RunRow {
   updated_at: number;
 }
 
-interface JournalRow {
-  seq: number;
-  kind: JournalEntry["kind"];
-  path: string;
-  act: number;
-  attempt: number;
-  at: number;
-  data: string;
+interface JournalRow extends EntryColumns {
+  readonly data: string;
 }
 
 /**
@@ -92,6 +87,9 @@ export class SqliteStore implements Store {
       listAll: this.db.prepare("SELECT * FROM runs ORDER BY created_at DESC, id DESC LIMIT ?"),
       listByStatus: this.db.prepare("SELECT * FROM runs WHERE status = ? ORDER BY created_at DESC, id DESC LIMIT ?"),
       finishRun: this.db.prepare("UPDATE runs SET status = ?, output = ?, error = ?, updated_at = ? WHERE id = ?"),
+      updateRun: this.db.prepare(
+        "UPDATE runs SET status = COALESCE(?, status), version = COALESCE(?, version), source = COALESCE(?, source), updated_at = ? WHERE id = ? AND status IN ('running', 'suspended')",
+      ),
       append: this.db.prepare("INSERT INTO journal (run_id, seq, kind, path, act, attempt, at, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"),
       journal: this.db.prepare("SELECT seq, kind, path, act, attempt, at, data FROM journal WHERE run_id = ? ORDER BY seq"),
     };
@@ -143,6 +141,10 @@ export class SqliteStore implements Store {
     if (result.changes === 0) throw new Error(`run ${id} is not in ${this.file}`);
   }
 
+  updateRun(id: string, patch: RunPatch): void {
+    this.statements.updateRun.run(patch.status ?? null, patch.version ?? null, patch.source ? JSON.stringify(patch.source) : null, patch.updatedAt, id);
+  }
+
   append(runId: string, entry: JournalEntry): void {
     this.statements.append.run(runId, entry.seq, entry.kind, entry.path, entry.act, entry.attempt, entry.at, JSON.stringify(dataOf(entry)));
   }
@@ -161,34 +163,8 @@ export class SqliteStore implements Store {
   }
 }
 
-function dataOf(entry: JournalEntry): unknown {
-  switch (entry.kind) {
-    case "block.completed":
-      return entry.output;
-    case "block.failed":
-      return entry.error;
-    case "attempt.failed":
-      return { error: entry.error, delayMs: entry.delayMs };
-    case "item.failed":
-      return entry.error;
-  }
-}
-
 function toEntry(row: JournalRow): JournalEntry {
-  const base = { seq: row.seq, path: row.path, act: row.act, attempt: row.attempt, at: row.at };
-  const data = JSON.parse(row.data) as never;
-  switch (row.kind) {
-    case "block.completed":
-      return { ...base, kind: row.kind, output: data };
-    case "block.failed":
-      return { ...base, kind: row.kind, error: data };
-    case "attempt.failed": {
-      const { error, delayMs } = data as { error: never; delayMs: number };
-      return { ...base, kind: row.kind, error, delayMs };
-    }
-    case "item.failed":
-      return { ...base, kind: row.kind, error: data };
-  }
+  return entryOf(row, JSON.parse(row.data));
 }
 
 function toRecord(row: RunRow): RunRecord {

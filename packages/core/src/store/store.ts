@@ -4,7 +4,8 @@ import type { ErrorInfo } from "../errors.js";
 /** A value or a promise of one: the memory and SQLite stores answer synchronously, PostgreSQL does not. */
 export type MaybePromise<T> = T | Promise<T>;
 
-export type RunStatus = "running" | "completed" | "failed" | "cancelled";
+/** `suspended`: nothing in the run can go on until someone resumes a suspended block. */
+export type RunStatus = "running" | "suspended" | "completed" | "failed" | "cancelled";
 
 /** Where a run's graph came from, so that a later process can load it again to resume the run. */
 export interface RunSource {
@@ -43,7 +44,31 @@ export type JournalEntry =
   /** An attempt failed and will be retried after `delayMs`. */
   | (EntryBase & { readonly kind: "attempt.failed"; readonly error: ErrorInfo; readonly delayMs: number })
   /** An item of a collecting map failed for good; the map records it and goes on. */
-  | (EntryBase & { readonly kind: "item.failed"; readonly error: ErrorInfo });
+  | (EntryBase & { readonly kind: "item.failed"; readonly error: ErrorInfo })
+  /**
+   * The block failed for good and its graph's supervisor restarts it: `restarted` names the blocks
+   * of that graph the restart takes along (by the strategy), which start again, as new
+   * activations, `delayMs` after `at`. `restart` counts the block's restarts (it sets the backoff).
+   */
+  | (EntryBase & { readonly kind: "block.restarted"; readonly error: ErrorInfo; readonly delayMs: number; readonly restart: number; readonly restarted: readonly string[] })
+  /** The block suspended (`ctx.suspend`) and waits to be resumed; `payload` is what it shows. */
+  | (EntryBase & { readonly kind: "block.suspended"; readonly payload: JsonValue })
+  /** The suspended block was resumed with `data` (valid for its `resume` schema); it runs again. */
+  | (EntryBase & { readonly kind: "block.resumed"; readonly data: JsonValue })
+  /**
+   * The run moved from graph version `from` to `to` at a block boundary (`path` is empty, `act`
+   * numbers the run's upgrades). A declared migration's results travel with it: `input` replaces
+   * the run's input, `outputs` (by entry `seq`) the outputs of earlier completions, when replayed.
+   */
+  | (EntryBase & {
+      readonly kind: "run.upgraded";
+      readonly from: string;
+      readonly to: string;
+      /** What the migration rewrote: `input`, and the paths of the blocks whose outputs it changed. */
+      readonly migrated: readonly string[];
+      readonly input?: JsonValue;
+      readonly outputs?: { readonly [seq: string]: JsonValue };
+    });
 
 interface EntryBase {
   readonly seq: number;
@@ -52,6 +77,15 @@ interface EntryBase {
   readonly attempt: number;
   /** Epoch milliseconds. */
   readonly at: number;
+}
+
+/** What `updateRun` may change. */
+export interface RunPatch {
+  readonly status?: "running" | "suspended";
+  readonly version?: string;
+  /** Where the graph of the new version is loaded from (an upgrade to a graph in another module). */
+  readonly source?: RunSource;
+  readonly updatedAt: number;
 }
 
 export interface RunQuery {
@@ -78,6 +112,11 @@ export interface Store {
   listRuns(query?: RunQuery): MaybePromise<RunRecord[]>;
   /** Records the outcome of a run. */
   finishRun(id: string, outcome: Pick<RunRecord, "status" | "output" | "error" | "updatedAt">): MaybePromise<void>;
+  /**
+   * Changes a run still in flight: its status (`running` ⇄ `suspended`) or, when it is upgraded,
+   * the graph version it runs on. A run that has already ended is left as it is.
+   */
+  updateRun(id: string, patch: RunPatch): MaybePromise<void>;
   append(runId: string, entry: JournalEntry): MaybePromise<void>;
   journal(runId: string): MaybePromise<JournalEntry[]>;
   close(): MaybePromise<void>;

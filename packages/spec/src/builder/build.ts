@@ -2,14 +2,14 @@ import type { AnyBlock, BlockTypes, GraphBlock } from "../contract/block.js";
 import { assertId } from "../contract/block.js";
 import type { AnySchema, Contract } from "../contract/contract.js";
 import { contractToDef } from "../contract/contract.js";
-import type { BindingDef, CodeNodeDef, ContractDef, EdgeDef, GraphDef, GraphNodeDef, JoinMode, JsonSchema, NodeDef, RetryDef } from "../def/graph-def.js";
+import type { BindingDef, CodeNodeDef, ContractDef, EdgeDef, GraphDef, GraphNodeDef, JoinMode, JsonSchema, NodeDef, RestartDef, RetryDef, SupervisionDef } from "../def/graph-def.js";
 import { GRAPH_DEF_FORMAT } from "../def/graph-def.js";
 import { BlockworkError } from "../errors.js";
 import type { Target } from "./types.js";
 
 /** One recorded builder call. The builder keeps a chain of them; `build` folds it into a GraphDef. */
 export type Op =
-  | { readonly kind: "add"; readonly block: AnyBlock; readonly input?: BindingDef; readonly join?: JoinMode; readonly retry?: RetryDef }
+  | { readonly kind: "add"; readonly block: AnyBlock; readonly input?: BindingDef; readonly join?: JoinMode; readonly retry?: RetryDef; readonly restart?: RestartDef }
   | { readonly kind: "bind"; readonly id: string; readonly input: BindingDef }
   | { readonly kind: "start"; readonly ids: readonly string[] }
   | { readonly kind: "edge"; readonly edge: EdgeDef }
@@ -28,6 +28,7 @@ interface GraphHead {
   readonly input: AnySchema;
   readonly output: AnySchema;
   readonly error?: AnySchema;
+  readonly supervision?: SupervisionDef;
 }
 
 /** Folds the recorded calls into a GraphDef and the graph block that carries it. */
@@ -84,6 +85,7 @@ export function buildGraph(head: GraphHead, ops: readonly Op[]): GraphBlock {
     nodes,
     edges,
     ...(output ? { output } : {}),
+    ...(head.supervision ? { supervision: { ...head.supervision } } : {}),
   };
   return makeGraphBlock(head.id, head, def, blocks);
 }
@@ -105,13 +107,21 @@ function makeGraphBlock(id: string, head: GraphHead, def: GraphDef, blocks: Read
   return Object.freeze(graph);
 }
 
-function nodeOf(block: AnyBlock, options: { input?: BindingDef | undefined; join?: JoinMode | undefined; retry?: RetryDef | undefined }): NodeDef {
+interface NodeOptions {
+  readonly input?: BindingDef | undefined;
+  readonly join?: JoinMode | undefined;
+  readonly retry?: RetryDef | undefined;
+  readonly restart?: RestartDef | undefined;
+}
+
+function nodeOf(block: AnyBlock, options: NodeOptions): NodeDef {
   const common = {
     id: block.id,
     ...(block.description !== undefined ? { description: block.description } : {}),
     ...(options.input ? { input: options.input } : {}),
     ...(options.join ? { join: options.join } : {}),
     ...(options.retry ? { retry: { ...options.retry } } : {}),
+    ...(options.restart ? { restart: { ...options.restart, ...(options.restart.on ? { on: { ...options.restart.on } } : {}) } } : {}),
   };
   switch (block.kind) {
     case "graph":

@@ -2,7 +2,7 @@ import type { z } from "zod";
 import type { AnyBlock } from "../contract/block.js";
 import { assertId } from "../contract/block.js";
 import type { AnySchema, Unset } from "../contract/contract.js";
-import type { BindingDef, EdgeDef } from "../def/graph-def.js";
+import type { BindingDef, EdgeDef, SupervisionDef } from "../def/graph-def.js";
 import { BlockworkError } from "../errors.js";
 import { buildGraph, type Op } from "./build.js";
 import { createBlockRefs, createRef, toBindingDef } from "./refs.js";
@@ -53,7 +53,7 @@ export interface GraphBuilder<S extends BuilderState> {
    * Adds a block after the last one: an edge from it, and (without `bind`) its whole output as
    * the new block's input. The first `then` starts the graph and takes the graph's input.
    */
-  then<const $B extends AnyBlock>(block: $B & NewId<S, $B["id"]> & Fits<S, $B>): GraphBuilder<GraphState<S["contract"], S["blocks"] | $B, $B["id"], S["unbound"], S["outputBound"]>>;
+  then<const $B extends AnyBlock>(block: $B & NewId<S, $B["id"]> & Fits<S, $B>, options?: AddOptions): GraphBuilder<GraphState<S["contract"], S["blocks"] | $B, $B["id"], S["unbound"], S["outputBound"]>>;
   then<const $B extends AnyBlock, const $R extends BindingFor<InputArgOf<$B>>>(
     block: $B & NewId<S, $B["id"]>,
     bind: BindFn<S, $R>,
@@ -103,6 +103,8 @@ export interface GraphSpec<$Id extends string, $In extends AnySchema, $Out exten
   readonly input: $In;
   readonly output: $Out;
   readonly error?: $Err extends AnySchema ? $Err : never;
+  /** How the graph supervises its blocks when one fails for good. Default `one_for_one`. */
+  readonly supervision?: SupervisionDef;
 }
 
 /**
@@ -148,8 +150,10 @@ class Builder {
     return this.next(addOp(block, input, options), block.id);
   }
 
-  then(block: AnyBlock, bind?: LooseBind, options?: AddOptions): Builder {
+  then(block: AnyBlock, bindOrOptions?: LooseBind | AddOptions, maybeOptions?: AddOptions): Builder {
     assertBlock(block, "then");
+    const bind = typeof bindOrOptions === "function" ? bindOrOptions : undefined;
+    const options = typeof bindOrOptions === "object" ? bindOrOptions : maybeOptions;
     const from = this.last;
     const whole: BindingDef =
       from === undefined ? { kind: "input", path: [] } : { kind: "output", node: from, path: [] };
@@ -207,6 +211,7 @@ function addOp(block: AnyBlock, input: BindingDef | undefined, options: AddOptio
     ...(input ? { input } : {}),
     ...(options?.join ? { join: options.join } : {}),
     ...(options?.retry ? { retry: options.retry } : {}),
+    ...(options?.restart ? { restart: options.restart } : {}),
   };
 }
 

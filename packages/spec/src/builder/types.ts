@@ -1,7 +1,7 @@
 import type { z } from "zod";
 import type { AnyBlock, GraphBlock, OutputFrom, TypesFrom } from "../contract/block.js";
 import type { AnySchema, InputArg, Unset } from "../contract/contract.js";
-import type { JoinMode, RetryDef } from "../def/graph-def.js";
+import type { JoinMode, RestartDef, RetryDef } from "../def/graph-def.js";
 import type { Ref } from "./refs.js";
 
 /**
@@ -76,6 +76,8 @@ export interface AddOptions {
   readonly join?: JoinMode;
   /** How failed attempts are retried (thrown errors and timeouts). */
   readonly retry?: RetryDef;
+  /** What the graph's supervisor does when the block fails for good (after its retries). */
+  readonly restart?: RestartDef;
 }
 
 /** Where a route case or edge leads: a block id, or a bounded edge for loops. */

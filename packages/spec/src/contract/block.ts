@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import type { GraphDef, ItemErrorMode } from "../def/graph-def.js";
+import type { GraphDef, ItemErrorMode, JsonValue } from "../def/graph-def.js";
 import { BlockworkError } from "../errors.js";
 import { ID_PATTERN } from "../def/graph-def-schema.js";
 import type {
@@ -32,8 +32,65 @@ export function isBlockFailure(value: unknown): value is BlockFailure<unknown> {
   return typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[failureBrand] === true;
 }
 
-/** What the runtime gives a block besides its input. */
-export interface BlockContext<TError = never, TResume = never> {
+const suspensionBrand = Symbol.for("blockwork.suspension");
+
+/**
+ * A block's request to wait for a human or an outside event: returned by `ctx.suspend(payload)`.
+ * The runtime journals the payload and parks the block; when it is resumed with data that
+ * satisfies the block's `resume` schema, the block runs again with `ctx.resumed` set.
+ */
+export interface BlockSuspension {
+  readonly [suspensionBrand]: true;
+  readonly payload: JsonValue;
+}
+
+/** Wraps what a suspended block shows whoever will resume it (a question, a draft to approve...). */
+export function suspension(payload: JsonValue): BlockSuspension {
+  return { [suspensionBrand]: true, payload };
+}
+
+/** Whether a value returned by a block is a suspension (brand check: survives duplicate copies). */
+export function isBlockSuspension(value: unknown): value is BlockSuspension {
+  return typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[suspensionBrand] === true;
+}
+
+/**
+ * What a block can report while it runs, besides its outcome: model calls with their token usage,
+ * and tool calls. The runtime turns reports into run events (`block.usage`, `block.tool`).
+ */
+export type BlockReport =
+  | {
+      readonly type: "usage";
+      /** `provider:model`. */
+      readonly model: string;
+      /** 1 for the block's first model call in this attempt, 2 for the next (a repair, or after tools), ... */
+      readonly call: number;
+      /** Tokens of the context, counted before the call. */
+      readonly contextTokens: number;
+      /** As the provider reported them, when it did. */
+      readonly inputTokens?: number;
+      readonly outputTokens?: number;
+      readonly latencyMs: number;
+      readonly costUsd?: number;
+      /** `ok`, or the failure class of the call's answer (`syntax`, `schema`, `refusal`, `truncated`, ...). */
+      readonly outcome: string;
+    }
+  | {
+      readonly type: "tool";
+      readonly tool: string;
+      readonly durationMs: number;
+      readonly ok: boolean;
+      readonly error?: string;
+    };
+
+/**
+ * What the runtime gives a block besides its input. `suspend` is there only for blocks whose
+ * contract declares a `resume` schema.
+ */
+export type BlockContext<TError = never, TResume = never> = BlockContextBase<TError, TResume> & ([TResume] extends [never] ? unknown : Suspendable);
+
+/** What every block's context has. */
+export interface BlockContextBase<TError = never, TResume = never> {
   /** Aborted when the run is cancelled or the attempt runs out of time. Pass it to I/O. */
   readonly signal: AbortSignal;
   readonly runId: string;
@@ -47,13 +104,28 @@ export interface BlockContext<TError = never, TResume = never> {
   readonly resumed?: TResume;
   /** Finish with a typed error that satisfies the block's `error` schema. */
   fail(error: TError): BlockFailure<TError>;
+  /** Reports a model call or a tool call (shown as run events; costs nothing when nobody listens). */
+  report(report: BlockReport): void;
+}
+
+/** The context of a block that can suspend (its contract declares `resume`). */
+export interface Suspendable {
+  /**
+   * Suspends the block until someone resumes it with data satisfying its `resume` schema:
+   * `return ctx.suspend({ question: "Approve this refund?" })`. The payload (any JSON) is what they
+   * are shown; the block then runs again, with `ctx.resumed` set to the data.
+   */
+  suspend(payload: JsonValue): BlockSuspension;
 }
 
 /** The implementation of a code block. */
 export type BlockRun<T extends ContractTypes> = (
   input: InputValue<T>,
   ctx: BlockContext<ErrorValue<T>, ResumeValue<T>>,
-) => Promise<z.input<T["output"]> | BlockFailure<ErrorValue<T>>> | z.input<T["output"]> | BlockFailure<ErrorValue<T>>;
+) => Promise<BlockResult<T>> | BlockResult<T>;
+
+/** What a block implementation returns: its output, a typed failure, or a suspension. */
+export type BlockResult<T extends ContractTypes> = z.input<T["output"]> | BlockFailure<ErrorValue<T>> | ([ResumeValue<T>] extends [never] ? never : BlockSuspension);
 
 /** Everything a block's type carries: its id and its contract's schemas. */
 export interface BlockTypes extends ContractTypes {

@@ -73,6 +73,17 @@ const RetrySchema = z.strictObject({
   jitter: z.number().min(0).max(1).optional(),
 });
 
+const RestartSchema = z.strictObject({
+  type: z.enum(["permanent", "transient", "temporary"]),
+  intensity: z.number().int().min(0).optional(),
+  periodMs: z.number().positive().optional(),
+  initialDelayMs: z.number().nonnegative().optional(),
+  maxDelayMs: z.number().nonnegative().optional(),
+  factor: z.number().min(1).optional(),
+  jitter: z.number().min(0).max(1).optional(),
+  on: z.record(z.string().min(1), z.enum(["restart", "escalate"])).optional(),
+});
+
 const nodeBase = {
   id: Id,
   description: z.string().optional(),
@@ -80,6 +91,7 @@ const nodeBase = {
   input: BindingSchema.optional(),
   join: z.enum(["all", "any"]).optional(),
   retry: RetrySchema.optional(),
+  restart: RestartSchema.optional(),
 };
 
 const CodeNodeSchema = z.strictObject({ ...nodeBase, kind: z.literal("code"), block: z.string().min(1) });
@@ -115,6 +127,7 @@ const graphDefObject = z
     nodes: z.array(NodeSchema),
     edges: z.array(EdgeSchema),
     output: BindingSchema.optional(),
+    supervision: z.strictObject({ strategy: z.enum(["one_for_one", "one_for_all", "rest_for_one"]) }).optional(),
   })
   .meta({
     id: "GraphDef",

@@ -81,6 +81,59 @@ export interface RetryDef {
   readonly jitter?: number;
 }
 
+/**
+ * How a supervisor treats a block that failed for good (after its retries), as in Erlang/OTP:
+ *
+ * - `permanent`: restarted after any failure;
+ * - `transient`: restarted after an unexpected failure (a throw, a timeout, output that breaks the
+ *   contract), but not after a typed failure the block returned on purpose (`ctx.fail`);
+ * - `temporary`: never restarted.
+ *
+ * A failure that is not restarted, or one restart more than `intensity` within `periodMs`,
+ * escalates: the graph the block is in fails, and its own supervisor (the parent graph) decides.
+ * Only at the top does the run fail. A block without a restart policy is `temporary`.
+ */
+export type RestartType = "permanent" | "transient" | "temporary";
+
+/** What to do with one class of failure, whatever the restart type says. */
+export type FailureAction = "restart" | "escalate";
+
+export interface RestartDef {
+  readonly type: RestartType;
+  /** At most this many restarts within `periodMs`; one more escalates. Default 3. */
+  readonly intensity?: number;
+  /** The sliding window of `intensity`, in milliseconds. Default 60,000. */
+  readonly periodMs?: number;
+  /** Backoff before restart n: `min(maxDelayMs, initialDelayMs * factor^(n-1))`. Default 100 ms. */
+  readonly initialDelayMs?: number;
+  /** Default 30,000. */
+  readonly maxDelayMs?: number;
+  /** Default 2. */
+  readonly factor?: number;
+  /** The fraction of each delay that is random, 0..1. Default 0.2. */
+  readonly jitter?: number;
+  /**
+   * Per failure class, overriding `type`: keys are failure kinds (`rate_limit`, `schema`,
+   * `refusal`, `truncated`, ... as agent blocks and model adapters report them) or error codes
+   * (`block_failed`, `block_timeout`, `output_invalid`, `typed_failure`). The kind wins over the code.
+   */
+  readonly on?: { readonly [failure: string]: FailureAction };
+}
+
+/**
+ * Which blocks of a graph a restart takes along, as in Erlang/OTP:
+ *
+ * - `one_for_one`: only the block that failed;
+ * - `one_for_all`: every block of the graph (the graph starts over from its input);
+ * - `rest_for_one`: the block that failed and every block that started after it.
+ */
+export type SupervisionStrategy = "one_for_one" | "one_for_all" | "rest_for_one";
+
+export interface SupervisionDef {
+  /** Default `one_for_one`. */
+  readonly strategy: SupervisionStrategy;
+}
+
 interface NodeDefBase {
   /** Unique within the graph. */
   readonly id: string;
@@ -91,6 +144,8 @@ interface NodeDefBase {
   /** Only meaningful with several incoming forward edges. Default `all`. */
   readonly join?: JoinMode;
   readonly retry?: RetryDef;
+  /** What the graph's supervisor does when the block fails for good. Default: never restarted. */
+  readonly restart?: RestartDef;
 }
 
 /** A block implemented by code (or, later, by an agent), referenced by name. */
@@ -162,4 +217,6 @@ export interface GraphDef {
   readonly edges: readonly EdgeDef[];
   /** How the graph's output is assembled when the run ends. */
   readonly output?: BindingDef;
+  /** How this graph supervises its blocks. Default `one_for_one`. */
+  readonly supervision?: SupervisionDef;
 }

@@ -6,6 +6,24 @@ export interface MermaidOptions {
   readonly direction?: "TD" | "LR";
   /** Draw subgraphs as nested boxes (default) or as single blocks. */
   readonly expandSubgraphs?: boolean;
+  /**
+   * Highlights a change of the graph's top level with classes: added blocks and edges green,
+   * changed ones yellow, removed ones (drawn although no longer in the graph) red and dashed. A
+   * `GraphChange` (`changeOf(before, after)`) can be passed as it is.
+   */
+  readonly highlight?: MermaidHighlight;
+}
+
+/** What {@link MermaidOptions.highlight} marks. */
+export interface MermaidHighlight {
+  readonly addedBlocks?: readonly string[];
+  readonly changedBlocks?: readonly (string | { readonly id: string })[];
+  /** Blocks that are no longer in the graph, drawn as they were. */
+  readonly removedBlocks?: readonly NodeDef[];
+  readonly addedEdges?: readonly EdgeDef[];
+  readonly changedEdges?: readonly (EdgeDef | { readonly after: EdgeDef })[];
+  /** Edges that are no longer in the graph, drawn dashed. */
+  readonly removedEdges?: readonly EdgeDef[];
 }
 
 /**
@@ -17,7 +35,9 @@ export interface MermaidOptions {
  */
 export function toMermaid(def: GraphDef, options: MermaidOptions = {}): string {
   const lines = [`flowchart ${options.direction ?? "TD"}`];
-  drawGraph(def, { prefix: "", lines, expand: options.expandSubgraphs ?? true, indent: "  ", ids: new MermaidIds() });
+  const drawing: Drawing = { prefix: "", lines, expand: options.expandSubgraphs ?? true, indent: "  ", ids: new MermaidIds(), links: { count: 0, ofEdge: new Map() } };
+  drawGraph(def, drawing);
+  if (options.highlight) drawHighlight(def, options.highlight, drawing);
   return lines.join("\n");
 }
 
@@ -27,6 +47,8 @@ interface Drawing {
   readonly expand: boolean;
   readonly indent: string;
   readonly ids: MermaidIds;
+  /** Link statements so far (Mermaid's `linkStyle` numbers them in order), and the top-level edges' numbers. */
+  readonly links: { count: number; readonly ofEdge: Map<EdgeDef, number> };
 }
 
 function drawGraph(def: GraphDef, d: Drawing): void {
@@ -37,13 +59,70 @@ function drawGraph(def: GraphDef, d: Drawing): void {
   lines.push(`${indent}${start}(("start"))`);
   for (const node of def.nodes) drawNode(node, d);
   lines.push(`${indent}${end}(("end"))`);
-  for (const entry of def.entry) lines.push(`${indent}${start} --> ${id(entry)}`);
+  const link = (line: string) => {
+    lines.push(line);
+    return d.links.count++;
+  };
+  for (const entry of def.entry) link(`${indent}${start} --> ${id(entry)}`);
   for (const edge of def.edges) {
-    lines.push(`${indent}${id(edge.from)} ${arrow(edge)} ${id(edge.to)}`);
-    if (edge.onExhausted !== undefined) lines.push(`${indent}${id(edge.from)} -. ${label(`exhausted ${edge.from}→${edge.to}`)} .-> ${id(edge.onExhausted)}`);
+    const n = link(`${indent}${id(edge.from)} ${arrow(edge)} ${id(edge.to)}`);
+    if (prefix === "") d.links.ofEdge.set(edge, n);
+    if (edge.onExhausted !== undefined) link(`${indent}${id(edge.from)} -. ${label(`exhausted ${edge.from}→${edge.to}`)} .-> ${id(edge.onExhausted)}`);
   }
   const hasSuccessEdge = new Set(def.edges.filter((e) => e.when?.kind !== "error").map((e) => e.from));
-  for (const node of def.nodes) if (!hasSuccessEdge.has(node.id)) lines.push(`${indent}${id(node.id)} --> ${end}`);
+  for (const node of def.nodes) if (!hasSuccessEdge.has(node.id)) link(`${indent}${id(node.id)} --> ${end}`);
+}
+
+const HIGHLIGHT = {
+  added: { node: "fill:#dcfce7,stroke:#15803d,stroke-width:2px", link: "stroke:#15803d,stroke-width:2px" },
+  changed: { node: "fill:#fef9c3,stroke:#a16207,stroke-width:2px", link: "stroke:#a16207,stroke-width:2px" },
+  removed: { node: "fill:#fee2e2,stroke:#b91c1c,stroke-dasharray:4 3", link: "stroke:#b91c1c,stroke-dasharray:4 3" },
+} as const;
+
+/** Removed blocks and edges (drawn after the graph), then classes and link styles for the change. */
+function drawHighlight(def: GraphDef, h: MermaidHighlight, d: Drawing): void {
+  const { lines, indent } = d;
+  const present = new Set(def.nodes.map((n) => n.id));
+  const removed = (h.removedBlocks ?? []).filter((n) => !present.has(n.id));
+  for (const node of removed) drawNode(node, { ...d, expand: false });
+  const known = new Set([...present, ...removed.map((n) => n.id)]);
+  const removedLinks: number[] = [];
+  for (const edge of h.removedEdges ?? []) {
+    if (!known.has(edge.from) || !known.has(edge.to)) continue;
+    lines.push(`${indent}${d.ids.of(edge.from)} -. ${label(`removed${edge.when ? ` ${arrowText(edge)}` : ""}`)} .-> ${d.ids.of(edge.to)}`);
+    removedLinks.push(d.links.count++);
+  }
+  const linksOf = (edges: readonly EdgeDef[]) => {
+    const unused = new Map(d.links.ofEdge);
+    return edges.flatMap((edge) => {
+      const found = [...unused.keys()].find((e) => e === edge) ?? [...unused.keys()].find((e) => sameEdge(e, edge));
+      if (found === undefined) return [];
+      const n = unused.get(found) as number;
+      unused.delete(found);
+      return [n];
+    });
+  };
+  const classes: [keyof typeof HIGHLIGHT, string[], number[]][] = [
+    ["added", (h.addedBlocks ?? []).filter((id) => present.has(id)), linksOf(h.addedEdges ?? [])],
+    ["changed", (h.changedBlocks ?? []).map((b) => (typeof b === "string" ? b : b.id)).filter((id) => present.has(id)), linksOf((h.changedEdges ?? []).map((e) => ("after" in e ? e.after : e)))],
+    ["removed", removed.map((n) => n.id), removedLinks],
+  ];
+  for (const [name, blocks, links] of classes) {
+    if (blocks.length === 0 && links.length === 0) continue;
+    lines.push(`${indent}classDef ${name} ${HIGHLIGHT[name].node}`);
+    if (blocks.length) lines.push(`${indent}class ${blocks.map((id) => d.ids.of(id)).join(",")} ${name}`);
+    if (links.length) lines.push(`${indent}linkStyle ${links.join(",")} ${HIGHLIGHT[name].link}`);
+  }
+}
+
+function sameEdge(a: EdgeDef, b: EdgeDef): boolean {
+  return a.from === b.from && a.to === b.to && a.max === b.max && a.onExhausted === b.onExhausted && JSON.stringify(a.when ?? null) === JSON.stringify(b.when ?? null);
+}
+
+function arrowText(edge: EdgeDef): string {
+  const when = edge.when;
+  if (when === undefined) return "";
+  return when.kind === "case" ? `${when.field} = ${JSON.stringify(when.equals)}` : when.kind;
 }
 
 function drawNode(node: NodeDef, d: Drawing): void {
