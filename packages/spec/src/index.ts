@@ -1,12 +1,16 @@
 // The public API of @blockwork/spec. Every export is named here: this file is the API review.
 
-export { defineContract, failure, isBlock, isBlockFailure } from "./contract/block.js";
+export { defineContract, failure, isBlock, isBlockFailure, isBlockSuspension, suspension } from "./contract/block.js";
 export type {
   AnyBlock,
   Block,
   BlockContext,
+  BlockContextBase,
   BlockFailure,
+  BlockReport,
+  BlockResult,
   BlockRun,
+  BlockSuspension,
   BlockContract,
   ContractSpec,
   BlockTypes,
@@ -17,6 +21,7 @@ export type {
   InputFrom,
   MapBlock,
   OutputFrom,
+  Suspendable,
   TypesFrom,
 } from "./contract/block.js";
 export { contractToDef, OPAQUE_KEYWORD, toJsonSchema } from "./contract/contract.js";
@@ -47,6 +52,7 @@ export type {
   ContractDef,
   EdgeCondition,
   EdgeDef,
+  FailureAction,
   GraphDef,
   GraphNodeDef,
   ItemErrorMode,
@@ -56,7 +62,11 @@ export type {
   MapNodeDef,
   NodeDef,
   NodeKind,
+  RestartDef,
+  RestartType,
   RetryDef,
+  SupervisionDef,
+  SupervisionStrategy,
   ValuePath,
 } from "./def/graph-def.js";
 export { GRAPH_DEF_SCHEMA_ID, GraphDefSchema, graphDefJsonSchema, ID_PATTERN } from "./def/graph-def-schema.js";
@@ -80,3 +90,50 @@ export type { CompatOptions, CompatResult, Draft, Enumeration, ValidationResult 
 
 export { toMermaid } from "./export/mermaid.js";
 export type { MermaidOptions } from "./export/mermaid.js";
+
+// Patches: typed, checked edits of a GraphDef (what the coordinator agent proposes).
+export { applyPatch } from "./patch/apply.js";
+export type { PatchResult } from "./patch/apply.js";
+export {
+  AddBlockOp,
+  BindOp,
+  BindOutputOp,
+  ConnectOp,
+  DisconnectOp,
+  PATCH_OPS,
+  PatchBindingSchema,
+  PatchConditionSchema,
+  patchJsonSchema,
+  PatchOpSchema,
+  PatchSchema,
+  parsePatch,
+  RemoveBlockOp,
+  ReplaceBlockOp,
+  SetCaseOp,
+  SetContractOp,
+  SetEntryOp,
+  SetLoopBoundOp,
+  SetOtherwiseOp,
+  UnbindOp,
+  UnbindOutputOp,
+} from "./patch/patch-schema.js";
+export type { Patch, PatchOp, PatchOpName, PatchParseProblem, PatchParseResult } from "./patch/patch-schema.js";
+export { formatPatchProblems, PATCH_PROBLEM_CODES } from "./patch/problems.js";
+export type { PatchProblem, PatchProblemCode } from "./patch/problems.js";
+export { changeOf, describeChange, isEmptyChange } from "./patch/change.js";
+export type { BlockAspect, GraphChange } from "./patch/change.js";
+export { formatBinding, formatCondition, formatEdge, formatSchema } from "./patch/notation.js";
+export type { FormatSchemaOptions } from "./patch/notation.js";
+export type { MermaidHighlight } from "./export/mermaid.js";
+
+// Catalogues: the blocks available to an editor, by contract; and GraphDefs made runnable again.
+export { catalogueOf, defineCatalogue, isCatalogue, mergeCatalogues } from "./catalogue/catalogue.js";
+export type { Catalogue, CatalogueEntry, CatalogueEntryInfo, CatalogueItem } from "./catalogue/catalogue.js";
+export { contractFromDef, graphFromDef } from "./catalogue/graph-from-def.js";
+export type { GraphFromDefOptions, ImplementationSource } from "./catalogue/graph-from-def.js";
+
+export { diffGraphs } from "./diff/diff.js";
+export { formatDiff } from "./diff/format.js";
+export type { DiffFormatOptions } from "./diff/format.js";
+export { CHANGE_CODES } from "./diff/types.js";
+export type { CallersImpact, ChangeCode, DiffChange, DiffOptions, DiffVerdict, FlowImpact, GraphDiff, PositionVerdict } from "./diff/types.js";

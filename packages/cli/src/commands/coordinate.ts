@@ -1,0 +1,258 @@
+import { readFile, writeFile } from "node:fs/promises";
+import { relative, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { type CoordinatorAttempt, type CoordinatorResult, coordinate, type CoordinatorTask, type Model, modelFromEnv } from "@blockwork/nodes";
+import {
+  type Catalogue,
+  catalogueOf,
+  defineCatalogue,
+  formatIssues,
+  formatPatchProblems,
+  type GraphBlock,
+  type GraphDef,
+  isBlock,
+  isCatalogue,
+  mergeCatalogues,
+} from "@blockwork/spec";
+import { type Command, Option } from "commander";
+import { CliError, type Io, useColor } from "../io.js";
+import { loadFile } from "../load.js";
+
+export interface CoordinateCommandOptions {
+  readonly goal?: string;
+  /** A failure report `{ path, error }`: JSON text or `@file.json`. */
+  readonly failure?: string;
+  readonly catalogue?: string;
+  readonly exportName?: string;
+  readonly out?: string;
+  readonly mermaid?: string;
+  /** A JSON file of scripted replies: the patches come from it, not from a model. */
+  readonly script?: string;
+  readonly attempts: number;
+  readonly contextTokens?: number;
+  readonly tokens?: number;
+  readonly format: "text" | "json";
+}
+
+/** Registers `blockwork coordinate`. */
+export function registerCoordinateCommand(program: Command, io: Io, setCode: (code: number) => void): void {
+  program
+    .command("coordinate")
+    .description("Ask the coordinator agent for a checked patch to a graph: for a goal, or for a run's failure.")
+    .argument("<graph>", "a module exporting the graph, or a .graph.json file")
+    .option("-g, --goal <text>", "what the change should achieve")
+    .option("--failure <json|@file>", 'a failure report instead of a goal: {"path": "block", "error": {"code": ..., "message": ...}}')
+    .option("-c, --catalogue <module>", "a module exporting a catalogue (defineCatalogue) or an array of blocks; the graph's own blocks are always available")
+    .option("-e, --export <name>", "which export, when the module exports several graphs")
+    .option("-o, --out <file.graph.json>", "write the new GraphDef here")
+    .option("--mermaid <file.mmd>", "write the new graph as Mermaid, with the change highlighted")
+    .option("--script <file.json>", "take the answers from a script (an array of scripted replies) instead of a model: for tests and demos")
+    .option("-n, --attempts <n>", "patches the model may propose", (v) => positive(v, "--attempts"), 4)
+    .option("--context-tokens <n>", "the context budget of one call (default 8000)", (v) => positive(v, "--context-tokens"))
+    .option("--tokens <n>", "the token budget of all calls (default 60000)", (v) => positive(v, "--tokens"))
+    .addOption(new Option("-f, --format <format>", "output format").choices(["text", "json"]).default("text"))
+    .addHelpText(
+      "after",
+      `
+Needs a model: set BLOCKWORK_MODEL=<provider>:<model> (see docs/agents.md), or pass --script.
+Every patch is checked; a rejected one goes back to the model with the checker's issues. Progress
+goes to stderr; the change goes to stdout. Exit code 1 when no patch passed within the budget.
+
+Examples:
+  blockwork coordinate examples/text-digest/digest.graph.ts --goal "Also report the mood of the text" \\
+    --catalogue examples/coordinator/catalogue.ts --out digest.graph.json
+  blockwork coordinate examples/text-digest/digest.graph.ts --goal "..." --catalogue examples/coordinator/catalogue.ts \\
+    --script examples/coordinator/session.json`,
+    )
+    .action(
+      async (
+        graph: string,
+        opts: { goal?: string; failure?: string; catalogue?: string; export?: string; out?: string; mermaid?: string; script?: string; attempts: number; contextTokens?: number; tokens?: number; format: "text" | "json" },
+      ) => {
+        const { export: exportName, ...rest } = opts;
+        setCode(await runCoordinate(graph, { ...rest, ...(exportName !== undefined ? { exportName } : {}) }, io));
+      },
+    );
+}
+
+/**
+ * `blockwork coordinate <graph> --goal "..."`: asks the coordinator for a patch, prints each
+ * attempt (issues, tokens) and the change, and writes the new GraphDef with `--out`.
+ */
+export async function runCoordinate(file: string, options: CoordinateCommandOptions, io: Io): Promise<number> {
+  const task = await taskOf(options, io);
+  const { def, graph, shown } = await loadOne(file, options.exportName, io);
+  const catalogue = await catalogueFor(graph, options.catalogue, io);
+  const { model, scripted } = await modelFor(options.script, io);
+  const json = options.format === "json";
+
+  io.err(`Coordinating graph "${def.id}" (${shown}): ${"goal" in task ? task.goal : `failure at ${task.failure.path}: ${task.failure.error.message}`}\n`);
+  io.err(`Catalogue: ${catalogue ? `${catalogue.entries.length} blocks (${catalogue.entries.map((e) => e.id).join(", ")})` : "none (only rewiring is possible)"}.\n`);
+  io.err(scripted ? `Model: none. The patches come from the script ${scripted}, not from a model.\n` : `Model: ${model.id}.\n`);
+
+  const result = await coordinate({
+    graph: def,
+    ...(catalogue ? { catalogue } : {}),
+    task,
+    model,
+    budget: { attempts: options.attempts, ...(options.contextTokens ? { contextTokens: options.contextTokens } : {}), ...(options.tokens ? { tokens: options.tokens } : {}) },
+    onAttempt: (attempt) => io.err(describeAttempt(attempt, options.attempts, useColor(io))),
+  });
+
+  const written: string[] = [];
+  if (result.status === "applied") {
+    if (options.out) written.push(await write(options.out, `${JSON.stringify(result.def, null, 2)}\n`, io, "the new GraphDef"));
+    if (options.mermaid) written.push(await write(options.mermaid, `${result.mermaid}\n`, io, "the Mermaid view"));
+  }
+  if (json) io.out(`${JSON.stringify(jsonOf(result, scripted), null, 2)}\n`);
+  else io.out(describeResult(result, { scripted, written, out: options.out }));
+  return result.status === "applied" ? 0 : 1;
+}
+
+async function taskOf(options: CoordinateCommandOptions, io: Io): Promise<CoordinatorTask> {
+  if ((options.goal === undefined) === (options.failure === undefined)) throw new CliError('coordinate needs a --goal "..." or a --failure report (one of them).');
+  if (options.goal !== undefined) {
+    if (options.goal.trim() === "") throw new CliError("--goal is empty; say what the change should achieve.");
+    return { goal: options.goal };
+  }
+  const failure = await readJson(options.failure as string, io, "--failure");
+  const f = failure as { path?: unknown; error?: { code?: unknown; message?: unknown } } | null;
+  if (typeof f?.path !== "string" || typeof f.error?.code !== "string" || typeof f.error.message !== "string") {
+    throw new CliError('--failure must be {"path": "<block path>", "error": {"code": "...", "message": "..."}} (a run failure as `blockwork runs show --json` prints it).');
+  }
+  return { failure: f as never };
+}
+
+/** The one graph the command is about, with its built form when the file is a module. */
+async function loadOne(file: string, exportName: string | undefined, io: Io): Promise<{ def: GraphDef; graph?: GraphBlock; shown: string }> {
+  const full = resolve(io.cwd, file);
+  const shown = relative(io.cwd, full) || file;
+  const loaded = await loadFile(full, io.cwd);
+  const candidates = exportName === undefined ? loaded.graphs : loaded.graphs.filter((g) => g.exportName === exportName);
+  if (candidates.length === 0) {
+    const problem = loaded.problems.find((p) => exportName === undefined || p.exportName === exportName);
+    if (problem) throw new CliError(`Cannot load a graph from ${shown}${problem.exportName ? ` (${problem.exportName})` : ""}: ${problem.problems.map((p) => `${p.path.length ? `${p.path.join(".")}: ` : ""}${p.message}`).join("; ")}`);
+    throw new CliError(`${shown} has no graph export named ${JSON.stringify(exportName)} (graph exports: ${loaded.graphs.map((g) => g.exportName).join(", ") || "none"}).`);
+  }
+  if (candidates.length > 1) throw new CliError(`${shown} exports ${candidates.length} graphs (${candidates.map((g) => g.exportName).join(", ")}); choose one with --export NAME.`);
+  const found = candidates[0] as { def: GraphDef; graph?: GraphBlock };
+  return { def: found.def, ...(found.graph ? { graph: found.graph } : {}), shown };
+}
+
+/** The catalogue module's catalogue (or array of blocks), with the graph's own blocks after it. */
+async function catalogueFor(graph: GraphBlock | undefined, module: string | undefined, io: Io): Promise<Catalogue | undefined> {
+  const own = graph ? catalogueOf(graph) : undefined;
+  if (module === undefined) return own;
+  const full = resolve(io.cwd, module);
+  let namespace: Record<string, unknown>;
+  try {
+    const { tsImport } = await import("tsx/esm/api");
+    namespace = (await tsImport(pathToFileURL(full).href, import.meta.url)) as Record<string, unknown>;
+  } catch (error) {
+    throw new CliError(`Cannot load the catalogue module ${module}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const found = pickCatalogue(namespace, module);
+  return own ? mergeCatalogues(found, own) : found;
+}
+
+function pickCatalogue(namespace: Record<string, unknown>, module: string): Catalogue {
+  const asCatalogue = (value: unknown): Catalogue | undefined =>
+    isCatalogue(value) ? value : Array.isArray(value) && value.length > 0 && value.every(isBlock) ? defineCatalogue(value) : undefined;
+  for (const name of ["default", "catalogue"]) {
+    const found = asCatalogue(namespace[name]);
+    if (found) return found;
+  }
+  const all = Object.entries(namespace).flatMap(([name, value]) => (asCatalogue(value) ? [name] : []));
+  if (all.length === 1) return asCatalogue(namespace[all[0] as string]) as Catalogue;
+  if (all.length > 1) throw new CliError(`${module} exports ${all.length} catalogues (${all.join(", ")}); export the one to use as "catalogue" or as the default export.`);
+  throw new CliError(`${module} exports no catalogue. Export one: export const catalogue = defineCatalogue([blockA, blockB]) (or an array of blocks).`);
+}
+
+async function modelFor(script: string | undefined, io: Io): Promise<{ model: Model; scripted?: string }> {
+  if (script !== undefined) {
+    const replies = await readJson(`@${script}`, io, "--script");
+    if (!Array.isArray(replies) || replies.length === 0) {
+      throw new CliError(`--script ${script} must hold a non-empty JSON array of replies, e.g. [{"json": {"reason": "...", "ops": [...]}}, ...].`);
+    }
+    // The testing kit is loaded only for a script; it is a public entry point of @blockwork/nodes.
+    const { scriptedModel } = await import("@blockwork/nodes/testing");
+    return { model: scriptedModel(replies, `script:${script}`), scripted: script };
+  }
+  try {
+    return { model: modelFromEnv(io.env) };
+  } catch (error) {
+    throw new CliError(`coordinate needs a model. ${error instanceof Error ? error.message : String(error)}\nOr pass --script <file.json> to replay scripted answers (tests and demos).`);
+  }
+}
+
+async function readJson(spec: string, io: Io, what: string): Promise<unknown> {
+  let text = spec;
+  if (spec.startsWith("@")) {
+    const file = spec.slice(1);
+    text = await readFile(resolve(io.cwd, file), "utf8").catch((error: NodeJS.ErrnoException) => {
+      throw new CliError(`Cannot read ${what} file ${file}: ${error.code === "ENOENT" ? "no such file" : error.message}.`);
+    });
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new CliError(`${what} is not valid JSON (${error instanceof Error ? error.message : String(error)}).`);
+  }
+}
+
+async function write(file: string, text: string, io: Io, what: string): Promise<string> {
+  await writeFile(resolve(io.cwd, file), text).catch((error: Error) => {
+    throw new CliError(`Cannot write ${what} to ${file}: ${error.message}`);
+  });
+  return file;
+}
+
+function describeAttempt(a: CoordinatorAttempt, of: number, color: boolean): string {
+  const tokens = `context ${a.context.tokens} tokens${a.context.trimmed.length ? ` (trimmed: ${a.context.trimmed.join("; ")})` : ""}, output ${a.calls.reduce((s, c) => s + c.outputTokens, 0)} tokens${a.calls.length > 1 ? `, ${a.calls.length} calls` : ""}`;
+  const head = `attempt ${a.attempt}/${of}: `;
+  if (a.outcome === "invalid_answer") return `${head}invalid answer (${tokens})\n    ${a.notes.join("\n    ")}\n`;
+  const errors = a.issues.filter((i) => i.severity === "error");
+  const warnings = a.issues.length - errors.length;
+  const found = [
+    a.problems.length ? plural(a.problems.length, "operation problem") : "",
+    errors.length ? `${plural(errors.length, "checker error")} (${[...new Set(errors.map((i) => i.code))].join(", ")})` : "",
+    warnings ? plural(warnings, "warning") : "",
+  ].filter(Boolean);
+  const lines = [`${head}${a.outcome} — ${found.length ? found.join(", ") : "no issues"}; ${tokens}`];
+  if (a.outcome === "rejected") {
+    if (a.problems.length) lines.push(formatPatchProblems(a.problems));
+    if (a.issues.length) lines.push(formatIssues(a.issues, { color }));
+    for (const note of a.notes) lines.push(`  ${note}`);
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+function describeResult(result: CoordinatorResult, o: { scripted: string | undefined; written: readonly string[]; out: string | undefined }): string {
+  const lines: string[] = [];
+  if (result.status === "applied") {
+    lines.push(result.summary);
+    for (const w of result.issues) lines.push(`  (remaining warning ${w.code}: ${w.message})`);
+    for (const file of o.written) lines.push(`Wrote ${file}.`);
+    if (!o.out) lines.push("(Nothing written: pass --out <file.graph.json> to save the new GraphDef.)");
+  } else {
+    lines.push(`No change: ${result.message}`);
+  }
+  lines.push(`Usage: ${plural(result.usage.calls, "model call")}, ${result.usage.tokens} tokens (${result.usage.contextTokens} context, ${result.usage.outputTokens} output).`);
+  if (o.scripted) lines.push(`The patches came from the script ${o.scripted}, not from a model.`);
+  return `${lines.join("\n")}\n`;
+}
+
+function jsonOf(result: CoordinatorResult, scripted: string | undefined) {
+  const attempts = result.attempts.map(({ candidate: _candidate, ...a }) => a);
+  return { ...result, attempts, ...(scripted ? { scripted } : {}) };
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? "" : "s"}`;
+}
+
+function positive(value: string, name: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new CliError(`${name} must be a whole number of at least 1, got ${JSON.stringify(value)}.`);
+  return n;
+}
