@@ -96,6 +96,8 @@ function describe(event: RunEvent): string | undefined {
       return `run cancelled after ${event.durationMs} ms`;
     case "run.upgraded":
       return `run upgraded from version ${event.from} to ${event.to}${event.migrated.length ? ` (migrated: ${event.migrated.join(", ")})` : ""}`;
+    case "run.rerouted":
+      return `run rerouted from version ${event.from} to ${event.to} after ${event.error.code}: ${event.summary.split("\n")[0]}`;
     case "run.suspended":
       return `run suspended: waiting for ${event.suspensions.map((s) => s.id).join(", ")}`;
     case "block.restarted":

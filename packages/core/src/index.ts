@@ -7,6 +7,7 @@ export { resume, run } from "./run/run.js";
 export type { HandleUpgradeOptions, ResumeOptions, RunHandle, RunOptions, RunSettled } from "./run/run.js";
 export { planUpgrade, positionOf, structuralGraph, upgrade } from "./run/upgrade.js";
 export type { Migration, UpgradeOptions, UpgradePlan, UpgradeResult } from "./run/upgrade.js";
+export type { EscalatedFailure, RerouteApproval, ReroutePolicy, RerouteProposal } from "./run/reroute.js";
 export type { RunEvent, RunEventType, Suspension } from "./run/events.js";
 
 // Supervision: the supervisor and block lifecycle machines (XState), and a tracker of block states.

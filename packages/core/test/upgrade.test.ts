@@ -81,7 +81,7 @@ describe("upgrading runs in flight", () => {
     const v1 = store.getRun(h.id)?.version as string;
     const result = await upgrade(h.id, { store, to: reviewV1b() });
     // The process died after appending run.upgraded, before pinning the run to the new version.
-    store.updateRun(h.id, { version: v1 });
+    store.updateRun(h.id, { version: v1, updatedAt: Date.now() });
     const resumed = await resume(h.id, { store, graph: reviewV1b(), block: "approve", data: { approved: true, note: "ok" } });
     await expect(resumed.result).resolves.toEqual({ published: true, note: "OK" });
     expect(store.getRun(h.id)?.version).toBe(result.to);

@@ -27,6 +27,8 @@ export type { UsageSummary } from "./usage.js";
 
 // The coordinator agent: proposes checked patches to a graph for a goal or a run's failure.
 export { coordinate, previewContext } from "./coordinator/coordinator.js";
+export { coordinatorReroute } from "./coordinator/reroute.js";
+export type { CoordinatorRerouteOptions } from "./coordinator/reroute.js";
 export { COORDINATOR_INSTRUCTIONS } from "./coordinator/instructions.js";
 export { summarizeCatalogue, summarizeGraph } from "./coordinator/summary.js";
 export type { BlockSummary, CatalogueSummary, GraphSummary } from "./coordinator/summary.js";

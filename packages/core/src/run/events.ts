@@ -20,6 +20,8 @@ export type RunEvent =
   | (EventBase & { readonly type: "run.cancelled"; readonly reason: string; readonly durationMs: number })
   /** The run moved to another graph version at a block boundary (`migrated`: what a migration rewrote). */
   | (EventBase & { readonly type: "run.upgraded"; readonly from: string; readonly to: string; readonly migrated: readonly string[] })
+  /** A failure reached the top and the run was moved to a new version that routes around it (`RunOptions.reroute`). */
+  | (EventBase & { readonly type: "run.rerouted"; readonly from: string; readonly to: string; readonly summary: string; readonly error: ErrorInfo })
   /** Nothing in the run can go on until someone resumes one of `suspensions`. */
   | (EventBase & { readonly type: "run.suspended"; readonly suspensions: readonly Suspension[] })
   | (EventBase & { readonly type: "block.started"; readonly path: string; readonly act: number; readonly attempt: number })

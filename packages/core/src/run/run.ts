@@ -7,7 +7,8 @@ import { MemoryStore } from "../store/memory-store.js";
 import type { JournalEntry, MaybePromise, RunRecord, RunSource, Store } from "../store/store.js";
 import { findSuspension, RunContext, type Suspended } from "./context.js";
 import { effectiveJournal } from "./journal.js";
-import { type Migration, planUpgrade, type UpgradeResult } from "./upgrade.js";
+import type { ReroutePolicy, RerouteProposal } from "./reroute.js";
+import { type Migration, planUpgrade, type UpgradePlan, type UpgradeResult } from "./upgrade.js";
 import { EventHub, type RunEvent, type Suspension } from "./events.js";
 import { Scope, type ScopeHost } from "./scope.js";
 
@@ -26,6 +27,8 @@ export interface RunOptions {
   readonly onEvent?: (event: RunEvent) => void;
   /** Where the graph can be loaded from again, so that another process can resume the run. */
   readonly source?: RunSource;
+  /** What to do when a failure reaches the top of the run: propose a new version to move it to (see `ReroutePolicy`). */
+  readonly reroute?: ReroutePolicy;
 }
 
 /** A run in progress. */
@@ -143,6 +146,8 @@ export interface ResumeOptions {
   readonly graph: AnyGraph;
   readonly signal?: AbortSignal;
   readonly onEvent?: (event: RunEvent) => void;
+  /** As for `run`. */
+  readonly reroute?: ReroutePolicy;
   /**
    * Resumes a suspended block too: a suspension id (`review/approve#1`), a block path or a block
    * id that names one suspension. Nothing runs unless `data` satisfies its `resume` schema.
@@ -197,6 +202,14 @@ export async function resume(runId: string, options: ResumeOptions): Promise<Run
   return execution.handle;
 }
 
+/** A move to a new version, checked and ready to be journaled. */
+interface PlannedMove {
+  readonly record: RunRecord;
+  readonly journal: readonly JournalEntry[];
+  readonly to: AnyGraph;
+  readonly plan: UpgradePlan;
+}
+
 /** Swallows the rejection of the result promise of a caller that never awaits it. */
 const ignore = (): void => {};
 
@@ -220,12 +233,16 @@ class Execution implements RunHandle, ScopeHost {
   answered: Promise<void> = Promise.resolve();
   /** An upgrade waiting for the next block boundary. */
   private pendingUpgrade: { to: AnyGraph; options: HandleUpgradeOptions; resolve: (r: UpgradeResult) => void; reject: (e: unknown) => void } | undefined;
+  /** Reroutes made (see `RunOptions.reroute`), and the one waiting for approval. */
+  private reroutes = 0;
+  private rerouting = false;
+  private awaitingApproval: { suspension: Suspension; decide: (approved: boolean) => Promise<void> } | undefined;
 
   constructor(
     private plan: GraphPlan,
     private readonly store: Store,
     readonly id: string,
-    private readonly options: { signal?: AbortSignal | undefined; onEvent?: ((event: RunEvent) => void) | undefined },
+    private readonly options: { signal?: AbortSignal | undefined; onEvent?: ((event: RunEvent) => void) | undefined; reroute?: ReroutePolicy | undefined },
     private readonly journal?: readonly JournalEntry[],
     lastSeq = 0,
   ) {
@@ -270,26 +287,111 @@ class Execution implements RunHandle, ScopeHost {
     context.onBoundary = undefined;
     try {
       if (context.ended) throw new RunError({ code: "upgrade_refused", message: `run ${this.id} ended before it reached a block boundary` }, { runId: this.id });
-      const record = await this.store.getRun(this.id);
-      if (record === undefined) throw new RunError({ code: "run_not_found", message: `run ${this.id} is not in the store` }, { runId: this.id });
-      const journal = await this.store.journal(this.id);
-      const decided = planUpgrade(record, journal, this.plan.def, pending.to, pending.options.migrate);
-      const target = planOf(pending.to);
-      const entry = { ...decided.entry, seq: context.nextSeq() } as JournalEntry;
-      await this.store.saveGraph(target.version, target.def);
-      await this.store.append(this.id, entry);
-      await this.store.updateRun(this.id, { version: target.version, updatedAt: Date.now(), ...(pending.options.source ? { source: pending.options.source } : {}) });
-      const { entry: _entry, ...result } = decided;
-      this.switchTo(target, record.input, [...journal, entry], result);
-      pending.resolve(result);
+      const planned = await this.planMove(pending.to, pending.options.migrate);
+      pending.resolve(await this.moveTo(planned, pending.options.source));
     } catch (error) {
       if (!context.ended) context.unpause();
       pending.reject(error);
     }
   }
 
+  /** Checks a move of this run to `to` against its journal (throws `upgrade_refused` with every reason). */
+  private async planMove(to: AnyGraph, migrate: Migration | undefined): Promise<PlannedMove> {
+    const record = await this.store.getRun(this.id);
+    if (record === undefined) throw new RunError({ code: "run_not_found", message: `run ${this.id} is not in the store` }, { runId: this.id });
+    const journal = await this.store.journal(this.id);
+    return { record, journal, to, plan: planUpgrade(record, journal, this.plan.def, to, migrate) };
+  }
+
+  /** Journals a planned move, pins the run to the new version, and goes on there. */
+  private async moveTo(move: PlannedMove, source: RunSource | undefined, announce?: (result: UpgradeResult) => RunEvent): Promise<UpgradeResult> {
+    const target = planOf(move.to);
+    const entry = { ...move.plan.entry, seq: this.context.nextSeq() } as JournalEntry;
+    await this.store.saveGraph(target.version, target.def);
+    await this.store.append(this.id, entry);
+    await this.store.updateRun(this.id, { version: target.version, updatedAt: Date.now(), ...(source ? { source } : {}) });
+    const { entry: _entry, ...result } = move.plan;
+    this.switchTo(target, move.record.input, [...move.journal, entry], result, announce?.(result));
+    return result;
+  }
+
+  /**
+   * A failure reached the top and a reroute policy is set: at the next block boundary, ask it for
+   * a new version, check the move, and move (or suspend for approval); otherwise fail as before.
+   */
+  private async reroute(policy: ReroutePolicy, error: RunError): Promise<void> {
+    const context = this.context;
+    context.onBoundary = undefined;
+    const giveUp = (why: string) => {
+      this.rerouting = false;
+      const info: ErrorInfo = { ...error.info, message: `${error.info.message} (not rerouted: ${why})` };
+      this.finish(info, new RunError(info, { runId: this.id, cause: error }));
+    };
+    let proposal: RerouteProposal | undefined;
+    try {
+      const abort = new AbortController();
+      const stop = () => abort.abort(new RunError({ code: "run_cancelled", message: "the run was cancelled" }, { runId: this.id }));
+      this.options.signal?.addEventListener("abort", stop, { once: true });
+      try {
+        proposal = await policy.propose({ runId: this.id, graph: this.plan.graph, error: error.info, reroutes: this.reroutes }, abort.signal);
+      } finally {
+        this.options.signal?.removeEventListener("abort", stop);
+      }
+    } catch (cause) {
+      giveUp(`the reroute policy failed: ${isRunError(cause) ? cause.info.message : messageOf(cause)}`);
+      return;
+    }
+    if (context.ended) return;
+    if (proposal === undefined) {
+      giveUp("the reroute policy proposed no new version");
+      return;
+    }
+    let planned: PlannedMove;
+    try {
+      planned = await this.planMove(proposal.graph, proposal.migrate);
+    } catch (cause) {
+      giveUp(`the proposed version cannot take the run over: ${isRunError(cause) ? cause.info.message : messageOf(cause)}`);
+      return;
+    }
+    const apply = async () => {
+      this.awaitingApproval = undefined;
+      this.reroutes++;
+      try {
+        this.rerouting = false;
+        const summary = (proposal as RerouteProposal).summary;
+        await this.moveTo(planned, undefined, (result) => ({ type: "run.rerouted", runId: this.id, at: Date.now(), from: result.from, to: result.to, summary, error: error.info }));
+      } catch (cause) {
+        giveUp(`moving it to the new version failed: ${isRunError(cause) ? cause.info.message : messageOf(cause)}`);
+      }
+    };
+    if ((policy.approval ?? "auto") === "auto") {
+      await apply();
+      return;
+    }
+    // Someone decides: the run waits, as for a suspended block.
+    const at = Date.now();
+    const act = this.reroutes + 1;
+    const payload = { reroute: proposal.summary, failure: error.info as unknown as JsonValue, from: planned.plan.from, to: planned.plan.to } as JsonValue;
+    const suspension: Suspension = { id: `reroute#${act}`, path: "reroute", act, payload, at };
+    this.awaitingApproval = {
+      suspension,
+      decide: async (approved) => {
+        if (approved) await apply();
+        else giveUp("the proposed version was rejected");
+      },
+    };
+    try {
+      const written = this.store.updateRun(this.id, { status: "suspended", updatedAt: at });
+      if (written instanceof Promise) await written;
+    } catch {
+      // The status is informational; the run waits either way.
+    }
+    this.context.emit({ type: "run.suspended", runId: this.id, at, suspensions: [suspension] });
+    this.settle({ status: "suspended", suspensions: [suspension] });
+  }
+
   /** Leaves the old version's scopes behind and replays the journal on the new version. */
-  private switchTo(target: GraphPlan, input: JsonValue, journal: readonly JournalEntry[], result: UpgradeResult): void {
+  private switchTo(target: GraphPlan, input: JsonValue, journal: readonly JournalEntry[], result: UpgradeResult, announce?: RunEvent): void {
     const old = this.context;
     this.root?.abandon(new RunError({ code: "run_cancelled", message: `moved to version ${target.version}` }, { runId: this.id }));
     old.end();
@@ -297,6 +399,7 @@ class Execution implements RunHandle, ScopeHost {
     this.plan = target;
     this.context = this.newContext(effective.lastSeq);
     this.context.emit({ type: "run.upgraded", runId: this.id, at: Date.now(), from: result.from, to: result.to, migrated: result.migrated });
+    if (announce) this.context.emit(announce);
     const root = new Scope(this.context, target, "", target.input.parse(effective.input), this, undefined);
     this.root = root;
     this.context.replaying = true;
@@ -337,21 +440,41 @@ class Execution implements RunHandle, ScopeHost {
 
   cancel(reason = "cancelled"): void {
     const info: ErrorInfo = { code: "run_cancelled", message: `cancelled: ${reason}` };
-    if (this.root) this.root.cancel(new RunError(info, { runId: this.id }));
+    if (this.rerouting) {
+      this.awaitingApproval = undefined;
+      this.rerouting = false;
+      this.finish(info);
+    } else if (this.root) this.root.cancel(new RunError(info, { runId: this.id }));
     else this.finish(info);
   }
 
   settled(): Promise<RunSettled> {
     if (this.outcome !== undefined) return Promise.resolve(this.outcome);
-    if (this.context.quiet) return Promise.resolve({ status: "suspended", suspensions: this.suspensions() });
+    if (this.awaitingApproval) return Promise.resolve({ status: "suspended", suspensions: this.suspensions() });
+    if (this.context.quiet && !this.rerouting) return Promise.resolve({ status: "suspended", suspensions: this.suspensions() });
     return new Promise((resolve) => this.waiters.push(resolve));
   }
 
   suspensions(): Suspension[] {
+    if (this.awaitingApproval) return [this.awaitingApproval.suspension];
     return this.context.suspensions().map(({ id, path, act, payload, at }) => ({ id, path, act, payload, at }));
   }
 
   async resume(block: string, data: unknown): Promise<void> {
+    const waiting = this.awaitingApproval;
+    if (waiting !== undefined && (block === waiting.suspension.id || block === waiting.suspension.path)) {
+      const approved = (data as { approved?: unknown } | null)?.approved;
+      if (typeof approved !== "boolean") {
+        throw new RunError({ code: "resume_invalid", message: `the data to resume ${waiting.suspension.id} must be { "approved": true | false }, got ${JSON.stringify(data)}` }, { runId: this.id });
+      }
+      try {
+        await this.store.updateRun(this.id, { status: "running", updatedAt: Date.now() });
+      } catch {
+        // Informational, as above.
+      }
+      await waiting.decide(approved);
+      return;
+    }
     await this.find(block).resume(data);
   }
 
@@ -360,7 +483,7 @@ class Execution implements RunHandle, ScopeHost {
   }
 
   private quietChanged(quiet: boolean): void {
-    if (this.context.ended) return;
+    if (this.context.ended || this.rerouting) return;
     const at = Date.now();
     // The status is for people listing runs; the journal is the truth, so a failed write only costs that.
     try {
@@ -385,6 +508,16 @@ class Execution implements RunHandle, ScopeHost {
   }
 
   scopeFailed(error: RunError): void {
+    const policy = this.options.reroute;
+    if (policy !== undefined && error.code !== "run_cancelled" && !this.context.ended && !this.rerouting && this.reroutes < (policy.maxReroutes ?? 1)) {
+      // Wait for the block boundary (nothing new starts; attempts in progress finish), then ask.
+      this.rerouting = true;
+      this.context.paused = true;
+      const go = () => void this.reroute(policy, error);
+      if (this.context.busy === 0) queueMicrotask(go);
+      else this.context.onBoundary = go;
+      return;
+    }
     this.finish(error.info, error);
   }
 
