@@ -1,11 +1,12 @@
 import { createGraph, defineContract } from "@blockwork/spec";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { resumeOnWorkers, type RunEvent, settleOnWorkers, startWorker, submitRun, upgradeOnWorkers, waitForRun, type Worker } from "../src/index.js";
+import { resumeOnWorkers, type RunEvent, run, settleOnWorkers, startWorker, submitRun, upgradeOnWorkers, waitForRun, type Worker } from "../src/index.js";
 import { pgStore, requirePostgres } from "../../../test/pg.js";
 import { reviewGraph, reviewV1b } from "./fixtures/hitl.js";
+import { fanIn, pipeline, script } from "./fixtures/supervised.js";
 
-// Human in the loop and upgrades of runs that workers execute on PostgreSQL.
+// Supervision, human in the loop and upgrades of runs that workers execute on PostgreSQL.
 
 const workers: Worker[] = [];
 beforeAll(() => requirePostgres());
@@ -86,5 +87,50 @@ describe("suspended runs on workers", () => {
     await expect(upgradeOnWorkers(store, id, { to: graph })).rejects.toMatchObject({ code: "upgrade_refused", message: expect.stringMatching(/a worker is running slow#1; try again at the next block boundary/) });
     release();
     expect(await waitForRun(store, id, { pollMs: 20 })).toEqual({ n: 2 });
+  });
+});
+
+describe("supervision on workers", () => {
+  const fast = { initialDelayMs: 0, jitter: 0 } as const;
+
+  it("restarts the right blocks, journals the restarts, and ends as one process does", async () => {
+    const cases = [
+      // b fails twice: restarted within its limit (rest_for_one restarts b and what follows it).
+      () => {
+        const s = script({ b: ["throw", "throw"] });
+        return { s, graph: pipeline(s, { restart: { type: "permanent", intensity: 3, ...fast }, strategy: "rest_for_one" }) };
+      },
+      // y fails once: one_for_all restarts x, y and z.
+      () => {
+        const s = script({ y: [{ wait: 20, then: "throw" }] });
+        return { s, graph: fanIn(s, "one_for_all", { type: "permanent", intensity: 2, ...fast }) };
+      },
+      // b fails beyond its limit: the failure escalates and the run fails.
+      () => {
+        const s = script({ b: ["throw", "throw", "throw"] });
+        return { s, graph: pipeline(s, { restart: { type: "permanent", intensity: 1, ...fast } }) };
+      },
+    ];
+    for (const make of cases) {
+      const local = make();
+      const expected = await run(local.graph, { n: 0 }).result.then(
+        (output) => ({ status: "completed", output }),
+        (error: { code: string }) => ({ status: "failed", code: error.code }),
+      );
+      const remote = make();
+      const store = pgStore("worker_hitl");
+      workers.push(await startWorker({ store, graphs: [remote.graph], pollMs: 20 }));
+      const id = await submitRun(store, remote.graph, { n: 0 });
+      const outcome = await waitForRun(store, id, { pollMs: 20 }).then(
+        (output) => ({ status: "completed", output }),
+        (error: { code: string }) => ({ status: "failed", code: error.code }),
+      );
+      expect(outcome).toEqual(expected);
+      // The same blocks ran the same number of times (order across parallel blocks may differ).
+      expect([...remote.s.trace].sort()).toEqual([...local.s.trace].sort());
+      const restarts = (await store.journal(id)).filter((e) => e.kind === "block.restarted").length;
+      expect(restarts).toBeGreaterThan(0);
+      await Promise.all(workers.splice(0).map((w) => w.stop({ graceMs: 0 })));
+    }
   });
 });
