@@ -72,8 +72,8 @@ export class RunContext {
   /** Set while every live branch is suspended. */
   quiet = false;
   private quietCheck = false;
-  /** Called when the run becomes quiet (every branch left is suspended) and when it wakes up again. */
-  onQuietChange: ((quiet: boolean) => void) | undefined;
+  /** Told when the run becomes quiet (every branch left is suspended) and when it wakes up again (no closure per run). */
+  quietListener: { quietChanged(quiet: boolean): void } | undefined;
   /**
    * Set while an upgrade waits for a block boundary: nothing new starts (scopes keep their queues,
    * retries wait), and once no attempt is in progress, `onBoundary` is called.
@@ -192,7 +192,7 @@ export class RunContext {
     this.live++;
     if (this.quiet) {
       this.quiet = false;
-      this.onQuietChange?.(false);
+      this.quietListener?.quietChanged(false);
     }
   }
 
@@ -228,7 +228,7 @@ export class RunContext {
       this.quietCheck = false;
       if (this.live === 0 && !this.quiet && !this.ended && !this.replaying && this.suspensions().length > 0) {
         this.quiet = true;
-        this.onQuietChange?.(true);
+        this.quietListener?.quietChanged(true);
       }
     });
   }

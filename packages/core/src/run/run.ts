@@ -227,10 +227,10 @@ class Execution implements RunHandle, ScopeHost {
   private resolveResult!: (output: unknown) => void;
   private rejectResult!: (error: RunError) => void;
   /** Callers of `settled()` waiting for the run to end or to become quiet. */
-  private waiters: ((settled: RunSettled) => void)[] = [];
+  private waiters: ((settled: RunSettled) => void)[] | undefined;
   private outcome: RunSettled | undefined;
   /** For `resume(..., { block, data })`: settles once that resume is journaled (or refused). */
-  answered: Promise<void> = Promise.resolve();
+  answered: Promise<void> | undefined;
   /** An upgrade waiting for the next block boundary. */
   private pendingUpgrade: { to: AnyGraph; options: HandleUpgradeOptions; resolve: (r: UpgradeResult) => void; reject: (e: unknown) => void } | undefined;
   /** Reroutes made (see `RunOptions.reroute`), and the one waiting for approval. */
@@ -258,7 +258,7 @@ class Execution implements RunHandle, ScopeHost {
 
   private newContext(lastSeq: number): RunContext {
     const context = new RunContext(this.id, this.store, this.hub, lastSeq);
-    context.onQuietChange = (quiet) => this.quietChanged(quiet);
+    context.quietListener = this;
     return context;
   }
 
@@ -452,7 +452,7 @@ class Execution implements RunHandle, ScopeHost {
     if (this.outcome !== undefined) return Promise.resolve(this.outcome);
     if (this.awaitingApproval) return Promise.resolve({ status: "suspended", suspensions: this.suspensions() });
     if (this.context.quiet && !this.rerouting) return Promise.resolve({ status: "suspended", suspensions: this.suspensions() });
-    return new Promise((resolve) => this.waiters.push(resolve));
+    return new Promise((resolve) => (this.waiters ??= []).push(resolve));
   }
 
   suspensions(): Suspension[] {
@@ -482,7 +482,8 @@ class Execution implements RunHandle, ScopeHost {
     return findSuspension(this.context.suspensions(), target, this.id);
   }
 
-  private quietChanged(quiet: boolean): void {
+  /** @internal The run context tells it when every branch left is suspended, and when one wakes up. */
+  quietChanged(quiet: boolean): void {
     if (this.context.ended || this.rerouting) return;
     const at = Date.now();
     // The status is for people listing runs; the journal is the truth, so a failed write only costs that.
@@ -500,7 +501,10 @@ class Execution implements RunHandle, ScopeHost {
 
   private settle(settled: RunSettled): void {
     if (settled.status !== "suspended") this.outcome = settled;
-    for (const waiter of this.waiters.splice(0)) waiter(settled);
+    const waiters = this.waiters;
+    if (waiters === undefined) return;
+    this.waiters = undefined;
+    for (const waiter of waiters) waiter(settled);
   }
 
   scopeCompleted(output: unknown): void {
