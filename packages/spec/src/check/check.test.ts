@@ -82,6 +82,55 @@ describe("binding_may_not_run (dominance with joins, routes, loops and error edg
     expect(codes(def)).toEqual([]);
   });
 
+  it("an entry block starts at once, even when it also has incoming edges", () => {
+    // a -> b -> c with entry [a, c]: c starts when the graph starts, before b has run.
+    const edges = [["a", "b"], ["b", "c"]] as const;
+    const entry = ["a", "c"];
+    expect(codes(flowGraph({ nodes: { a: {}, b: { reads: ["a"] }, c: { reads: ["b"] } }, edges, entry }))).toEqual(["binding_may_not_run@c"]);
+    expect(codes(flowGraph({ nodes: { a: {}, b: {}, c: { reads: [{ first: ["a", "b"] }] } }, edges, entry }))).toEqual(["binding_may_not_run@c"]);
+    expect(codes(flowGraph({ nodes: { a: {}, b: { reads: ["a"] }, c: { reads: [{ maybe: "b" }] }, d: { reads: ["c"] } }, edges: [...edges, ["c", "d"]], entry }))).toEqual([]);
+    // The run ends when nothing more can start: by then a and b have run, though c did not wait for them.
+    const output = { kind: "output", node: "b", path: [] } as const;
+    expect(codes(flowGraph({ nodes: { a: {}, b: { reads: ["a"] }, c: {} }, edges, entry, output }))).toEqual([]);
+  });
+
+  it("a cycle entered at two blocks: a block that one way in skips has not certainly run", () => {
+    // a routes x -> b, y -> d; b -> c -> d; d -> c (max 1, onExhausted e). With y, c starts from d without b.
+    const nodes = { a: { output: kinds("x", "y") }, b: {}, d: {}, e: { reads: ["a", "d"] } };
+    const edges = [when("a", "b", "x"), when("a", "d", "y"), ["b", "c"], ["c", "d"], { from: "d", to: "c", max: 1, onExhausted: "e" }] as const;
+    expect(codes(flowGraph({ nodes: { ...nodes, c: { reads: ["b"] } }, edges }))).toEqual(["binding_may_not_run@c"]);
+    expect(codes(flowGraph({ nodes: { ...nodes, c: { reads: [{ first: ["b"] }] } }, edges }))).toEqual(["binding_may_not_run@c"]);
+    // What precedes both ways in has run; d runs before c on the way in through d only.
+    expect(codes(flowGraph({ nodes: { ...nodes, c: { reads: ["a", { maybe: "d" }] } }, edges }))).toEqual([]);
+    expect(codes(flowGraph({ nodes: { ...nodes, c: { reads: ["d"] } }, edges }))).toEqual(["binding_may_not_run@c"]);
+  });
+
+  it("a firstOf over a block no path reaches: unreachable_block, no exception", () => {
+    const def = flowGraph({ nodes: { a: {}, lost: {}, b: { reads: [{ first: ["lost", "a"] }] } }, edges: [["a", "b"]] });
+    expect(codes(def)).toEqual(["unreachable_block@lost"]);
+    const none = flowGraph({ nodes: { a: {}, lost: {}, b: { reads: [{ first: ["lost"] }] } }, edges: [["a", "b"]] });
+    expect(codes(none).sort()).toEqual(["binding_may_not_run@b", "unreachable_block@lost"]);
+  });
+
+  it("a join-all block does not wait for an exhausted bound: it may start through its other edges first", () => {
+    // a -> h -> r, r loops back to h (max 1, then j), and a -> j: j starts as soon as a is done.
+    const nodes = { a: {}, h: {}, r: { output: kinds("again", "ok") }, x: {} };
+    const edges = [["a", "h"], ["h", "r"], when("r", "h", "again", { max: 1, onExhausted: "j" }), when("r", "x", "ok"), ["a", "j"]] as const;
+    expect(codes(flowGraph({ nodes: { ...nodes, j: { reads: ["r"] } }, edges }))).toEqual(["binding_may_not_run@j"]);
+    expect(codes(flowGraph({ nodes: { ...nodes, j: { reads: ["a", { maybe: "r" }] } }, edges }))).toEqual([]);
+  });
+
+  it("a block that waits for a block only an exhausted bound leads to may never start; the run ends without it", () => {
+    // l loops on itself once, then jumps to s; p waits for x and s. When l says ok, s never runs, p waits forever.
+    const spec = {
+      nodes: { a: {}, x: {}, l: { output: kinds("again", "ok") }, s: {}, y: {}, p: {} },
+      edges: [["a", "x"], ["a", "l"], when("l", "l", "again", { max: 1, onExhausted: "s" }), when("l", "y", "ok"), ["s", "p"], ["x", "p"]] as const,
+    };
+    const reads = (node: string) => codes(flowGraph({ ...spec, output: { kind: "output", node, path: [] } }));
+    expect(reads("p")).toEqual(["binding_may_not_run"]);
+    expect(reads("x")).toEqual([]);
+  });
+
   it("checks the graph output at the end of the run", () => {
     const def = flowGraph({
       nodes: { a: { output: kinds("x", "y") }, b: {}, c: {} },
