@@ -269,3 +269,18 @@ describe("run", () => {
     expect(() => run(broken, { n: 1 })).toThrow(/graph "broken" has 1 checker error; fix them \(blockwork check\) before running it:[\s\S]*unreachable_block/);
   });
 });
+
+describe("an otherwise edge from a block without case edges", () => {
+  it("is always taken, as the checker's otherwise_without_cases warning says", async () => {
+    const T = z.object({ text: z.string() });
+    const a = defineContract({ id: "a", input: T, output: T }).implement(({ text }) => ({ text: `${text}!` }));
+    const b = defineContract({ id: "b", input: T, output: T }).implement(({ text }) => ({ text: `${text}?` }));
+    // biome-ignore lint: route with no cases is what the builder's types forbid; a GraphDef can hold it.
+    const builder: any = createGraph({ id: "otherwise-only", input: T, output: T })
+      .add(a, (input) => input)
+      .add(b, (_, { a }) => a)
+      .start("a");
+    const graph = builder.route("a", "text", {}, "b").output((_: unknown, r: { b: unknown }) => r.b).build();
+    await expect(run(graph, { text: "hi" }).result).resolves.toEqual({ text: "hi!?" });
+  });
+});

@@ -198,7 +198,8 @@ function compileNode(graph: GraphBlock, node: NodeDef, i: number, ctx: { edges: 
     joinAll: node.join !== "any",
     inEdges: ctx.edges.filter((e) => e.to === i && !e.back).map((e) => e.index),
     outForward: out.filter((e) => !e.back).map((e) => e.index),
-    always: out.filter((e) => e.kind === "always").map((e) => e.index),
+    // An otherwise edge from a block without case edges is always taken (the checker warns about it).
+    always: out.filter((e) => e.kind === "always" || (caseField === undefined && e.kind === "otherwise")).map((e) => e.index),
     caseField,
     cases,
     otherwise: out.filter((e) => e.kind === "otherwise").map((e) => e.index),
