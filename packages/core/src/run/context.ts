@@ -222,7 +222,8 @@ export class RunContext {
    * still sit in their scope's queue.
    */
   checkQuiet(): void {
-    if (this.live !== 0 || this.quiet || this.quietCheck) return;
+    // Nothing parked, nothing to be quiet about: no microtask on the hot path of runs that never suspend.
+    if (this.live !== 0 || this.quiet || this.quietCheck || this.parked === undefined || this.parked.size === 0) return;
     this.quietCheck = true;
     queueMicrotask(() => {
       this.quietCheck = false;
