@@ -1,4 +1,4 @@
-import { createGraph, defineContract, firstOf, maybe } from "@blockwork/spec";
+import { createGraph, defineContract, firstOf, mapOf, maybe } from "@blockwork/spec";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { isRunError, MemoryStore, run, type RunEvent } from "../src/index.js";
@@ -282,5 +282,31 @@ describe("an otherwise edge from a block without case edges", () => {
       .start("a");
     const graph = builder.route("a", "text", {}, "b").output((_: unknown, r: { b: unknown }) => r.b).build();
     await expect(run(graph, { text: "hi" }).result).resolves.toEqual({ text: "hi!?" });
+  });
+});
+
+describe("abort listeners", () => {
+  it("an attempt with a time budget stops listening to its owner's signal when it ends", async () => {
+    const slow = defineContract({ id: "slow", input: N, output: N, budget: { timeoutMs: 5_000 } }).implement(async ({ n }, ctx) => {
+      ctx.signal.throwIfAborted();
+      await new Promise((r) => setTimeout(r, 1));
+      return { n };
+    });
+    const graph = createGraph({ id: "many", input: z.object({ items: z.array(N) }), output: z.object({ out: z.unknown() }) })
+      .then(mapOf(slow, { id: "each", concurrency: 4 }), (input) => ({ items: input.items }))
+      .output((_, { each }) => ({ out: each }))
+      .build();
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(`${w.name}: ${w.message}`);
+    process.on("warning", onWarning);
+    try {
+      // Four attempts at a time: the map's signal never has more than four listeners from them
+      // (Node warns above ten); before, it kept one per item.
+      await run(graph, { items: Array.from({ length: 200 }, (_, n) => ({ n })) }).result;
+      await new Promise((r) => setTimeout(r, 10));
+    } finally {
+      process.off("warning", onWarning);
+    }
+    expect(warnings.filter((w) => w.includes("MaxListenersExceeded"))).toEqual([]);
   });
 });

@@ -265,6 +265,7 @@ export class LeafTask implements Replayable, Suspended, Pausable {
     try {
       result = (this.plan.work as CodeWork).run(this.input as never, ctx as never);
     } catch (error) {
+      ctx.detach();
       this.attemptFailed(attempt, error, false);
       return;
     }
@@ -278,6 +279,7 @@ export class LeafTask implements Replayable, Suspended, Pausable {
         this.race(attempt, result, ctx, this.plan.timeoutMs);
       }
     } else {
+      ctx.detach();
       this.settled(attempt, result);
     }
   }
@@ -288,6 +290,7 @@ export class LeafTask implements Replayable, Suspended, Pausable {
       if (done) return;
       done = true;
       ctx.abort(new Error(`timed out after ${timeoutMs} ms`));
+      ctx.detach();
       this.attemptFailed(attempt, new Error(`the attempt ran longer than its budget of ${timeoutMs} ms`), true);
     }, timeoutMs);
     result.then(
@@ -295,12 +298,14 @@ export class LeafTask implements Replayable, Suspended, Pausable {
         if (done) return;
         done = true;
         clearTimeout(timer);
+        ctx.detach();
         this.settled(attempt, value);
       },
       (error: unknown) => {
         if (done) return;
         done = true;
         clearTimeout(timer);
+        ctx.detach();
         this.attemptFailed(attempt, error, false);
       },
     );
@@ -472,6 +477,7 @@ export class LeafTask implements Replayable, Suspended, Pausable {
 /** The context a block implementation gets. Cheap to create: the controller only exists if asked for. */
 class Ctx implements BlockContext<unknown, unknown> {
   private controller: AbortController | undefined;
+  private unlisten: (() => void) | undefined;
 
   constructor(
     private readonly run: RunContext,
@@ -496,9 +502,19 @@ class Ctx implements BlockContext<unknown, unknown> {
       this.controller = new AbortController();
       const controller = this.controller;
       if (parent.aborted) controller.abort(parent.reason);
-      else parent.addEventListener("abort", () => controller.abort(parent.reason), { once: true });
+      else {
+        const onAbort = () => controller.abort(parent.reason);
+        parent.addEventListener("abort", onAbort, { once: true });
+        this.unlisten = () => parent.removeEventListener("abort", onAbort);
+      }
     }
     return this.controller.signal;
+  }
+
+  /** The attempt is over: stop listening to the owner's signal (a map of 10,000 items shares one). */
+  detach(): void {
+    this.unlisten?.();
+    this.unlisten = undefined;
   }
 
   get path(): readonly string[] {
