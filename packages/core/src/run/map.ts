@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import type { JsonValue } from "@blockwork/spec";
 import { type ErrorInfo, messageOf, RunError } from "../errors.js";
 import type { GraphPlan, NodePlan } from "../plan/plan.js";
@@ -65,6 +66,10 @@ export class MapTask implements TaskOwner, Pausable {
     if (this.controller === undefined) {
       this.controller = new AbortController();
       const controller = this.controller;
+      // Each running item may listen to it once (its attempt's time budget, its model call):
+      // `concurrency` listeners are expected, not a leak worth Node's warning.
+      const { concurrency } = this.work;
+      setMaxListeners(Number.isFinite(concurrency) ? concurrency + 10 : 0, controller.signal);
       const parent = this.parent.owner.signalFor(this.parent.slot);
       if (parent.aborted) controller.abort(parent.reason);
       else parent.addEventListener("abort", () => controller.abort(parent.reason), { once: true });

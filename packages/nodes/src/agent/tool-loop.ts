@@ -70,14 +70,20 @@ async function callModel(loop: Loop, messages: ChatMessage[]): Promise<Answer> {
   const { agent, ctx } = loop;
   const contextTokens = countContextTokens(messages, loop.specs);
   const started = performance.now();
-  const response = await agent.model.generate({
-    messages,
-    responseFormat: { schema: agent.schemas.outputJson, name: agent.id },
-    ...(loop.specs.length ? { tools: loop.specs } : {}),
-    maxOutputTokens: agent.options.budget?.outputTokens ?? 1_024,
-    ...(agent.options.temperature !== undefined ? { temperature: agent.options.temperature } : {}),
-    signal: ctx.signal,
-  });
+  const scope = callSignal(ctx.signal);
+  let response: Awaited<ReturnType<typeof agent.model.generate>>;
+  try {
+    response = await agent.model.generate({
+      messages,
+      responseFormat: { schema: agent.schemas.outputJson, name: agent.id },
+      ...(loop.specs.length ? { tools: loop.specs } : {}),
+      maxOutputTokens: agent.options.budget?.outputTokens ?? 1_024,
+      ...(agent.options.temperature !== undefined ? { temperature: agent.options.temperature } : {}),
+      signal: scope.signal,
+    });
+  } finally {
+    scope.done();
+  }
   const latencyMs = Math.round(performance.now() - started);
   const call = ++loop.state.calls;
   const pricing = agent.options.pricing;
@@ -127,7 +133,8 @@ async function runTool(loop: Loop, call: { id: string; name: string; input: stri
     return done(false, `Error: the tool input is not valid JSON (${(error as Error).message}).`, "invalid JSON input");
   }
   try {
-    const result = await tool.call(input, loop.ctx.signal);
+    const scope = callSignal(loop.ctx.signal);
+    const result = await tool.call(input, scope.signal).finally(scope.done);
     return done(true, typeof result === "string" ? result : (JSON.stringify(result) ?? "null"));
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
@@ -137,4 +144,20 @@ async function runTool(loop: Loop, call: { id: string; name: string; input: stri
     }
     return done(false, `Error from ${call.name}: ${message}`, message);
   }
+}
+
+/**
+ * A signal for one model or tool call that aborts with `parent`. fetch (undici) keeps its abort
+ * listener on the signal it is given until the request is garbage-collected: given the block's
+ * signal, which all items of a map share, 10,000 calls left 10,000 listeners on it.
+ */
+function callSignal(parent: AbortSignal): { readonly signal: AbortSignal; readonly done: () => void } {
+  const controller = new AbortController();
+  if (parent.aborted) {
+    controller.abort(parent.reason);
+    return { signal: controller.signal, done: () => {} };
+  }
+  const onAbort = () => controller.abort(parent.reason);
+  parent.addEventListener("abort", onAbort, { once: true });
+  return { signal: controller.signal, done: () => parent.removeEventListener("abort", onAbort) };
 }
