@@ -62,6 +62,46 @@ export async function expandPaths(paths: readonly string[], cwd: string): Promis
   return [...files];
 }
 
+/** Options of {@link loadOneGraph}. */
+export interface OneGraphOptions {
+  /** Which export, when the file exports several graphs. */
+  readonly exportName?: string | undefined;
+  /** What the graph is to the command, for messages: `the old graph`. */
+  readonly role?: string;
+  /** Only built graphs (with their implementations) count: for commands that run the graph. */
+  readonly built?: boolean;
+  /** How to pick one when the file exports several. Default: `--export NAME`. */
+  readonly choose?: string;
+}
+
+/**
+ * Loads `file` and picks the one graph a command is about: the export `exportName`, else the only
+ * graph there is. Otherwise a `CliError` says what the file holds and how to choose.
+ */
+export async function loadOneGraph(file: string, cwd: string, options: OneGraphOptions = {}): Promise<LoadedGraph & { readonly shown: string }> {
+  const full = resolve(cwd, file);
+  const shown = relative(cwd, full) || file;
+  const loaded = await loadFile(full, cwd);
+  const { exportName, role, built = false } = options;
+  const named = `${shown}${role ? ` (${role})` : ""}`;
+  const candidates = loaded.graphs.filter((g) => (!built || g.graph !== undefined) && (exportName === undefined || g.exportName === exportName));
+  if (candidates.length === 0) {
+    const problem = loaded.problems.find((p) => exportName === undefined || p.exportName === exportName);
+    if (problem) {
+      const details = problem.problems.map((p) => `${p.path.length ? `${p.path.join(".")}: ` : ""}${p.message}`).join("; ");
+      throw new CliError(`cannot load ${role ?? "a graph"} from ${shown}${problem.exportName ? ` (${problem.exportName})` : ""}: ${details}`);
+    }
+    const names = loaded.graphs.filter((g) => !built || g.graph !== undefined).map((g) => g.exportName).filter(Boolean);
+    const kind = built ? "built graph" : "graph";
+    const what = exportName === undefined ? `exports no ${kind}` : `has no ${kind} export named ${JSON.stringify(exportName)}`;
+    throw new CliError(`${named} ${what} (${kind} exports: ${names.join(", ") || "none"}).`);
+  }
+  if (candidates.length > 1) {
+    throw new CliError(`${named} exports ${candidates.length} graphs (${candidates.map((g) => g.exportName).join(", ")}); choose one with ${options.choose ?? "--export NAME"}.`);
+  }
+  return { ...(candidates[0] as LoadedGraph), shown };
+}
+
 /** Loads the graphs of one file: a `.json` GraphDef, or a module whose exports include graphs. */
 export async function loadFile(file: string, cwd: string): Promise<LoadedFile> {
   const shown = relative(cwd, file) || file;
@@ -80,12 +120,16 @@ export async function loadFile(file: string, cwd: string): Promise<LoadedFile> {
   return loadModule(file, shown, text);
 }
 
+/** Imports a TypeScript or JavaScript module by its absolute path: tsx compiles TypeScript on the fly, so no build step. */
+export async function importModule(file: string): Promise<Record<string, unknown>> {
+  const { tsImport } = await import("tsx/esm/api");
+  return (await tsImport(pathToFileURL(file).href, import.meta.url)) as Record<string, unknown>;
+}
+
 async function loadModule(file: string, shown: string, text: string): Promise<LoadedFile> {
   let namespace: Record<string, unknown>;
   try {
-    // tsx compiles TypeScript on the fly, so graphs are checked without a build step.
-    const { tsImport } = await import("tsx/esm/api");
-    namespace = (await tsImport(pathToFileURL(file).href, import.meta.url)) as Record<string, unknown>;
+    namespace = await importModule(file);
   } catch (error) {
     const reason = error instanceof Error ? (error.stack ?? error.message) : String(error);
     return { file, text, graphs: [], problems: [{ file, problems: [{ path: [], message: `the module failed to load: ${reason}` }] }] };

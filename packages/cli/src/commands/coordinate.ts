@@ -1,6 +1,5 @@
 import { readFile, writeFile } from "node:fs/promises";
-import { relative, resolve } from "node:path";
-import { pathToFileURL } from "node:url";
+import { resolve } from "node:path";
 import { type CoordinatorAttempt, type CoordinatorResult, coordinate, type CoordinatorTask, type Model, modelFromEnv } from "@blockwork/nodes";
 import {
   type Catalogue,
@@ -16,7 +15,7 @@ import {
 } from "@blockwork/spec";
 import { type Command, Option } from "commander";
 import { CliError, type Io, useColor } from "../io.js";
-import { loadFile } from "../load.js";
+import { importModule, loadOneGraph } from "../load.js";
 
 export interface CoordinateCommandOptions {
   readonly goal?: string;
@@ -125,18 +124,8 @@ async function taskOf(options: CoordinateCommandOptions, io: Io): Promise<Coordi
 
 /** The one graph the command is about, with its built form when the file is a module. */
 async function loadOne(file: string, exportName: string | undefined, io: Io): Promise<{ def: GraphDef; graph?: GraphBlock; shown: string }> {
-  const full = resolve(io.cwd, file);
-  const shown = relative(io.cwd, full) || file;
-  const loaded = await loadFile(full, io.cwd);
-  const candidates = exportName === undefined ? loaded.graphs : loaded.graphs.filter((g) => g.exportName === exportName);
-  if (candidates.length === 0) {
-    const problem = loaded.problems.find((p) => exportName === undefined || p.exportName === exportName);
-    if (problem) throw new CliError(`Cannot load a graph from ${shown}${problem.exportName ? ` (${problem.exportName})` : ""}: ${problem.problems.map((p) => `${p.path.length ? `${p.path.join(".")}: ` : ""}${p.message}`).join("; ")}`);
-    throw new CliError(`${shown} has no graph export named ${JSON.stringify(exportName)} (graph exports: ${loaded.graphs.map((g) => g.exportName).join(", ") || "none"}).`);
-  }
-  if (candidates.length > 1) throw new CliError(`${shown} exports ${candidates.length} graphs (${candidates.map((g) => g.exportName).join(", ")}); choose one with --export NAME.`);
-  const found = candidates[0] as { def: GraphDef; graph?: GraphBlock };
-  return { def: found.def, ...(found.graph ? { graph: found.graph } : {}), shown };
+  const { def, graph, shown } = await loadOneGraph(file, io.cwd, { exportName });
+  return { def, ...(graph ? { graph } : {}), shown };
 }
 
 /** The catalogue module's catalogue (or array of blocks), with the graph's own blocks after it. */
@@ -146,8 +135,7 @@ async function catalogueFor(graph: GraphBlock | undefined, module: string | unde
   const full = resolve(io.cwd, module);
   let namespace: Record<string, unknown>;
   try {
-    const { tsImport } = await import("tsx/esm/api");
-    namespace = (await tsImport(pathToFileURL(full).href, import.meta.url)) as Record<string, unknown>;
+    namespace = await importModule(full);
   } catch (error) {
     throw new CliError(`Cannot load the catalogue module ${module}: ${error instanceof Error ? error.message : String(error)}`);
   }

@@ -3,7 +3,7 @@ import { relative, resolve } from "node:path";
 import { graphVersion, isPostgresUrl, type Store } from "@blockwork/core";
 import { diffGraphs, formatDiff, type GraphDef, type GraphDiff, parseGraphDef } from "@blockwork/spec";
 import { CliError, type Io, useColor } from "../io.js";
-import { loadFile } from "../load.js";
+import { loadOneGraph } from "../load.js";
 import { DEFAULT_STORE, openStore, storeError } from "../stores.js";
 
 /** What makes `blockwork diff` exit with 1. */
@@ -113,28 +113,11 @@ async function loadSide(spec: string, which: "old" | "new", options: DiffCommand
 }
 
 async function loadFromFile(file: string, exportName: string | undefined, which: "old" | "new", io: Io): Promise<Loaded> {
-  const full = resolve(io.cwd, file);
-  const shown = relative(io.cwd, full) || file;
-  const loaded = await loadFile(full, io.cwd);
-  const candidates = exportName === undefined ? loaded.graphs : loaded.graphs.filter((g) => g.exportName === exportName);
-  if (candidates.length === 0) {
-    const problem = loaded.problems.find((p) => exportName === undefined || p.exportName === exportName);
-    if (problem) {
-      const details = problem.problems.map((p) => `${p.path.length ? `${p.path.join(".")}: ` : ""}${p.message}`).join("; ");
-      throw new CliError(`cannot load the ${which} graph from ${shown}${problem.exportName ? ` (${problem.exportName})` : ""}: ${details}`);
-    }
-    const names = loaded.graphs.map((g) => g.exportName).filter(Boolean);
-    throw new CliError(`${shown} (the ${which} graph) has no graph export named ${JSON.stringify(exportName)}${names.length ? ` (graph exports: ${names.join(", ")})` : ""}.`);
-  }
-  if (candidates.length > 1) {
-    throw new CliError(
-      `${shown} (the ${which} graph) exports ${candidates.length} graphs (${candidates.map((g) => g.exportName).join(", ")}); choose one with --export NAME, or ${shown}#NAME for this side only.`,
-    );
-  }
-  const found = candidates[0] as (typeof candidates)[number];
+  const shown = relative(io.cwd, resolve(io.cwd, file)) || file;
+  const found = await loadOneGraph(file, io.cwd, { exportName, role: `the ${which} graph`, choose: `--export NAME, or ${shown}#NAME for this side only` });
   return {
     def: found.def,
-    side: { source: shown, ...(found.exportName !== undefined ? { exportName: found.exportName } : {}), version: graphVersion(found.def), graph: found.def.id },
+    side: { source: found.shown, ...(found.exportName !== undefined ? { exportName: found.exportName } : {}), version: graphVersion(found.def), graph: found.def.id },
   };
 }
 

@@ -3,7 +3,7 @@ import { relative, resolve } from "node:path";
 import { isRunError, PostgresStore, run } from "@blockwork/core";
 import type { GraphBlock } from "@blockwork/spec";
 import { CliError, type Io } from "../io.js";
-import { loadFile } from "../load.js";
+import { loadOneGraph } from "../load.js";
 import { createProgress } from "../progress.js";
 import { openStore, withStore } from "../stores.js";
 import { submitAndFollow } from "./follow.js";
@@ -50,16 +50,8 @@ export async function loadGraph(file: string, exportName: string | undefined, io
   if (module.endsWith(".json")) {
     throw new CliError(`${file} is a GraphDef without implementations; run the TypeScript or JavaScript module that builds the graph instead.`);
   }
-  const loaded = await loadFile(module, io.cwd);
-  const problem = loaded.problems.find((p) => exportName === undefined || p.exportName === exportName);
-  const graphs = loaded.graphs.filter((g) => g.graph !== undefined && (exportName === undefined || g.exportName === exportName));
-  if (graphs.length === 0) {
-    if (problem) throw new CliError(`cannot load a graph from ${file}: ${problem.problems.map((p) => p.message).join("; ")}`);
-    throw new CliError(`${file} exports no built graph${exportName ? ` named ${exportName}` : ""} (exports with graphs: ${loaded.graphs.map((g) => g.exportName).join(", ") || "none"}).`);
-  }
-  if (graphs.length > 1) throw new CliError(`${file} exports ${graphs.length} graphs (${graphs.map((g) => g.exportName).join(", ")}); choose one with --export NAME.`);
-  const found = graphs[0] as { graph: GraphBlock; exportName?: string };
-  return { graph: found.graph, ...(found.exportName ? { exportName: found.exportName } : {}), module };
+  const found = await loadOneGraph(module, io.cwd, { exportName, built: true });
+  return { graph: found.graph as GraphBlock, ...(found.exportName ? { exportName: found.exportName } : {}), module };
 }
 
 async function readInput(spec: string | undefined, io: Io): Promise<unknown> {

@@ -1,7 +1,7 @@
 import { resolve } from "node:path";
-import { pathToFileURL } from "node:url";
 import { isRunError, type Migration, PostgresStore, resume, upgrade, upgradeOnWorkers, type UpgradeResult } from "@blockwork/core";
 import { CliError, type Io } from "../io.js";
+import { importModule } from "../load.js";
 import { createProgress } from "../progress.js";
 import { openStore, withStore } from "../stores.js";
 import { finish } from "./outcome.js";
@@ -36,7 +36,7 @@ export async function runUpgrade(runId: string, file: string, options: UpgradeCo
     } catch (error) {
       if (!isRunError(error)) throw error;
       if (options.format === "json") io.out(`${JSON.stringify({ upgraded: false, code: error.code, message: error.info.message }, null, 2)}\n`);
-      else io.err(`blockwork: run ${runId} ${error.info.message}\n`);
+      else io.err(`blockwork: ${error.message}\n`);
       return error.code === "upgrade_refused" ? 1 : 2;
     }
     if (options.format === "json") io.out(`${JSON.stringify({ upgraded: true, ...result }, null, 2)}\n`);
@@ -58,12 +58,11 @@ function describe(r: UpgradeResult): string {
 /** Loads a `Migration` from `module[#export]` (default export, or `migration`). */
 async function loadMigration(spec: string, io: Io): Promise<Migration> {
   const [file, name] = spec.split("#") as [string, string | undefined];
-  const { tsImport } = await import("tsx/esm/api");
   let namespace: Record<string, unknown>;
   try {
-    namespace = (await tsImport(pathToFileURL(resolve(io.cwd, file)).href, import.meta.url)) as Record<string, unknown>;
+    namespace = await importModule(resolve(io.cwd, file));
   } catch (error) {
-    throw new CliError(`cannot load the migration ${file}: ${error instanceof Error ? error.message : String(error)}`);
+    throw new CliError(`cannot load the migration module ${file} (--migration module[#export]): ${error instanceof Error ? error.message : String(error)}`);
   }
   const value = name !== undefined ? namespace[name] : (namespace["migration"] ?? namespace["default"]);
   const m = value as Migration | undefined;

@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import type { GraphBlock, JsonValue } from "@blockwork/spec";
 import { type ErrorInfo, RunError } from "../errors.js";
 import { type GraphPlan, planOf } from "../plan/plan.js";
@@ -6,6 +5,7 @@ import { MemoryStore } from "../store/memory-store.js";
 import type { JournalEntry, RunRecord, RunSource } from "../store/store.js";
 import { findSuspension, RunContext } from "./context.js";
 import { effectiveJournal } from "./journal.js";
+import { prepareRun } from "./record.js";
 import { EventHub, type Suspension } from "./events.js";
 import { Scope, type ScopeHost } from "./scope.js";
 
@@ -53,23 +53,7 @@ export interface TaskResult {
  * unknown fields rejected), without starting it: for stores that other processes execute.
  */
 export function newRunRecord(graph: AnyGraph, input: unknown, options: { runId?: string; source?: RunSource } = {}): RunRecord {
-  const plan = planOf(graph);
-  const parsed = plan.strictInput.safeParse(input);
-  if (!parsed.success) {
-    const issues = parsed.error.issues.slice(0, 5).map((i) => `${i.path.join(".") || "(value)"}: ${i.message}`).join("; ");
-    throw new RunError({ code: "input_invalid", message: `the input does not satisfy the contract of graph "${graph.def.id}": ${issues}` });
-  }
-  const now = Date.now();
-  return {
-    id: options.runId ?? randomUUID(),
-    graphId: graph.def.id,
-    version: plan.version,
-    status: "running",
-    input: input as JsonValue,
-    createdAt: now,
-    updatedAt: now,
-    ...(options.source ? { source: options.source } : {}),
-  };
+  return prepareRun(planOf(graph), graph, input, options).record;
 }
 
 /**

@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import type { GraphBlock, JsonValue, OutputFrom } from "@blockwork/spec";
 import type { z } from "zod";
 import { type ErrorInfo, isRunError, messageOf, RunError } from "../errors.js";
@@ -7,7 +6,8 @@ import { MemoryStore } from "../store/memory-store.js";
 import type { JournalEntry, MaybePromise, RunRecord, RunSource, Store } from "../store/store.js";
 import { findSuspension, RunContext, type Suspended } from "./context.js";
 import { effectiveJournal } from "./journal.js";
-import type { ReroutePolicy, RerouteProposal } from "./reroute.js";
+import { prepareRun } from "./record.js";
+import type { RerouteApproval, ReroutePolicy, RerouteProposal } from "./reroute.js";
 import { type Migration, planUpgrade, type UpgradePlan, type UpgradeResult } from "./upgrade.js";
 import { EventHub, type RunEvent, type Suspension } from "./events.js";
 import { Scope, type ScopeHost } from "./scope.js";
@@ -89,38 +89,11 @@ export type RunSettled =
  */
 export function run<G extends AnyGraph>(graph: G, input: z.input<G["contract"]["input"]>, options: RunOptions = {}): RunHandle<OutputFrom<G>> {
   const plan = planOf(graph);
-  const parsed = plan.strictInput.safeParse(input);
-  if (!parsed.success) {
-    const issues = parsed.error.issues.slice(0, 5).map((i) => `${i.path.join(".") || "(value)"}: ${i.message}`).join("; ");
-    throw new RunError({ code: "input_invalid", message: `the input does not satisfy the contract of graph "${graph.def.id}": ${issues}` });
-  }
+  const { record, input: parsed } = prepareRun(plan, graph, input, options);
   const store = options.store ?? new MemoryStore();
-  const id = options.runId ?? newRunId();
-  const now = Date.now();
-  const record: RunRecord = {
-    id,
-    graphId: graph.def.id,
-    version: plan.version,
-    status: "running",
-    input: input as JsonValue,
-    createdAt: now,
-    updatedAt: now,
-    ...(options.source ? { source: options.source } : {}),
-  };
-  const execution = new Execution(plan, store, id, options);
-  execution.begin(() => then(saveGraphOnce(store, plan), () => store.createRun(record)), parsed.data, false);
+  const execution = new Execution(plan, store, record.id, options);
+  execution.begin(() => then(saveGraphOnce(store, plan), () => store.createRun(record)), parsed, false);
   return execution.handle as RunHandle<OutputFrom<G>>;
-}
-
-/**
- * A random UUID as a flat string. Node builds `randomUUID()` from pieces, and V8 keeps the pieces
- * as a tree of ~16 string objects until something flattens it; a run keeps its id for its whole
- * life, so the tree would cost ~0.5 KB per run in flight. Reading a character flattens it.
- */
-function newRunId(): string {
-  const id = randomUUID();
-  id.charCodeAt(0);
-  return id;
 }
 
 const savedGraphs = new WeakMap<Store, Set<string>>();
@@ -371,7 +344,8 @@ class Execution implements RunHandle, ScopeHost {
     // Someone decides: the run waits, as for a suspended block.
     const at = Date.now();
     const act = this.reroutes + 1;
-    const payload = { reroute: proposal.summary, failure: error.info as unknown as JsonValue, from: planned.plan.from, to: planned.plan.to } as JsonValue;
+    const approval: RerouteApproval = { reroute: proposal.summary, failure: error.info, from: planned.plan.from, to: planned.plan.to };
+    const payload = approval as unknown as JsonValue;
     const suspension: Suspension = { id: `reroute#${act}`, path: "reroute", act, payload, at };
     this.awaitingApproval = {
       suspension,

@@ -1,4 +1,5 @@
 import type { EdgeDef, GraphDef } from "../def/graph-def.js";
+import { immediateDominators, numberDominatorTree } from "./dominators.js";
 
 /** How an edge of the flow graph is taken. `start` and `end` edges are virtual. */
 export type FlowEdgeKind = "start" | "always" | "case" | "otherwise" | "error" | "exhausted" | "end";
@@ -212,62 +213,25 @@ export class Flow {
   }
 
   /**
-   * Immediate dominators (Cooper–Harvey–Kennedy over the reverse postorder `topo`): of the forward
-   * graph (a DAG) in one pass, or with `all`, of the whole graph, passes repeated until nothing
-   * changes (the first pass sees only forward edges: a back edge's source comes later in the order).
+   * Immediate dominators over the reverse postorder `topo`: of the forward graph (a DAG) in one
+   * pass, or with `all`, of the whole graph (the first pass sees only forward edges: a back edge's
+   * source comes later in the order).
    */
   private dominators(all: boolean): Int32Array {
-    const idom = new Int32Array(this.n + 2).fill(-1);
-    const order = this.topoIndex;
-    idom[this.START] = this.START;
-    const intersect = (a: number, b: number): number => {
-      while (a !== b) {
-        while ((order[a] as number) > (order[b] as number)) a = idom[a] as number;
-        while ((order[b] as number) > (order[a] as number)) b = idom[b] as number;
-      }
-      return a;
-    };
-    for (let changed = true; changed; ) {
-      changed = false;
-      for (const v of this.topo) {
-        if (v === this.START) continue;
-        let d = -1;
-        for (const e of all ? (this.in[v] as number[]) : this.forwardIn(v)) {
-          const p = (this.edges[e] as FlowEdge).from;
-          if (idom[p] === -1) continue;
-          d = d === -1 ? p : intersect(d, p);
-        }
-        if (d !== -1 && d !== idom[v]) {
-          idom[v] = d;
-          changed = all; // One pass is exact on the forward graph (a DAG).
-        }
-      }
-    }
-    return idom;
+    return immediateDominators(
+      this.n + 2,
+      this.START,
+      this.topo,
+      this.topoIndex,
+      (v, visit) => {
+        for (const e of all ? (this.in[v] as number[]) : this.forwardIn(v)) visit((this.edges[e] as FlowEdge).from);
+      },
+      all,
+    );
   }
 
   private numberDomTree(): [Int32Array, Int32Array] {
-    const size = this.n + 2;
-    const children: number[][] = Array.from({ length: size }, () => []);
-    for (const v of this.topo) if (v !== this.START) children[this.idom[v] as number]?.push(v);
-    const pre = new Int32Array(size).fill(-1);
-    const post = new Int32Array(size).fill(-1);
-    let clock = 0;
-    const stack: [number, number][] = [[this.START, 0]];
-    pre[this.START] = clock++;
-    while (stack.length > 0) {
-      const top = stack[stack.length - 1] as [number, number];
-      const kids = children[top[0]] as number[];
-      if (top[1] < kids.length) {
-        const c = kids[top[1]++] as number;
-        pre[c] = clock++;
-        stack.push([c, 0]);
-      } else {
-        post[top[0]] = clock++;
-        stack.pop();
-      }
-    }
-    return [pre, post];
+    return numberDominatorTree(this.n + 2, this.START, this.topo, this.idom);
   }
 
   /**

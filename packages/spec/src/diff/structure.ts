@@ -1,6 +1,7 @@
 import { BitSet, Flow, type FlowEdge } from "../check/flow.js";
 import { canonical } from "../compat/json.js";
 import type { EdgeDef, GraphDef, NodeDef } from "../def/graph-def.js";
+import { immediateDominators, numberDominatorTree } from "../check/dominators.js";
 
 /**
  * The control structure of one graph (its own blocks, not those of subgraphs), with the questions
@@ -323,50 +324,8 @@ export class Structure {
     const rpo = this.reversePostorder();
     const position = new Int32Array(size).fill(-1);
     rpo.forEach((v, i) => (position[v] = i));
-    const idom = new Int32Array(size).fill(-1);
-    idom[this.START] = this.START;
-    const intersect = (a: number, b: number): number => {
-      while (a !== b) {
-        while ((position[a] as number) > (position[b] as number)) a = idom[a] as number;
-        while ((position[b] as number) > (position[a] as number)) b = idom[b] as number;
-      }
-      return a;
-    };
-    for (let changed = true; changed; ) {
-      changed = false;
-      for (const v of rpo) {
-        if (v === this.START) continue;
-        let d = -1;
-        for (const p of pred[v] as number[]) {
-          if (idom[p] === -1) continue;
-          d = d === -1 ? p : intersect(d, p);
-        }
-        if (d !== -1 && idom[v] !== d) {
-          idom[v] = d;
-          changed = true;
-        }
-      }
-    }
-    const children: number[][] = Array.from({ length: size }, () => []);
-    for (const v of rpo) if (v !== this.START) children[idom[v] as number]?.push(v);
-    const pre = new Int32Array(size).fill(-1);
-    const post = new Int32Array(size).fill(-1);
-    let clock = 0;
-    const stack: [number, number][] = [[this.START, 0]];
-    pre[this.START] = clock++;
-    while (stack.length > 0) {
-      const top = stack[stack.length - 1] as [number, number];
-      const kids = children[top[0]] as number[];
-      if (top[1] < kids.length) {
-        const c = kids[top[1]++] as number;
-        pre[c] = clock++;
-        stack.push([c, 0]);
-      } else {
-        post[top[0]] = clock++;
-        stack.pop();
-      }
-    }
-    return [pre, post];
+    const idom = immediateDominators(size, this.START, rpo, position, (v, visit) => (pred[v] as number[]).forEach(visit), true);
+    return numberDominatorTree(size, this.START, rpo, idom);
   }
 
   /** Vertices reachable from START in reverse postorder of a depth-first walk. */
