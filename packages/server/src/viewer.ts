@@ -1,0 +1,4 @@
+import type { Hono } from "hono";
+import type { Service } from "./service.js";
+
+export function mountViewer(_app: Hono, _service: Service): void {}
