@@ -3,6 +3,7 @@ import { runCheck } from "./commands/check.js";
 import { runCompat, runCompatPairs } from "./commands/compat.js";
 import { type FailOn, runDiff } from "./commands/diff.js";
 import { registerCoordinateCommand } from "./commands/coordinate.js";
+import { registerServeCommands } from "./commands/serve.js";
 import { runGraph } from "./commands/graph.js";
 import { runRun } from "./commands/run.js";
 import { resumeBlock, runsList, runsResume, runsShow } from "./commands/runs.js";
@@ -285,6 +286,9 @@ Examples:
 
   // Graph edits by the coordinator agent: blockwork coordinate.
   registerCoordinateCommand(program, io, setCode);
+
+  // Graphs as a service: blockwork serve (HTTP API, viewer, MCP over HTTP), blockwork mcp (stdio).
+  registerServeCommands(program, io, setCode);
 
   return program;
 }

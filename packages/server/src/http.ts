@@ -47,7 +47,7 @@ async function readBody<S extends z.ZodType>(c: Context, schema: S, limit: numbe
   return parsed.data;
 }
 
-async function readText(c: Context, limit: number): Promise<string> {
+export async function readText(c: Context, limit: number): Promise<string> {
   const length = Number(c.req.header("content-length") ?? "NaN");
   if (Number.isFinite(length) && length > limit) throw tooLarge(limit);
   const body = c.req.raw.body;

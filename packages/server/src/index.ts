@@ -7,3 +7,4 @@ export { assistantIdOf } from "./graphs.js";
 export { ApiError } from "./errors.js";
 export type { Issue } from "./errors.js";
 export type { RunValues, InterruptJson } from "./state.js";
+export { createMcpServer, serveMcpStdio, RESUME_TOOL } from "./mcp.js";
