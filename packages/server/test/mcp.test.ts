@@ -41,7 +41,7 @@ function behavesAsTools(name: string, open: () => Promise<Client>) {
     }, 90_000);
 
     it("calls a graph, with a progress notification per block", async () => {
-      const progress: { progress: number; message?: string }[] = [];
+      const progress: { progress: number; message?: string | undefined }[] = [];
       const result = (await client.callTool({ name: "ten", arguments: { n: 0 } }, undefined, { onprogress: (p) => progress.push(p) })) as ToolResult;
       expect(result.isError).toBeFalsy();
       expect(result.structuredContent).toEqual({ n: 10 });
