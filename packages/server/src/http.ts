@@ -135,7 +135,7 @@ function modesOf(view: RunView, query: string[] | undefined): Set<string> {
   return new Set(Array.isArray(stored) ? (stored as string[]) : ["values"]);
 }
 
-function assistantJson(entry: AssistantEntry) {
+export function assistantJson(entry: AssistantEntry) {
   const at = iso(entry.createdAt);
   return {
     assistant_id: entry.assistantId,
@@ -162,7 +162,7 @@ function stateSchema(entry: AssistantEntry): JsonSchema {
   };
 }
 
-function schemasJson(entry: AssistantEntry) {
+export function schemasJson(entry: AssistantEntry) {
   const contract = entry.def.contract;
   return {
     graph_id: entry.graphId,

@@ -7,11 +7,11 @@ import type { ReportRow } from "./db.js";
  * of every block that completed (by block path, the latest activation's), and the graph's output
  * once the run completed. It is the journal folded: nothing else is kept.
  */
-export interface RunValues {
+export type RunValues = {
   readonly input: JsonValue;
   readonly blocks: Record<string, JsonValue>;
   readonly output?: JsonValue;
-}
+};
 
 /** A block waiting to be resumed, as LangGraph shows it (`Interrupt`). */
 export interface InterruptJson {

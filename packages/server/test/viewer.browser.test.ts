@@ -65,7 +65,7 @@ describe("the run viewer in headless Chromium", () => {
     expect(await page.locator("[data-testid=timeline] li").count()).toBe(1);
     gate("browser").open();
     await page.waitForSelector("[data-testid=run-status]:text('completed')");
-    await page.waitForFunction(() => document.querySelectorAll("[data-testid=timeline] li[data-kind='block.completed']").length === 3);
+    await page.waitForFunction("document.querySelectorAll(\"[data-testid=timeline] li[data-kind='block.completed']\").length === 3");
     await page.waitForSelector("[data-testid=blocks] tr[data-block=after]");
     expect(await page.locator("[data-testid=blocks] tr[data-block=hold] td").nth(1).textContent()).toContain('"key": "browser"');
     await page.waitForSelector("[data-testid=run-graph] svg g.completed");
@@ -98,7 +98,7 @@ describe("the run viewer in headless Chromium", () => {
 
     // The runs list filters by status.
     await page.selectOption("[data-testid=status-filter]", "completed");
-    await page.waitForFunction(() => [...document.querySelectorAll("[data-testid=runs] .status")].every((s) => s.textContent === "completed") && document.querySelectorAll("[data-testid=runs] .status").length === 3);
+    await page.waitForFunction('[...document.querySelectorAll("[data-testid=runs] .status")].every((s) => s.textContent === "completed") && document.querySelectorAll("[data-testid=runs] .status").length === 3');
 
     expect(problems).toEqual([]);
   }, 120_000);
