@@ -7,6 +7,7 @@ import { writeFileSync } from "node:fs";
 import { agentRows } from "./agents.bench.js";
 import { checkRows } from "./check.bench.js";
 import { runtimeRows } from "./runtime.bench.js";
+import { serverRows } from "./server.bench.js";
 import { printTable } from "./table.js";
 import { workerRows } from "./workers.bench.js";
 
@@ -22,6 +23,9 @@ process.stdout.write(`${printTable("agent blocks", agents)}\n\n`);
 // Scale-out: worker processes on a local PostgreSQL against one process on SQLite.
 const workers = await workerRows(quick);
 process.stdout.write(`${printTable("workers on PostgreSQL (higher is better; ratio = median / SQLite in-process median)", workers)}\n\n`);
+// The server: the LangGraph SDK client over HTTP against run() in the same process.
+const server = await serverRows(quick);
+process.stdout.write(`${printTable("blockwork serve: HTTP API and SSE (ratio = median / in-process median)", server)}\n\n`);
 const checker = checkRows(quick);
 process.stdout.write(`${printTable("blockwork check: static checking cost", checker)}\n`);
-if (jsonAt >= 0) writeFileSync(args[jsonAt + 1] as string, `${JSON.stringify([...runtime, ...agents, ...workers, ...checker], null, 2)}\n`);
+if (jsonAt >= 0) writeFileSync(args[jsonAt + 1] as string, `${JSON.stringify([...runtime, ...agents, ...workers, ...server, ...checker], null, 2)}\n`);
