@@ -11,6 +11,9 @@ export interface Issue {
 /**
  * An error the API answers with: an HTTP status and a JSON body `{ error, message, ...details }`
  * (`error` is a stable code; `message` says what failed and how to fix it).
+ *
+ * @example
+ * throw new ApiError(404, "thread_not_found", `thread ${id} does not exist`);
  */
 export class ApiError extends Error {
   override readonly name = "ApiError";

@@ -29,6 +29,10 @@ export interface AssistantEntry {
 /**
  * A stable assistant id for a graph version: a UUID (v5 layout) from the SHA-1 of the graph id and
  * version, so that every server serving the same graph gives it the same id.
+ *
+ * @example
+ * const id = assistantIdOf(refundGraph.def.id, graphVersion(refundGraph.def));
+ * await client.assistants.get(id);
  */
 export function assistantIdOf(graphId: string, version: string): string {
   const hash = createHash("sha1").update(`blockwork:${graphId}:${version}`).digest();

@@ -10,7 +10,7 @@ import type { AssistantEntry } from "./graphs.js";
 import { readText } from "./http.js";
 import type { RunView, Service } from "./service.js";
 
-/** The name of the tool that resumes a suspended run. */
+/** The name of the MCP tool that resumes a suspended run (`{ thread_id, data, suspension? }`). */
 export const RESUME_TOOL = "resume";
 
 /** The newest version of each graph served: one tool each. */
@@ -57,6 +57,10 @@ type Progress = (progress: number, message: string) => Promise<void>;
  * The MCP server over the service: every graph served is a tool whose input and output schemas
  * are its contract, plus `resume`. Long runs report progress (one notification per block that
  * completes) when the client asks for it with a progress token.
+ *
+ * @example
+ * const { service } = await createService({ graphs: [refundGraph], store: "memory" });
+ * await createMcpServer(service).connect(new StdioServerTransport());
  */
 export function createMcpServer(service: Service): Server {
   const server = new Server({ name: "blockwork", version: "0.1.0" }, { capabilities: { tools: {} } });
@@ -143,7 +147,13 @@ function formatIssues(error: z.ZodError): string {
   return error.issues.map((i) => `${i.path.length ? i.path.join(".") : "(value)"}: ${i.message}`).join("; ");
 }
 
-/** Serves MCP over stdio (for `blockwork mcp`): messages on stdin/stdout, nothing else may write to stdout. */
+/**
+ * Serves MCP over stdio (for `blockwork mcp`): messages on stdin/stdout, nothing else may write to stdout.
+ *
+ * @example
+ * const { service } = await createService({ graphs: [refundGraph] });
+ * const mcp = await serveMcpStdio(service);
+ */
 export async function serveMcpStdio(service: Service): Promise<{ close(): Promise<void> }> {
   const server = createMcpServer(service);
   const transport = new StdioServerTransport();

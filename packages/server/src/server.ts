@@ -65,7 +65,12 @@ export interface BlockworkServer {
   close(): Promise<void>;
 }
 
-/** Why a server cannot start (a bad option): the message says how to fix it. */
+/**
+ * Why a server cannot start (a bad option): the message says how to fix it.
+ *
+ * @example
+ * try { await startServer({ graphs, host: "0.0.0.0" }); } catch (e) { if (e instanceof ServeError) console.error(e.message); }
+ */
 export class ServeError extends Error {
   override readonly name = "ServeError";
 }
@@ -86,6 +91,10 @@ function openStore(store: ServeOptions["store"]): { store: Store; owned: boolean
 /**
  * The service (threads, runs, streams) over a store, without HTTP: what the server and the MCP
  * server share. Close it with `close()`.
+ *
+ * @example
+ * const { service, close } = await createService({ graphs: [refundGraph], store: ".blockwork/runs.sqlite" });
+ * await serveMcpStdio(service);
  */
 export async function createService(options: Pick<ServeOptions, "graphs" | "store" | "workers" | "pollMs" | "graceMs">): Promise<{ service: Service; recovered: string[]; close: () => Promise<void> }> {
   const served = servedOf(options.graphs);
