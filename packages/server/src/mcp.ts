@@ -51,7 +51,7 @@ const RESUME: Tool = {
   },
 };
 
-type Progress = (progress: number, message: string) => Promise<void>;
+type Progress = ((progress: number, message: string) => Promise<void>) & { readonly asked: boolean };
 
 /**
  * The MCP server over the service: every graph served is a tool whose input and output schemas
@@ -67,10 +67,13 @@ export function createMcpServer(service: Service): Server {
   server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: [...toolEntries(service).map(toolOf), RESUME] }));
   server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
     const token = request.params._meta?.progressToken;
-    const progress: Progress = async (value, message) => {
-      if (token === undefined) return;
-      await extra.sendNotification({ method: "notifications/progress", params: { progressToken: token, progress: value, message } });
-    };
+    const progress: Progress = Object.assign(
+      async (value: number, message: string) => {
+        if (token === undefined) return;
+        await extra.sendNotification({ method: "notifications/progress", params: { progressToken: token, progress: value, message } });
+      },
+      { asked: token !== undefined },
+    );
     const name = request.params.name;
     const args = (request.params.arguments ?? {}) as Record<string, unknown>;
     try {
@@ -116,6 +119,10 @@ async function finish(service: Service, entry: AssistantEntry, view: RunView, pr
     completed++;
     await progress(completed, `${path} completed (${completed} block${completed === 1 ? "" : "s"} of about ${total})`);
   }
+  // The SDK's client handles notifications a microtask later than responses: progress that
+  // reaches it in the same read as the result is dropped. A short pause before the result lets
+  // it take in the last notifications first (it does not make a slow client safe; nothing can).
+  if (progress.asked && completed > 0) await new Promise((resolve) => setTimeout(resolve, 15));
   const done = await service.view((await service.db.getRun(view.row.runId)) ?? view.row);
   const record = done.record;
   if (record?.status === "completed") {

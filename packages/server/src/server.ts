@@ -1,7 +1,7 @@
 import type { AddressInfo } from "node:net";
 import { resolve as resolvePath } from "node:path";
 import { isPostgresUrl, MemoryStore, PostgresStore, SqliteStore, type Store } from "@blockwork/core";
-import type { GraphBlock } from "@blockwork/spec";
+import { check, formatIssues, type GraphBlock } from "@blockwork/spec";
 import { createAdaptorServer } from "@hono/node-server";
 import type { Hono } from "hono";
 import { PostgresServerDb, type ServerDb, SqliteServerDb } from "./db.js";
@@ -99,6 +99,10 @@ function openStore(store: ServeOptions["store"]): { store: Store; owned: boolean
 export async function createService(options: Pick<ServeOptions, "graphs" | "store" | "workers" | "pollMs" | "graceMs">): Promise<{ service: Service; recovered: string[]; close: () => Promise<void> }> {
   const served = servedOf(options.graphs);
   if (served.length === 0) throw new ServeError("no graphs to serve: give at least one module that exports a built graph");
+  for (const { graph } of served) {
+    const errors = check(graph.def).filter((i) => i.severity === "error");
+    if (errors.length) throw new ServeError(`graph "${graph.def.id}" has checker errors, so it cannot be served:\n${formatIssues(errors)}`);
+  }
   const catalog = new Catalog(served);
   const { store, owned } = openStore(options.store);
   let db: ServerDb;
