@@ -6,6 +6,7 @@
 import { writeFileSync } from "node:fs";
 import { agentRows } from "./agents.bench.js";
 import { checkRows } from "./check.bench.js";
+import { cliRows } from "./cli.bench.js";
 import { runtimeRows } from "./runtime.bench.js";
 import { serverRows } from "./server.bench.js";
 import { printTable } from "./table.js";
@@ -27,5 +28,7 @@ process.stdout.write(`${printTable("workers on PostgreSQL (higher is better; rat
 const server = await serverRows(quick);
 process.stdout.write(`${printTable("blockwork serve: HTTP API and SSE (ratio = median / in-process median)", server)}\n\n`);
 const checker = checkRows(quick);
-process.stdout.write(`${printTable("blockwork check: static checking cost", checker)}\n`);
-if (jsonAt >= 0) writeFileSync(args[jsonAt + 1] as string, `${JSON.stringify([...runtime, ...agents, ...workers, ...server, ...checker], null, 2)}\n`);
+process.stdout.write(`${printTable("blockwork check: static checking cost", checker)}\n\n`);
+const cli = cliRows(quick);
+process.stdout.write(`${printTable("the blockwork command: start-up, whole processes (lower is better)", cli)}\n`);
+if (jsonAt >= 0) writeFileSync(args[jsonAt + 1] as string, `${JSON.stringify([...runtime, ...agents, ...workers, ...server, ...checker, ...cli], null, 2)}\n`);
