@@ -34,28 +34,41 @@ export interface Runner {
   resume(entry: AssistantEntry, runId: string, block: string, data: unknown): Promise<void>;
   /** Resolves false when the run cannot be cancelled (it ended, or is not running here). */
   cancel(entry: AssistantEntry | undefined, runId: string, reason: string): Promise<boolean>;
-  /** Calls `wake` when the run may have changed; returns the unsubscribe function. */
-  watch(runId: string, wake: () => void): () => void;
+  /**
+   * Calls `wake` when the run may have changed (with `endOnly`, only when it may have ended or
+   * stopped at a suspension); returns the unsubscribe function.
+   */
+  watch(runId: string, wake: () => void, options?: { readonly endOnly?: boolean }): () => void;
   /** Lets work in flight finish for up to `graceMs`. */
   close(graceMs?: number): Promise<void>;
 }
 
-/** Wake-ups by run id. */
+/** Wake-ups by run id: for every change, or only for ends (a run ending or stopping at a suspension). */
 class Wakeups {
-  private readonly byRun = new Map<string, Set<() => void>>();
+  private readonly progress = new Map<string, Set<() => void>>();
+  private readonly ends = new Map<string, Set<() => void>>();
 
-  on(runId: string, wake: () => void): () => void {
-    let set = this.byRun.get(runId);
-    if (set === undefined) this.byRun.set(runId, (set = new Set()));
+  on(runId: string, wake: () => void, endOnly = false): () => void {
+    const map = endOnly ? this.ends : this.progress;
+    let set = map.get(runId);
+    if (set === undefined) map.set(runId, (set = new Set()));
     set.add(wake);
     return () => {
       set.delete(wake);
-      if (set.size === 0) this.byRun.delete(runId);
+      if (set.size === 0) map.delete(runId);
     };
   }
 
+  /** A change that may be an end: everyone is woken. */
   fire(runId: string): void {
-    const set = this.byRun.get(runId);
+    this.fireProgress(runId);
+    const set = this.ends.get(runId);
+    if (set) for (const wake of [...set]) wake();
+  }
+
+  /** Progress only (a journal entry). */
+  fireProgress(runId: string): void {
+    const set = this.progress.get(runId);
     if (set) for (const wake of [...set]) wake();
   }
 }
@@ -127,7 +140,7 @@ export class LocalRunner implements Runner {
     private readonly db: ServerDb,
     private readonly catalog: Catalog,
   ) {
-    this.tracking = new TrackingStore(store, (runId) => this.wakeups.fire(runId));
+    this.tracking = new TrackingStore(store, (runId) => this.wakeups.fireProgress(runId));
     this.store = store;
   }
 
@@ -173,8 +186,8 @@ export class LocalRunner implements Runner {
     return true;
   }
 
-  watch(runId: string, wake: () => void): () => void {
-    return this.wakeups.on(runId, wake);
+  watch(runId: string, wake: () => void, options: { readonly endOnly?: boolean } = {}): () => void {
+    return this.wakeups.on(runId, wake, options.endOnly);
   }
 
   private keep(handle: RunHandle): void {
@@ -243,9 +256,10 @@ export class WorkerRunner implements Runner {
     }
   }
 
-  private readonly watching = new Set<string>();
+  /** How many watchers each run has (a notification without a run id wakes them all). */
+  private readonly watching = new Map<string, number>();
   private watched(): string[] {
-    return [...this.watching];
+    return [...this.watching.keys()];
   }
 
   async start(entry: AssistantEntry, input: unknown, runId: string): Promise<void> {
@@ -260,12 +274,14 @@ export class WorkerRunner implements Runner {
     return cancelRun(this.store, runId, reason);
   }
 
-  watch(runId: string, wake: () => void): () => void {
-    this.watching.add(runId);
-    const off = this.wakeups.on(runId, wake);
+  watch(runId: string, wake: () => void, options: { readonly endOnly?: boolean } = {}): () => void {
+    this.watching.set(runId, (this.watching.get(runId) ?? 0) + 1);
+    const off = this.wakeups.on(runId, wake, options.endOnly);
     return () => {
       off();
-      this.watching.delete(runId);
+      const left = (this.watching.get(runId) ?? 1) - 1;
+      if (left > 0) this.watching.set(runId, left);
+      else this.watching.delete(runId);
     };
   }
 

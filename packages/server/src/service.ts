@@ -318,7 +318,7 @@ export class Service {
   /** Re-reads the run whenever it may have changed until `done` returns something. */
   private async follow<T>(row: ServerRunRow, signal: AbortSignal | undefined, done: (view: RunView) => Promise<T | undefined>): Promise<T> {
     const wake = new Wake();
-    const off = this.runner.watch(row.bwRunId, () => wake.fire());
+    const off = this.runner.watch(row.bwRunId, () => wake.fire(), { endOnly: true });
     try {
       for (;;) {
         const current = (await this.db.getRun(row.runId)) ?? row;

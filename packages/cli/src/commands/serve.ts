@@ -1,4 +1,5 @@
 import { relative } from "node:path";
+import { check } from "@blockwork/spec";
 import { CliError, type Io } from "../io.js";
 import { expandPaths, loadFile } from "../load.js";
 import { DEFAULT_STORE } from "../options.js";
@@ -28,7 +29,17 @@ async function loadServed(paths: readonly string[], io: Io) {
       const details = problem.problems.map((p) => p.message).join("; ");
       throw new CliError(`cannot serve ${relative(io.cwd, file)}${problem.exportName ? ` (${problem.exportName})` : ""}: ${details}`);
     }
-    for (const g of loaded.graphs) if (g.graph) served.push({ graph: g.graph, source: { module: file, ...(g.exportName ? { exportName: g.exportName } : {}) } });
+    for (const g of loaded.graphs) {
+      if (!g.graph) continue;
+      // A graph with checker errors cannot run: say so and serve the others (a directory such as
+      // examples/ holds deliberately broken graphs too).
+      const errors = check(g.graph.def).filter((i) => i.severity === "error");
+      if (errors.length) {
+        io.err(`blockwork serve: not serving ${g.graph.def.id} from ${relative(io.cwd, file)}: ${errors.length} checker error${errors.length > 1 ? "s" : ""} (blockwork check ${relative(io.cwd, file)})\n`);
+        continue;
+      }
+      served.push({ graph: g.graph, source: { module: file, ...(g.exportName ? { exportName: g.exportName } : {}) } });
+    }
   }
   if (served.length === 0) throw new CliError(`no built graph found in ${paths.join(", ")}: export createGraph(...).build() from a TypeScript or JavaScript module.`);
   return served;
