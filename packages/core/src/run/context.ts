@@ -133,8 +133,8 @@ export class RunContext {
     const key = `${entry.path}#${entry.act}`;
     const task = this.waiting.get(key);
     if (task === undefined) return false;
-    // Only an outcome ends the wait: a failed attempt, a suspension or a resume leave the task waiting.
-    if (entry.kind !== "attempt.failed" && entry.kind !== "block.suspended" && entry.kind !== "block.resumed") this.waiting.delete(key);
+    // Only an outcome ends the wait: a failed attempt, a suspension, a resume or a step leave the task waiting.
+    if (entry.kind !== "attempt.failed" && entry.kind !== "block.suspended" && entry.kind !== "block.resumed" && entry.kind !== "step.completed") this.waiting.delete(key);
     task.replay(entry);
     return true;
   }
