@@ -153,6 +153,8 @@ class RlmRun {
   private failure: Error | undefined;
   private calls = 0;
   private tokens = 0;
+  /** Calls in flight and the context tokens they reserved: concurrent sub-calls must not all pass the same check. */
+  private reserved = { calls: 0, tokens: 0 };
   private costUsd = 0;
   private cell = 0;
   private subCallsInCell = 0;
@@ -352,13 +354,21 @@ class RlmRun {
       replayed = false;
       this.checkBefore(key, contextTokens, o.depth);
       const started = performance.now();
-      const remaining = this.limits.tokens - this.tokens - contextTokens;
-      const response = await model.generate({
-        messages,
-        maxOutputTokens: Math.max(1, Math.min(this.limits.outputTokens, remaining)),
-        ...(this.options.temperature !== undefined ? { temperature: this.options.temperature } : {}),
-        signal: this.controller.signal,
-      });
+      const remaining = this.limits.tokens - this.tokens - this.reserved.tokens - contextTokens;
+      this.reserved.calls++;
+      this.reserved.tokens += contextTokens;
+      let response: Awaited<ReturnType<Model["generate"]>>;
+      try {
+        response = await model.generate({
+          messages,
+          maxOutputTokens: Math.max(1, Math.min(this.limits.outputTokens, remaining)),
+          ...(this.options.temperature !== undefined ? { temperature: this.options.temperature } : {}),
+          signal: this.controller.signal,
+        });
+      } finally {
+        this.reserved.calls--;
+        this.reserved.tokens -= contextTokens;
+      }
       const record: CallRecord = {
         text: response.text,
         contextTokens,
@@ -378,9 +388,11 @@ class RlmRun {
   private checkBefore(key: string, contextTokens: number, depth: number): void {
     const l = this.limits;
     if (depth > l.depth) this.fatal("depth_exceeded", `${this.id}: ${key} would be a call at depth ${depth}, deeper than budget.depth ${l.depth}`, { depth, budget: l.depth });
-    if (this.calls + 1 > l.modelCalls) this.fatal("model_calls_exceeded", `${this.id}: ${key} would be model call ${this.calls + 1}, over budget.modelCalls ${l.modelCalls}`, { calls: this.calls, budget: l.modelCalls });
-    if (this.tokens + contextTokens >= l.tokens) {
-      this.fatal("tokens_exceeded", `${this.id}: ${key} needs ${contextTokens} context tokens with ${l.tokens - this.tokens} of budget.tokens ${l.tokens} left`, { used: this.tokens, needed: contextTokens, budget: l.tokens });
+    const calls = this.calls + this.reserved.calls;
+    if (calls + 1 > l.modelCalls) this.fatal("model_calls_exceeded", `${this.id}: ${key} would be model call ${calls + 1}, over budget.modelCalls ${l.modelCalls}`, { calls, budget: l.modelCalls });
+    const used = this.tokens + this.reserved.tokens;
+    if (used + contextTokens >= l.tokens) {
+      this.fatal("tokens_exceeded", `${this.id}: ${key} needs ${contextTokens} context tokens with ${l.tokens - used} of budget.tokens ${l.tokens} left`, { used, needed: contextTokens, budget: l.tokens });
     }
     if (l.costUsd !== undefined && this.costUsd >= l.costUsd) this.fatal("budget_exceeded", `${this.id}: the calls cost $${this.costUsd.toFixed(4)}, the budget of $${l.costUsd} is spent`, { costUsd: this.costUsd, budget: l.costUsd });
   }

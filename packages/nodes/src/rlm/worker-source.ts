@@ -116,6 +116,8 @@ function describe(errorHandle) {
 }
 
 function run(message) {
+  // A sandbox the host stopped (a budget ran out) runs nothing more.
+  if (stopped !== undefined) return { type: "result", output: "", droppedChars: 0, error: { name: "InternalError", message: stopped }, interrupted: "stopped", answer: undefined, cpuMs: 0, memoryBytes: 0 };
   output = [];
   outputChars = 0;
   droppedChars = 0;
