@@ -218,7 +218,7 @@ function stepLines(at: string, where: string, step: string, result: unknown): st
 
 /** Up to three lines of `text`, each cut to 100 characters, under a label. */
 function indent(label: string, text: string): string[] {
-  const all = text.split("\n");
+  const all = text.replace(/\s+$/, "").split("\n");
   const shown = all.slice(0, 3).map((line, i) => `${" ".repeat(22)}${i === 0 ? `${label}:`.padEnd(8) : " ".repeat(8)}${line.length > 100 ? `${line.slice(0, 97)}...` : line}`);
   if (all.length > 3) shown.push(`${" ".repeat(30)}… ${all.length - 3} more line${all.length === 4 ? "" : "s"}`);
   return shown;
