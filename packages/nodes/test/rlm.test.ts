@@ -132,3 +132,32 @@ describe("rlm blocks", () => {
     store.close();
   });
 });
+
+describe("blob handles in agent blocks", () => {
+  it("an agent block given a handle sees its metadata and preview only, and the context is counted with them", async () => {
+    const { agentBlock, countContextTokens } = await import("../src/index.js");
+    const { createGraph, defineContract, blob } = await import("@blockwork/spec");
+    const { z } = await import("zod");
+    const { run } = await import("@blockwork/core");
+    const store = new MemoryStore();
+    const big = `${"The start of a long report. ".repeat(20)}${"x".repeat(5 * 1024 * 1024)}THE SECRET AT THE END`;
+    const handle = await putText(store, big);
+    const model = scriptedModel([{ json: { summary: "a long report" } }]);
+    const Input = z.object({ report: blob({ mediaType: "text/plain" }) });
+    const Output = z.object({ summary: z.string() });
+    const summarise = agentBlock(defineContract({ id: "summarise", input: Input, output: Output }), { instructions: "Summarise the report from what you are shown.", model });
+    const graph = createGraph({ id: "agent-handle", input: Input, output: Output }).then(summarise, (i) => i).output((_, { summarise }) => summarise).build();
+    const events: import("@blockwork/core").RunEvent[] = [];
+    await expect(run(graph, { report: handle }, { store, onEvent: (e) => events.push(e) }).result).resolves.toEqual({ summary: "a long report" });
+    const request = model.calls[0];
+    const text = JSON.stringify(request?.messages);
+    expect(text).toContain(handle.$blob);
+    expect(text).toContain(String(handle.size));
+    expect(text).toContain("The start of a long report.");
+    expect(text).not.toContain("xxxxxxxxxx");
+    expect(text).not.toContain("THE SECRET AT THE END");
+    const usage = events.find((e) => e.type === "block.usage");
+    expect(usage?.type === "block.usage" && usage.contextTokens).toBe(countContextTokens(request?.messages ?? []));
+    expect(usage?.type === "block.usage" && usage.contextTokens).toBeLessThan(400);
+  });
+});
