@@ -4,8 +4,12 @@ import { BLOB_ADDRESS, BLOB_PREVIEW_CHARS, type BlobHandle } from "@blockwork/sp
 // What the three stores share about blobs: how content is cut into chunks and addressed, and how
 // a byte range maps onto chunks. The stores only keep chunks, blobs (a list of chunks) and links.
 
-/** Bytes per stored chunk: large enough that a 50 MB blob is 50 rows, small enough to stream. */
-export const CHUNK_BYTES = 1024 * 1024;
+/**
+ * Bytes per stored chunk: a 50 MB blob is 200 rows, and a slice reads at most the chunks it
+ * overlaps (SQLite reads a whole row value to take a substring of it, so smaller chunks make
+ * small slices cheaper; larger ones make fewer rows).
+ */
+export const CHUNK_BYTES = 256 * 1024;
 
 /** What `putBlob` accepts: bytes, a string (stored as UTF-8), or a stream of byte chunks. */
 export type BlobContent = Uint8Array | string | AsyncIterable<Uint8Array> | Iterable<Uint8Array>;

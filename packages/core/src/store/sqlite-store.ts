@@ -207,11 +207,25 @@ export class SqliteStore implements Store {
     const now = options.now ?? Date.now();
     const parts: Omit<ChunkPart, "bytes">[] = [];
     const sizes: number[] = [];
+    // Chunks are written in transactions of about 4 MiB: one commit per chunk would be slow, and
+    // one transaction for the whole blob cannot span the awaits of a stream.
+    let pending: ChunkPart[] = [];
+    let pendingBytes = 0;
+    const flush = this.db.transaction((batch: ChunkPart[]) => {
+      for (const part of batch) this.statements.putChunk.run(part.hash, part.bytes, part.bytes.length, now);
+    });
     const written = await writeChunks(content, (part) => {
-      this.statements.putChunk.run(part.hash, part.bytes, part.bytes.length, now);
+      pending.push(part);
+      pendingBytes += part.bytes.length;
       parts.push({ hash: part.hash, start: part.start });
       sizes.push(part.bytes.length);
+      if (pendingBytes >= 4 * 1024 * 1024) {
+        flush(pending);
+        pending = [];
+        pendingBytes = 0;
+      }
     });
+    if (pending.length > 0) flush(pending);
     const mediaType = options.mediaType ?? DEFAULT_MEDIA_TYPE;
     this.db.transaction(() => {
       if (this.statements.blobInfo.get(written.hash) !== undefined) return;

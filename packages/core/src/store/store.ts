@@ -131,7 +131,7 @@ export interface Store {
   // --- Blobs: content-addressed, chunked, deduplicated (see docs/rlm.md, "Data by reference") ---
 
   /**
-   * Stores content as a blob: cut into chunks of 1 MiB as it streams in, each chunk stored once by
+   * Stores content as a blob: cut into chunks of 256 KiB (`CHUNK_BYTES`) as it streams in, each chunk stored once by
    * its sha-256 (equal chunks of different blobs are shared), the blob addressed by the sha-256 of
    * the whole. Putting the same content twice returns the same record (the first media type wins).
    * With `runId`, the run references the blob.
