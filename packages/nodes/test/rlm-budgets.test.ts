@@ -1,8 +1,9 @@
-import { MemoryStore } from "@blockwork/core";
+import { MemoryStore, run } from "@blockwork/core";
+import { createGraph, defineContract } from "@blockwork/spec";
 import { describe, expect, it } from "vitest";
-import type { RlmBudget, RlmOptions } from "../src/index.js";
+import { type RlmBudget, type RlmOptions, rlmBlock } from "../src/index.js";
 import { scriptedModel, type ScriptedReply } from "../src/testing/index.js";
-import { cell, isSubCall, putText, rlmGraph, runRlm } from "./rlm-helpers.js";
+import { Answer, cell, isSubCall, putText, Question, rlmGraph, runRlm } from "./rlm-helpers.js";
 
 // Every budget of an rlm block, run out at each level where it can run out: in the block's own
 // turns, and inside a sub-call that a cell makes. The block ends with an RlmError whose kind
@@ -136,5 +137,23 @@ describe("rlm budgets, enforced by the host", () => {
     const contexts = events.flatMap((e) => (e.type === "block.usage" ? [e.contextTokens] : []));
     expect(Math.max(...contexts)).toBeLessThanOrEqual(3_000);
     expect(JSON.stringify(model.calls[7]?.messages)).toContain("elided to keep the context within its budget");
+  });
+
+  it("gives supervision a kind to act on: restart after a CPU overrun, escalate at once when tokens run out", async () => {
+    const store = new MemoryStore();
+    const handle = await putText(store, corpus);
+    // The first attempt loops forever; the restarted one answers.
+    let calls = 0;
+    const model = scriptedModel({ rules: [{ when: () => true, reply: () => cell(++calls === 1 ? "while (true) {}" : "answer = { content: { answer: 'second time' }, ready: true }") }] });
+    const graphWith = (budget: RlmBudget) =>
+      createGraph({ id: "supervised-rlm", input: Question, output: Answer })
+        .then(rlmBlock(defineContract({ id: "ask", input: Question, output: Answer }), { instructions: "Answer.", model, budget }), (i) => i, {
+          restart: { type: "permanent", initialDelayMs: 0, jitter: 0, on: { cpu_exceeded: "restart", tokens_exceeded: "escalate" } },
+        })
+        .output((_, { ask }) => ask)
+        .build();
+    await expect(run(graphWith({ cpuMsPerCell: 200 }), { corpus: handle, question: "?" }, { store }).result).resolves.toEqual({ answer: "second time" });
+    const spent = await run(graphWith({ tokens: 100 }), { corpus: handle, question: "?" }, { store }).result.catch((e: unknown) => e as { info: { kind?: string; trail?: { reason: string }[] } });
+    expect(spent).toMatchObject({ info: { kind: "tokens_exceeded", trail: [{ reason: "policy: tokens_exceeded failures escalate" }] } });
   });
 });

@@ -8,8 +8,8 @@ import { type HostHandler, Sandbox, type SandboxLimits } from "../src/rlm/sandbo
 const limits: SandboxLimits = { memoryBytes: 32 * 1024 * 1024, stackBytes: 256 * 1024, cpuMsPerCell: 1_000, outputChars: 20_000 };
 const open: Sandbox[] = [];
 
-async function sandbox(host: HostHandler = async () => ({ value: "host answer" }), custom: Partial<SandboxLimits> = {}): Promise<Sandbox> {
-  const s = await Sandbox.open({ ...limits, ...custom }, bootstrapSource(7), host);
+async function sandbox(host: HostHandler = async () => ({ value: "host answer" }), custom: Partial<SandboxLimits> = {}, seed = 7, test: { interrupts?: boolean } = {}): Promise<Sandbox> {
+  const s = await Sandbox.open({ ...limits, ...custom }, bootstrapSource(seed), host, test);
   open.push(s);
   return s;
 }
@@ -212,5 +212,25 @@ describe("the rlm sandbox refuses escapes", () => {
     await s.close("stopped by the test");
     expect(await running).toMatchObject({ interrupted: "crashed", error: { message: "stopped by the test" } });
     expect(s.alive).toBe(false);
+  });
+
+  it("terminates a cell that the interrupt handler does not stop, past the watchdog's grace", async () => {
+    // With no interrupt handler (as for a long native operation), only the host's watchdog is left.
+    const s = await sandbox(undefined, { cpuMsPerCell: 100, watchdogGraceMs: 300 }, 7, { interrupts: false });
+    const started = Date.now();
+    const ran = await s.run("while (true) {}", 1);
+    expect(ran).toMatchObject({ interrupted: "cpu", error: { message: "the cell ran past its CPU limit of 100 ms and the host terminated the sandbox" } });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(400);
+    expect(s.alive).toBe(false);
+  });
+
+  it("seeds Math.random: the same seed gives the same numbers (a replayed cell sees what the first run saw)", async () => {
+    const code = "print([1, 2, 3].map(() => Math.random().toFixed(12)).join(' '))";
+    const a = (await (await sandbox(undefined, {}, 42)).run(code, 1)).output;
+    const b = (await (await sandbox(undefined, {}, 42)).run(code, 1)).output;
+    const c = (await (await sandbox(undefined, {}, 43)).run(code, 1)).output;
+    expect(a).toBe(b);
+    expect(a).not.toBe(c);
+    expect(a.split(" ").map(Number).every((x) => x >= 0 && x < 1)).toBe(true);
   });
 });

@@ -96,6 +96,8 @@ export class MemoryStore implements Store {
     });
     let blob = this.blobs.get(written.hash);
     if (blob === undefined) {
+      // A collection that ran while the chunks streamed in must not have taken any of them.
+      for (const part of parts) if (!this.chunks.has(part.chunk)) throw new Error(`chunk ${part.chunk} of blob ${written.hash} was collected while the blob was written; put it again`);
       const record: BlobRecord = { hash: written.hash, size: written.size, mediaType: options.mediaType ?? DEFAULT_MEDIA_TYPE, preview: written.preview, chunks: parts.length, createdAt: now };
       blob = { record, parts };
       this.blobs.set(written.hash, blob);

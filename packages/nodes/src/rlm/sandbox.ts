@@ -13,6 +13,12 @@ export interface SandboxLimits {
   readonly cpuMsPerCell: number;
   /** Characters of printed output kept per cell (the rest is counted and dropped). */
   readonly outputChars: number;
+  /**
+   * How far past `cpuMsPerCell` a cell may run before the host terminates the worker (default
+   * 2,000 ms). The interrupt handler stops ordinary code at the limit; a long native operation
+   * (a sort, a split of a large string) is not interrupted until it returns.
+   */
+  readonly watchdogGraceMs?: number;
 }
 
 /** How one cell ended. */
@@ -57,6 +63,12 @@ function wasmModule(): Promise<WasmModule> {
 /** Grace on top of a cell's CPU limit before the host terminates the worker (the interrupt handler should have stopped it long before). */
 const WATCHDOG_GRACE_MS = 2_000;
 
+/** @internal Options for tests of the sandbox itself. */
+export interface SandboxTestOptions {
+  /** false: no interrupt handler in the worker, so only the host's watchdog can stop a cell. */
+  readonly interrupts?: boolean;
+}
+
 /**
  * A QuickJS interpreter in its own worker thread and its own fixed-size WebAssembly memory: the
  * model's code runs there, with no access to Node (no `process`, `require`, `import`, `fetch`,
@@ -77,7 +89,7 @@ export class Sandbox {
   ) {}
 
   /** Starts a sandbox and runs `bootstrap` in it (the guest-side prelude that defines the host functions). */
-  static async open(limits: SandboxLimits, bootstrap: string, host: HostHandler): Promise<Sandbox> {
+  static async open(limits: SandboxLimits, bootstrap: string, host: HostHandler, test: SandboxTestOptions = {}): Promise<Sandbox> {
     const module = await wasmModule();
     const channel = new MessageChannel();
     const shared = new SharedArrayBuffer(4);
@@ -103,7 +115,7 @@ export class Sandbox {
       worker.on("message", onMessage);
       worker.once("error", reject);
       const pages = Math.ceil(limits.memoryBytes / 65_536);
-      worker.postMessage({ type: "init", pages, stackBytes: limits.stackBytes, memoryLimitBytes: Math.floor(pages * 65_536 * 0.9), bootstrap, bootCpuMs: 5_000 });
+      worker.postMessage({ type: "init", pages, stackBytes: limits.stackBytes, memoryLimitBytes: Math.floor(pages * 65_536 * 0.9), bootstrap, bootCpuMs: 5_000, interrupts: test.interrupts !== false });
     });
     worker.on("message", (message) => sandbox.onMessage(message));
     worker.on("error", (error) => sandbox.die(`the sandbox's worker failed: ${error.message}`, "crashed"));
@@ -135,7 +147,7 @@ export class Sandbox {
   private watch(): void {
     const p = this.pending;
     if (p === undefined || this.hostBusy) return;
-    if (performance.now() - p.started - p.hostMs > p.cpuMs + WATCHDOG_GRACE_MS) this.die(`the cell ran past its CPU limit of ${p.cpuMs} ms and the host terminated the sandbox`, "cpu");
+    if (performance.now() - p.started - p.hostMs > p.cpuMs + (this.limits?.watchdogGraceMs ?? WATCHDOG_GRACE_MS)) this.die(`the cell ran past its CPU limit of ${p.cpuMs} ms and the host terminated the sandbox`, "cpu");
   }
 
   private hostBusy = false;

@@ -74,7 +74,7 @@ async function init(options) {
   rt.setMaxStackSize(options.stackBytes);
   // Not a bound on its own (the fixed memory is): it makes QuickJS fail allocations early and cleanly.
   rt.setMemoryLimit(options.memoryLimitBytes);
-  rt.setInterruptHandler(function () {
+  if (options.interrupts !== false) rt.setInterruptHandler(function () {
     if (stopped !== undefined) { interrupted = "stopped"; return true; }
     if (cpuUsedMs + (now() - segmentStart) > cpuLimitMs) { interrupted = "cpu"; return true; }
     return false;
