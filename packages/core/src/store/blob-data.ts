@@ -182,7 +182,13 @@ export async function* readParts(
   }
 }
 
-/** A handle for a stored blob (what contracts, edges and the journal carry). */
+/**
+ * A handle for a stored blob (what contracts, edges and the journal carry).
+ *
+ * @example
+ * const corpus = handleOf(await store.putBlob(text, { mediaType: "text/plain" }));
+ * await run(graph, { corpus, question }, { store }).result;
+ */
 export function handleOf(record: BlobRecord): BlobHandle {
   return { $blob: record.hash, size: record.size, mediaType: record.mediaType, preview: record.preview };
 }

@@ -83,7 +83,12 @@ export function blob<C extends z.ZodType | undefined = undefined>(options: BlobO
   return schema as unknown as BlobSchema;
 }
 
-/** Whether a zod schema was made by {@link blob}, and what it says about the content. */
+/**
+ * Whether a zod schema was made by {@link blob}, and what it says about the content.
+ *
+ * @example
+ * blobSchemaInfo(blob({ mediaType: "text/csv" })); // { mediaTypes: ["text/csv"] }
+ */
 export function blobSchemaInfo(schema: z.ZodType): { readonly mediaTypes?: readonly string[]; readonly content?: JsonSchema } | undefined {
   return marked.get(schema);
 }
