@@ -14,7 +14,7 @@
 import { closeSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import vm from "node:vm";
+import * as vm from "node:vm";
 import { handleOf, MemoryStore, run, SqliteStore } from "@blockwork/core";
 import { countContextTokens, rlmBlock } from "@blockwork/nodes";
 import { scriptedModel } from "@blockwork/nodes/testing";
