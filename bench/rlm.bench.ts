@@ -94,7 +94,7 @@ async function cellRows(quick: boolean): Promise<Row[]> {
       const store = new MemoryStore();
       const corpus = handleOf(await store.putBlob("tiny corpus", { mediaType: "text/plain" }));
       const model = scriptedModel((Array.from({ length: cells }, (_, i) => `\`\`\`js\n${i === cells - 1 ? "answer = { content: { answer: 'done', evidence: [] }, ready: true }" : "var k = (typeof k === 'number' ? k : 0) + 1"}\n\`\`\``)));
-      const block = rlmBlock(defineContract({ id: "ask", input: Question, output: Answer }), { instructions: "Count.", model, budget: { cells } });
+      const block = rlmBlock(defineContract({ id: "ask", input: Question, output: Answer }), { instructions: "Count.", model, budget: { cells, modelCalls: cells + 1, tokens: 10_000_000, contextTokens: 100_000 } });
       const graph = createGraph({ id: "cells", input: Question, output: Answer }).then(block, (i) => i).output((_, { ask }) => ask).build();
       const started = performance.now();
       await run(graph, { corpus, question: "?" }, { store }).result;
