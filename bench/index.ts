@@ -6,6 +6,7 @@
 import { writeFileSync } from "node:fs";
 import { agentRows } from "./agents.bench.js";
 import { checkRows } from "./check.bench.js";
+import { cliRows } from "./cli.bench.js";
 import { runtimeRows } from "./runtime.bench.js";
 import { rlmRows } from "./rlm.bench.js";
 import { printTable } from "./table.js";
@@ -26,5 +27,7 @@ process.stdout.write(`${printTable("workers on PostgreSQL (higher is better; rat
 const rlm = await rlmRows(quick);
 process.stdout.write(`${printTable("rlm blocks and blobs (ratio = median / baseline median; for context, max / budget)", rlm)}\n\n`);
 const checker = checkRows(quick);
-process.stdout.write(`${printTable("blockwork check: static checking cost", checker)}\n`);
-if (jsonAt >= 0) writeFileSync(args[jsonAt + 1] as string, `${JSON.stringify([...runtime, ...agents, ...workers, ...rlm, ...checker], null, 2)}\n`);
+process.stdout.write(`${printTable("blockwork check: static checking cost", checker)}\n\n`);
+const cli = cliRows(quick);
+process.stdout.write(`${printTable("the blockwork command: start-up, whole processes (lower is better)", cli)}\n`);
+if (jsonAt >= 0) writeFileSync(args[jsonAt + 1] as string, `${JSON.stringify([...runtime, ...agents, ...workers, ...rlm, ...checker, ...cli], null, 2)}\n`);

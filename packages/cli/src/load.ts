@@ -120,10 +120,18 @@ export async function loadFile(file: string, cwd: string): Promise<LoadedFile> {
   return loadModule(file, shown, text);
 }
 
-/** Imports a TypeScript or JavaScript module by its absolute path: tsx compiles TypeScript on the fly, so no build step. */
+/** JavaScript modules Node imports itself; anything else (TypeScript) goes through tsx. */
+const JS_EXTENSIONS = new Set([".js", ".mjs", ".cjs"]);
+
+/**
+ * Imports a TypeScript or JavaScript module by its absolute path. JavaScript is imported by Node
+ * itself; TypeScript is compiled on the fly by tsx (loaded only then), so no build step.
+ */
 export async function importModule(file: string): Promise<Record<string, unknown>> {
+  const url = pathToFileURL(file).href;
+  if (JS_EXTENSIONS.has(extname(file))) return (await import(url)) as Record<string, unknown>;
   const { tsImport } = await import("tsx/esm/api");
-  return (await tsImport(pathToFileURL(file).href, import.meta.url)) as Record<string, unknown>;
+  return (await tsImport(url, import.meta.url)) as Record<string, unknown>;
 }
 
 async function loadModule(file: string, shown: string, text: string): Promise<LoadedFile> {

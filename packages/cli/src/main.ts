@@ -1,22 +1,24 @@
-import { Command, CommanderError, Option } from "commander";
-import { runCheck } from "./commands/check.js";
-import { runCompat, runCompatPairs } from "./commands/compat.js";
-import { type FailOn, runDiff } from "./commands/diff.js";
-import { registerCoordinateCommand } from "./commands/coordinate.js";
-import { runGraph } from "./commands/graph.js";
-import { runRun } from "./commands/run.js";
-import { resumeBlock, runsList, runsResume, runsShow } from "./commands/runs.js";
-import { runSimulate } from "./commands/simulate.js";
-import { runUpgrade } from "./commands/upgrade.js";
-import { registerWorkerCommands } from "./commands/worker.js";
-import { STORE_HELP } from "./stores.js";
+import { readFileSync } from "node:fs";
+import { Command, Option } from "commander";
+import { reportError, wantsDetail } from "./boundary.js";
+import type { FailOn } from "./commands/diff.js";
 import { CliError, type Io, processIo } from "./io.js";
+import { defined, DRAFTS, positiveInt, STORE_HELP } from "./options.js";
 
-const DRAFTS = ["draft-04", "draft-06", "draft-07", "draft-2019-09", "draft-2020-12"] as const;
+// Only names, options and help texts are registered here: each command's module (and the runtime
+// packages it needs) is imported inside its action, so `blockwork --help` and `blockwork check`
+// load no more than they use. Keep it so: a test fails when this file imports a runtime package.
 
 /**
  * Runs the `blockwork` command line with `argv` (without `node` and the script) and returns the
- * exit code. Never throws for user errors: they are printed as one clear line on stderr.
+ * exit code (docs/errors.md lists them). Never throws: user mistakes are printed as one clear line
+ * on stderr, stack traces only with `--verbose` or `DEBUG=blockwork`.
+ *
+ * @example
+ * ```ts
+ * import { main } from "@blockwork/cli";
+ * const code = await main(["check", "src", "--format", "json"]);
+ * ```
  */
 export async function main(argv: readonly string[], io: Io = processIo()): Promise<number> {
   let code = 0;
@@ -25,19 +27,21 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
     await program.parseAsync([...argv], { from: "user" });
     return code;
   } catch (error) {
-    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
-    if (error instanceof CliError) {
-      io.err(`blockwork: ${error.message}\n`);
-      return error.exitCode;
-    }
-    io.err(`blockwork: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    return 70;
+    return reportError(error, io, wantsDetail(argv, io.env));
   }
+}
+
+/** The version of @blockwork/cli (from its package.json, next to both src/ and dist/). */
+export function cliVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
+  return pkg.version;
 }
 
 function buildProgram(io: Io, setCode: (code: number) => void): Command {
   const program = new Command("blockwork")
     .description("Blockwork: workflows as graphs of contract-bound blocks.")
+    .version(cliVersion(), "-V, --version", "print the version of blockwork")
+    .option("--verbose", "print stack traces of errors (also: DEBUG=blockwork)", false)
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
     .showHelpAfterError("(run with --help for usage)")
@@ -60,6 +64,7 @@ Examples:
   blockwork check "src/**/*.graph.ts" --format sarif > blockwork.sarif`,
     )
     .action(async (paths: string[], opts: { format: "text" | "json" | "sarif"; strict: boolean }) => {
+      const { runCheck } = await import("./commands/check.js");
       setCode(await runCheck(paths, opts, io));
     });
 
@@ -85,10 +90,12 @@ Examples:
       const options = { format: opts.format, ...(opts.draft ? { draft: opts.draft } : {}) };
       if (opts.pairs !== undefined) {
         if (a !== undefined) throw new CliError("Give either two schema files or --pairs <file>, not both.");
+        const { runCompatPairs } = await import("./commands/compat.js");
         setCode(await runCompatPairs(opts.pairs, options, io));
         return;
       }
       if (a === undefined || b === undefined) throw new CliError("compat needs two schema files (blockwork compat a.json b.json) or --pairs <file.jsonl>.");
+      const { runCompat } = await import("./commands/compat.js");
       setCode(await runCompat(a, b, options, io));
     });
 
@@ -104,9 +111,10 @@ Examples:
       `
 Examples:
   blockwork graph examples/support-triage/triage.graph.ts
-  blockwork graph examples/research/research.graph.ts --export researchGraph --format json > research.graph.json`,
+  blockwork graph examples/release-notes/release-notes.graph.ts --export releaseNotesGraph --format json > release-notes.graph.json`,
     )
     .action(async (file: string, opts: { export?: string; format: "mermaid" | "json"; direction: "TD" | "LR" }) => {
+      const { runGraph } = await import("./commands/graph.js");
       setCode(await runGraph(file, { format: opts.format, direction: opts.direction, ...(opts.export ? { exportName: opts.export } : {}) }, io));
     });
 
@@ -131,6 +139,7 @@ Examples:
   blockwork run my.graph.ts --export pipeline --input '{"text": "hello"}' --store memory`,
     )
     .action(async (file: string, opts: { export?: string; input: string; store?: string; quiet: boolean; summary: boolean }) => {
+      const { runRun } = await import("./commands/run.js");
       setCode(
         await runRun(file, { input: opts.input, quiet: opts.quiet, summary: opts.summary, ...(opts.export ? { exportName: opts.export } : {}), ...(opts.store ? { store: opts.store } : {}) }, io),
       );
@@ -157,6 +166,7 @@ Examples:
   blockwork simulate examples/support-triage/triage.graph.ts --all`,
     )
     .action(async (file: string, opts: { export?: string; runs: number; seed: number; all: boolean; format: "text" | "json" }) => {
+      const { runSimulate } = await import("./commands/simulate.js");
       setCode(await runSimulate(file, { runs: opts.runs, seed: opts.seed, all: opts.all, format: opts.format, ...(opts.export ? { exportName: opts.export } : {}) }, io));
     });
 
@@ -187,6 +197,7 @@ Examples:
   blockwork diff base.graph.ts#pipeline pipeline.graph.ts --format json`,
     )
     .action(async (before: string, after: string, opts: { export?: string; store?: string; format: "text" | "json"; failOn: FailOn }) => {
+      const { runDiff } = await import("./commands/diff.js");
       setCode(await runDiff(before, after, { format: opts.format, failOn: opts.failOn, ...(opts.export ? { exportName: opts.export } : {}), ...(opts.store ? { store: opts.store } : {}) }, io));
     });
 
@@ -200,6 +211,7 @@ Examples:
     .option("-n, --limit <n>", "how many", (v) => positiveInt(v, "--limit"), 20)
     .option("--json", "print JSON", false)
     .action(async (opts: { store?: string; status?: "running"; limit: number; json: boolean }) => {
+      const { runsList } = await import("./commands/runs.js");
       setCode(await runsList(opts, io));
     });
   runs
@@ -209,6 +221,7 @@ Examples:
     .addOption(storeOption())
     .option("--json", "print the run record and the journal as JSON", false)
     .action(async (id: string, opts: { store?: string; json: boolean }) => {
+      const { runsShow } = await import("./commands/runs.js");
       setCode(await runsShow(id, opts, io));
     });
   runs
@@ -218,6 +231,7 @@ Examples:
     .addOption(storeOption())
     .option("-q, --quiet", "no progress display", false)
     .action(async (id: string | undefined, opts: { store?: string; quiet: boolean }) => {
+      const { runsResume } = await import("./commands/runs.js");
       setCode(await runsResume(id, opts, io));
     });
 
@@ -242,6 +256,7 @@ Examples:
   blockwork resume 0b6f... --block review/approve#1 --data @decision.json`,
     )
     .action(async (id: string, opts: { block?: string; data?: string; store?: string; quiet: boolean; summary: boolean }) => {
+      const { resumeBlock } = await import("./commands/runs.js");
       setCode(await resumeBlock(id, opts, io));
     });
 
@@ -270,6 +285,7 @@ Examples:
   blockwork upgrade 0b6f... v2.graph.ts --migration migrate.ts#toV2 --resume`,
     )
     .action(async (id: string, file: string, opts: { export?: string; migration?: string; store?: string; resume: boolean; quiet: boolean; format: "text" | "json" }) => {
+      const { runUpgrade } = await import("./commands/upgrade.js");
       setCode(
         await runUpgrade(
           id,
@@ -281,17 +297,82 @@ Examples:
     });
 
   // PostgreSQL deployments: blockwork worker, blockwork runs watch.
-  registerWorkerCommands(program, io, setCode);
+  program
+    .command("worker")
+    .description("Run the blocks of runs submitted to a PostgreSQL store, alongside any number of other workers.")
+    .requiredOption("-s, --store <url>", "the PostgreSQL database: postgres://user:password@host:5432/database[?schema=name]")
+    .option("-c, --concurrency <n>", "blocks run at once by this process", (v) => positiveInt(v, "--concurrency"), 4)
+    .option("--lease-ms <ms>", "how long a claimed block stays this worker's without a heartbeat", (v) => positiveInt(v, "--lease-ms"), 30_000)
+    .option("-v, --verbose", "one line per block run and recorded", false)
+    .addHelpText(
+      "after",
+      `
+Each run's graph is loaded from the module it was submitted from (blockwork run records it), so
+the same code must be deployed at the same path on every worker machine. A block's completion and
+the blocks it makes ready are recorded in one transaction; a worker that dies loses nothing, and
+its blocks run again elsewhere when their lease expires (with the same idempotency key). SIGTERM
+or Ctrl-C: stop claiming, let running blocks finish (up to the lease), release the rest.
+
+Examples:
+  blockwork worker --store postgres://blockwork:secret@db.internal:5432/app --concurrency 8
+  blockwork run my.graph.ts --input @in.json --store postgres://blockwork:secret@db.internal:5432/app`,
+    )
+    .action(async (opts: { store: string; concurrency: number; leaseMs: number; verbose: boolean }) => {
+      const { runWorker } = await import("./commands/worker.js");
+      // `--verbose` after the command name is parsed as the global option: it means the same here.
+      setCode(await runWorker({ ...opts, verbose: opts.verbose || program.opts<{ verbose: boolean }>().verbose }, io));
+    });
+
+  runs
+    .command("watch")
+    .description("Follow a run that workers execute, from any machine, until it ends; prints its output.")
+    .argument("<id>", "the run id")
+    .addOption(new Option("-s, --store <url>", "the PostgreSQL database the run was submitted to").makeOptionMandatory())
+    .option("-q, --quiet", "no progress display", false)
+    .action(async (id: string, opts: { store: string; quiet: boolean }) => {
+      const { runsWatch } = await import("./commands/worker.js");
+      setCode(await runsWatch(id, opts, io));
+    });
 
   // Graph edits by the coordinator agent: blockwork coordinate.
-  registerCoordinateCommand(program, io, setCode);
+  program
+    .command("coordinate")
+    .description("Ask the coordinator agent for a checked patch to a graph: for a goal, or for a run's failure.")
+    .argument("<graph>", "a module exporting the graph, or a .graph.json file")
+    .option("-g, --goal <text>", "what the change should achieve")
+    .option("--failure <json|@file>", 'a failure report instead of a goal: {"path": "block", "error": {"code": ..., "message": ...}}')
+    .option("-c, --catalogue <module>", "a module exporting a catalogue (defineCatalogue) or an array of blocks; the graph's own blocks are always available")
+    .option("-e, --export <name>", "which export, when the module exports several graphs")
+    .option("-o, --out <file.graph.json>", "write the new GraphDef here")
+    .option("--mermaid <file.mmd>", "write the new graph as Mermaid, with the change highlighted")
+    .option("--script <file.json>", "take the answers from a script (an array of scripted replies) instead of a model: for tests and demos")
+    .option("-n, --attempts <n>", "patches the model may propose", (v) => positiveInt(v, "--attempts"), 4)
+    .option("--context-tokens <n>", "the context budget of one call (default 8000)", (v) => positiveInt(v, "--context-tokens"))
+    .option("--tokens <n>", "the token budget of all calls (default 60000)", (v) => positiveInt(v, "--tokens"))
+    .addOption(new Option("-f, --format <format>", "output format").choices(["text", "json"]).default("text"))
+    .addHelpText(
+      "after",
+      `
+Needs a model: set BLOCKWORK_MODEL=<provider>:<model> (see docs/agents.md), or pass --script.
+Every patch is checked; a rejected one goes back to the model with the checker's issues. Progress
+goes to stderr; the change goes to stdout. Exit code 1 when no patch passed within the budget.
+
+Examples:
+  blockwork coordinate examples/text-digest/digest.graph.ts --goal "Also report the mood of the text" \\
+    --catalogue examples/coordinator/catalogue.ts --out digest.graph.json
+  blockwork coordinate examples/text-digest/digest.graph.ts --goal "..." --catalogue examples/coordinator/catalogue.ts \\
+    --script examples/coordinator/session.json`,
+    )
+    .action(
+      async (
+        graph: string,
+        opts: { goal?: string; failure?: string; catalogue?: string; export?: string; out?: string; mermaid?: string; script?: string; attempts: number; contextTokens?: number; tokens?: number; format: "text" | "json" },
+      ) => {
+        const { runCoordinate } = await import("./commands/coordinate.js");
+        const { export: exportName, ...rest } = opts;
+        setCode(await runCoordinate(graph, { ...rest, ...defined("exportName", exportName) }, io));
+      },
+    );
 
   return program;
 }
-
-function positiveInt(value: string, name: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new CliError(`${name} must be a whole number of at least 1, got ${JSON.stringify(value)}.`);
-  return n;
-}
-

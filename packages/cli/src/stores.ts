@@ -1,12 +1,9 @@
 import { resolve } from "node:path";
 import { isPostgresUrl, isRunError, MemoryStore, PostgresStore, SqliteStore, type Store } from "@blockwork/core";
 import { CliError } from "./io.js";
+import { DEFAULT_STORE, STORE_HELP } from "./options.js";
 
-/** Where runs are kept when `--store` is not given. */
-export const DEFAULT_STORE = ".blockwork/runs.sqlite";
-
-/** What `--store` accepts, for help texts. */
-export const STORE_HELP = `a SQLite file, memory, or postgres://user:password@host:5432/database[?schema=name] (default: ${DEFAULT_STORE})`;
+export { DEFAULT_STORE, STORE_HELP };
 
 /** `memory`, a PostgreSQL connection string, or a path to a SQLite file (created when missing). */
 export function openStore(spec: string | undefined, cwd: string): Store {

@@ -13,7 +13,6 @@ import {
   isCatalogue,
   mergeCatalogues,
 } from "@blockwork/spec";
-import { type Command, Option } from "commander";
 import { CliError, type Io, useColor } from "../io.js";
 import { importModule, loadOneGraph } from "../load.js";
 
@@ -31,47 +30,6 @@ export interface CoordinateCommandOptions {
   readonly contextTokens?: number;
   readonly tokens?: number;
   readonly format: "text" | "json";
-}
-
-/** Registers `blockwork coordinate`. */
-export function registerCoordinateCommand(program: Command, io: Io, setCode: (code: number) => void): void {
-  program
-    .command("coordinate")
-    .description("Ask the coordinator agent for a checked patch to a graph: for a goal, or for a run's failure.")
-    .argument("<graph>", "a module exporting the graph, or a .graph.json file")
-    .option("-g, --goal <text>", "what the change should achieve")
-    .option("--failure <json|@file>", 'a failure report instead of a goal: {"path": "block", "error": {"code": ..., "message": ...}}')
-    .option("-c, --catalogue <module>", "a module exporting a catalogue (defineCatalogue) or an array of blocks; the graph's own blocks are always available")
-    .option("-e, --export <name>", "which export, when the module exports several graphs")
-    .option("-o, --out <file.graph.json>", "write the new GraphDef here")
-    .option("--mermaid <file.mmd>", "write the new graph as Mermaid, with the change highlighted")
-    .option("--script <file.json>", "take the answers from a script (an array of scripted replies) instead of a model: for tests and demos")
-    .option("-n, --attempts <n>", "patches the model may propose", (v) => positive(v, "--attempts"), 4)
-    .option("--context-tokens <n>", "the context budget of one call (default 8000)", (v) => positive(v, "--context-tokens"))
-    .option("--tokens <n>", "the token budget of all calls (default 60000)", (v) => positive(v, "--tokens"))
-    .addOption(new Option("-f, --format <format>", "output format").choices(["text", "json"]).default("text"))
-    .addHelpText(
-      "after",
-      `
-Needs a model: set BLOCKWORK_MODEL=<provider>:<model> (see docs/agents.md), or pass --script.
-Every patch is checked; a rejected one goes back to the model with the checker's issues. Progress
-goes to stderr; the change goes to stdout. Exit code 1 when no patch passed within the budget.
-
-Examples:
-  blockwork coordinate examples/text-digest/digest.graph.ts --goal "Also report the mood of the text" \\
-    --catalogue examples/coordinator/catalogue.ts --out digest.graph.json
-  blockwork coordinate examples/text-digest/digest.graph.ts --goal "..." --catalogue examples/coordinator/catalogue.ts \\
-    --script examples/coordinator/session.json`,
-    )
-    .action(
-      async (
-        graph: string,
-        opts: { goal?: string; failure?: string; catalogue?: string; export?: string; out?: string; mermaid?: string; script?: string; attempts: number; contextTokens?: number; tokens?: number; format: "text" | "json" },
-      ) => {
-        const { export: exportName, ...rest } = opts;
-        setCode(await runCoordinate(graph, { ...rest, ...(exportName !== undefined ? { exportName } : {}) }, io));
-      },
-    );
 }
 
 /**
@@ -237,10 +195,4 @@ function jsonOf(result: CoordinatorResult, scripted: string | undefined) {
 
 function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? "" : "s"}`;
-}
-
-function positive(value: string, name: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new CliError(`${name} must be a whole number of at least 1, got ${JSON.stringify(value)}.`);
-  return n;
 }
