@@ -156,4 +156,22 @@ describe("rlm budgets, enforced by the host", () => {
     const spent = await run(graphWith({ tokens: 100 }), { corpus: handle, question: "?" }, { store }).result.catch((e: unknown) => e as { info: { kind?: string; trail?: { reason: string }[] } });
     expect(spent).toMatchObject({ info: { kind: "tokens_exceeded", trail: [{ reason: "policy: tokens_exceeded failures escalate" }] } });
   });
+
+  it("a provider failure in a sub-call ends the block with the provider's kind, for retry policies", async () => {
+    const { info } = await exhaust({}, [`try { llm_query("q") } catch (e) { print("caught") } answer = { content: { answer: "x" }, ready: true }`], { error: "rate_limit", retryAfterMs: 5 });
+    expect(info).toMatchObject({ kind: "rate_limit" });
+  });
+
+  it("ends with the block's typed error when the code sets answer.error (validated by the error schema)", async () => {
+    const store = new MemoryStore();
+    const handle = await putText(store, corpus);
+    const { z } = await import("zod");
+    const NotFound = z.object({ reason: z.enum(["not_in_corpus"]) });
+    const model = scriptedModel([cell("answer = { error: { reason: 'nowhere' }, ready: true }"), cell("answer = { error: { reason: 'not_in_corpus' }, ready: true }")]);
+    const block = rlmBlock(defineContract({ id: "ask", input: Question, output: Answer, error: NotFound }), { instructions: "Answer.", model });
+    const graph = createGraph({ id: "typed-rlm", input: Question, output: Answer }).then(block, (i) => i).output((_, { ask }) => ask).build();
+    const failed = await run(graph, { corpus: handle, question: "?" }, { store }).result.catch((e: unknown) => e as { code: string; info: { error?: unknown } });
+    expect(failed).toMatchObject({ code: "typed_failure", info: { error: { reason: "not_in_corpus" } } });
+    expect(JSON.stringify(model.calls[1]?.messages)).toMatch(/answer\.error does not match the error schema: reason: Invalid input: expected "not_in_corpus"/);
+  });
 });
