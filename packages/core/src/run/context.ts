@@ -65,6 +65,8 @@ export class RunContext {
    * failed attempt is reported instead of retried in this process.
    */
   capture: ((entry: JournalEntry) => void) | undefined;
+  /** Where `ctx.blobs` reads and writes when it is not `store` (a task run on its own: `runTask`). */
+  blobs: Store | undefined;
   /** Leaf tasks in flight (running, or waiting for a retry or backoff timer). */
   private live = 0;
   /** Suspended blocks by suspension id (created on first use). */

@@ -550,7 +550,7 @@ class Ctx implements BlockContext<unknown, unknown> {
 
   /** The run store's blobs; what the block puts is linked to the run. */
   get blobs(): BlobAccess {
-    return (this.blobAccess ??= blobAccess(this.run.store, this.run.id));
+    return (this.blobAccess ??= blobAccess(this.run.blobs ?? this.run.store, this.run.id));
   }
 
   /**
