@@ -133,6 +133,22 @@ describe("rlm blocks", () => {
   });
 });
 
+describe("rlm blocks read only their own blobs", () => {
+  it("refuses a handle the code makes up for another blob in the same store", async () => {
+    const store = new MemoryStore();
+    const mine = await putText(store, "my corpus");
+    const other = await putText(store, "someone else's secret");
+    const model = scriptedModel([
+      cell(`let got; try { got = blob_slice(${JSON.stringify(other)}, 0, 10) } catch (e) { got = e.message } print(got); print(blob_slice(corpus, 0, 2));`),
+      cell("answer = { content: { answer: 'done' }, ready: true }"),
+    ]);
+    await expect(runRlm(rlmGraph(model), { corpus: mine, question: "?" }, store)).resolves.toMatchObject({ result: { ok: true } });
+    const shown = model.calls[1]?.messages.at(-1)?.content ?? "";
+    expect(shown).toContain("blob_slice: this block may read only the blobs of its input\nmy\n");
+    expect(shown).not.toContain("secret");
+  });
+});
+
 describe("blob handles in agent blocks", () => {
   it("an agent block given a handle sees its metadata and preview only, and the context is counted with them", async () => {
     const { agentBlock, countContextTokens } = await import("../src/index.js");
