@@ -9,6 +9,7 @@ import { checkRows } from "./check.bench.js";
 import { cliRows } from "./cli.bench.js";
 import { runtimeRows } from "./runtime.bench.js";
 import { serverRows } from "./server.bench.js";
+import { rlmRows } from "./rlm.bench.js";
 import { printTable } from "./table.js";
 import { workerRows } from "./workers.bench.js";
 
@@ -27,8 +28,10 @@ process.stdout.write(`${printTable("workers on PostgreSQL (higher is better; rat
 // The server: the LangGraph SDK client over HTTP against run() in the same process.
 const server = await serverRows(quick);
 process.stdout.write(`${printTable("blockwork serve: HTTP API and SSE (ratio = median / in-process median)", server)}\n\n`);
+const rlm = await rlmRows(quick);
+process.stdout.write(`${printTable("rlm blocks and blobs (ratio = median / baseline median; for context, max / budget)", rlm)}\n\n`);
 const checker = checkRows(quick);
 process.stdout.write(`${printTable("blockwork check: static checking cost", checker)}\n\n`);
 const cli = cliRows(quick);
 process.stdout.write(`${printTable("the blockwork command: start-up, whole processes (lower is better)", cli)}\n`);
-if (jsonAt >= 0) writeFileSync(args[jsonAt + 1] as string, `${JSON.stringify([...runtime, ...agents, ...workers, ...server, ...checker, ...cli], null, 2)}\n`);
+if (jsonAt >= 0) writeFileSync(args[jsonAt + 1] as string, `${JSON.stringify([...runtime, ...agents, ...workers, ...server, ...rlm, ...checker, ...cli], null, 2)}\n`);

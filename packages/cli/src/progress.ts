@@ -108,9 +108,21 @@ function describe(event: RunEvent): string | undefined {
       return `suspended ${event.path}: ${JSON.stringify(event.payload)}`;
     case "block.resumed":
       return `resumed   ${event.path}`;
+    case "block.step":
+      return `step      ${event.path} ${event.step}${event.replayed ? " (from the journal)" : ""}${stepFacts(event.detail)}`;
     case "edge.taken":
       return undefined;
   }
+}
+
+/** The numbers of a step worth a glance (an rlm cell's tokens and CPU, a sub-call's context). */
+function stepFacts(detail: Readonly<Record<string, unknown>>): string {
+  const facts: string[] = [];
+  if (typeof detail["contextTokens"] === "number") facts.push(`${detail["contextTokens"]} context tokens`);
+  if (typeof detail["outputTokens"] === "number") facts.push(`${detail["outputTokens"]} tokens out`);
+  if (typeof detail["cpuMs"] === "number") facts.push(`${detail["cpuMs"]} ms cpu`);
+  if (typeof detail["error"] === "string") facts.push(`threw ${String(detail["error"]).split("\n")[0]}`);
+  return facts.length ? `: ${facts.join(", ")}` : "";
 }
 
 const FRAMES = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏";

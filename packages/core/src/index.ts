@@ -24,8 +24,11 @@ export { foldRun, newRunRecord, resumedEntry, runTask } from "./run/fold.js";
 export type { ReadyTask, RunFold, RunOutcome, TaskResult, UnnumberedEntry } from "./run/fold.js";
 
 export { MemoryStore } from "./store/memory-store.js";
+export { CHUNK_BYTES, handleOf } from "./store/blob-data.js";
+export type { BlobCollectOptions, BlobCollectResult, BlobContent, BlobPutOptions, BlobRange, BlobRecord } from "./store/blob-data.js";
 export { SqliteStore } from "./store/sqlite-store.js";
 export type { SqliteStoreOptions } from "./store/sqlite-store.js";
+export { SQLITE_SCHEMA_VERSION } from "./store/sqlite-store.js";
 export type { JournalEntry, MaybePromise, RunPatch, RunQuery, RunRecord, RunSource, RunStatus, Store } from "./store/store.js";
 
 // PostgreSQL: a store shared by worker processes on many machines, and the workers themselves.

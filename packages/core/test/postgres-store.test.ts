@@ -16,7 +16,10 @@ describe("PostgresStore migrations", () => {
     await Promise.all(stores.map((s) => s.connect()));
     const db = await pgClient();
     const { rows } = await db.query(`SELECT version, name FROM "${schema}".migrations ORDER BY version`);
-    expect(rows).toEqual([{ version: 1, name: "runs, journal and tasks" }]);
+    expect(rows).toEqual([
+      { version: 1, name: "runs, journal and tasks" },
+      { version: 2, name: "blob store and block steps" },
+    ]);
     const again = pgStore("migrate", { schema });
     await again.createRun(record("r"));
     expect((await stores[0]?.getRun("r"))?.id).toBe("r");
@@ -27,7 +30,34 @@ describe("PostgresStore migrations", () => {
     await pgStore("newer", { schema }).connect();
     const db = await pgClient();
     await db.query(`INSERT INTO "${schema}".migrations (version, name) VALUES (99, 'from the future')`);
-    await expect(pgStore("newer", { schema }).getRun("x")).rejects.toMatchObject({ code: "store_invalid", message: expect.stringMatching(/newer Blockwork \(schema version 99; this one knows 1\)/) });
+    await expect(pgStore("newer", { schema }).getRun("x")).rejects.toMatchObject({ code: "store_invalid", message: expect.stringMatching(/newer Blockwork \(schema version 99; this one knows 2\)/) });
+  });
+
+  it("migrates a schema at version 1 (before blobs) without losing its runs", async () => {
+    const schema = schemaName("v1");
+    const first = pgStore("v1", { schema });
+    await first.createRun(record("old"));
+    await first.append("old", completed(1));
+    await first.close();
+    // Back to version 1 exactly: version 2 only added tables and an index.
+    const db = await pgClient();
+    await db.query(`DROP TABLE "${schema}".blob_chunks, "${schema}".blob_parts, "${schema}".blobs, "${schema}".blob_links; DROP INDEX "${schema}".journal_step_once; DELETE FROM "${schema}".migrations WHERE version = 2`);
+    const store = pgStore("v1", { schema });
+    expect(await store.getRun("old")).toMatchObject({ id: "old" });
+    expect(await store.journal("old")).toEqual([completed(1)]);
+    const put = await store.putBlob("after the migration", { runId: "old" });
+    expect(await store.blobsOf("old")).toEqual([put.hash]);
+    const { rows } = await db.query(`SELECT max(version) AS v FROM "${schema}".migrations`);
+    expect(rows[0].v).toBe(2);
+  });
+
+  it("records a block step once, whatever its sequence number", async () => {
+    const store = pgStore("steps");
+    await store.createRun(record("r"));
+    const step = { seq: 1, kind: "step.completed" as const, path: "a", act: 1, attempt: 1, at: 1, step: "cell#1", result: { ok: true } };
+    await store.append("r", step);
+    await expect(store.append("r", { ...step, seq: 2 })).rejects.toThrow(/journal_step_once/);
+    await store.append("r", { ...step, seq: 3, attempt: 2 });
   });
 });
 

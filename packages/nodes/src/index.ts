@@ -8,6 +8,12 @@ export { parseJsonLeniently } from "./agent/parse.js";
 export type { Parsed } from "./agent/parse.js";
 export { buildMessages, countContextTokens } from "./agent/prompt.js";
 
+// rlm blocks: data by reference, explored by code the model writes, in a sandbox.
+export { rlmBlock } from "./rlm/rlm-block.js";
+export type { RlmBudget, RlmOptions } from "./rlm/rlm-block.js";
+export { isRlmError, RlmError } from "./rlm/errors.js";
+export type { RlmErrorKind } from "./rlm/errors.js";
+
 export { defineTool, jsonSchemaTool, ToolInputError } from "./tool/tool.js";
 export type { AgentTool, ToolDefinition } from "./tool/tool.js";
 

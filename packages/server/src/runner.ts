@@ -6,16 +6,13 @@ import {
   resumeOnWorkers,
   type RunEvent,
   type RunHandle,
-  type RunPatch,
-  type RunQuery,
-  type RunRecord,
   run,
   type Store,
   startWorker,
   submitRun,
   type Worker,
 } from "@blockwork/core";
-import type { GraphDef, JsonValue } from "@blockwork/spec";
+import type { JsonValue } from "@blockwork/spec";
 import type { AssistantEntry, Catalog } from "./graphs.js";
 import type { ServerDb } from "./db.js";
 
@@ -74,64 +71,38 @@ class Wakeups {
 }
 
 /**
- * Keeps, per run, the sequence number of the last journal entry appended through it: reports
- * (model and tool calls) are stored with the entry they followed, which orders them in streams.
+ * The store, seen through a proxy that keeps, per run, the sequence number of the last journal
+ * entry appended through it: reports (model and tool calls) are stored with the entry they
+ * followed, which orders them in streams. Everything else goes to the store as it is.
  */
-class TrackingStore implements Store {
-  readonly durable: boolean;
-  readonly lastSeq = new Map<string, number>();
-
-  constructor(
-    readonly inner: Store,
-    private readonly appended: (runId: string) => void,
-  ) {
-    this.durable = inner.durable;
-  }
-
-  saveGraph(version: string, def: GraphDef) {
-    return this.inner.saveGraph(version, def);
-  }
-  getGraph(version: string) {
-    return this.inner.getGraph(version);
-  }
-  createRun(record: RunRecord) {
-    return this.inner.createRun(record);
-  }
-  getRun(id: string) {
-    return this.inner.getRun(id);
-  }
-  listRuns(query?: RunQuery) {
-    return this.inner.listRuns(query);
-  }
-  finishRun(id: string, outcome: Pick<RunRecord, "status" | "output" | "error" | "updatedAt">) {
-    return this.inner.finishRun(id, outcome);
-  }
-  updateRun(id: string, patch: RunPatch) {
-    return this.inner.updateRun(id, patch);
-  }
-  append(runId: string, entry: JournalEntry) {
+function trackingStore(inner: Store, appended: (runId: string) => void): { store: Store; lastSeq: Map<string, number> } {
+  const lastSeq = new Map<string, number>();
+  const append = (runId: string, entry: JournalEntry) => {
     const done = () => {
-      this.lastSeq.set(runId, Math.max(this.lastSeq.get(runId) ?? 0, entry.seq));
-      this.appended(runId);
+      lastSeq.set(runId, Math.max(lastSeq.get(runId) ?? 0, entry.seq));
+      appended(runId);
     };
-    const written = this.inner.append(runId, entry);
+    const written = inner.append(runId, entry);
     if (written instanceof Promise) return written.then(done);
     done();
     return undefined;
-  }
-  journal(runId: string) {
-    return this.inner.journal(runId);
-  }
-  close() {
-    return this.inner.close();
-  }
+  };
+  const store = new Proxy(inner, {
+    get(target, property) {
+      if (property === "append") return append;
+      const value = Reflect.get(target, property, target) as unknown;
+      return typeof value === "function" ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+  return { store, lastSeq };
 }
 
 /** Runs execute in this process, with `run()` and `resume()` on a memory or SQLite store. */
 export class LocalRunner implements Runner {
   readonly pollMs = 0;
   readonly store: Store;
-  private readonly tracking: TrackingStore;
+  private readonly tracking: Store;
+  private readonly lastSeq: Map<string, number>;
   private readonly handles = new Map<string, RunHandle>();
   private readonly wakeups = new Wakeups();
 
@@ -140,7 +111,9 @@ export class LocalRunner implements Runner {
     private readonly db: ServerDb,
     private readonly catalog: Catalog,
   ) {
-    this.tracking = new TrackingStore(store, (runId) => this.wakeups.fireProgress(runId));
+    const tracked = trackingStore(store, (runId) => this.wakeups.fireProgress(runId));
+    this.tracking = tracked.store;
+    this.lastSeq = tracked.lastSeq;
     this.store = store;
   }
 
@@ -206,7 +179,7 @@ export class LocalRunner implements Runner {
   private onEvent(event: RunEvent): void {
     if (event.type === "block.usage" || event.type === "block.tool") {
       // Reports are not in the journal: the server keeps them, after the entry they followed.
-      void this.db.appendReport(event.runId, this.tracking.lastSeq.get(event.runId) ?? 0, event as unknown as JsonValue).catch(() => undefined);
+      void this.db.appendReport(event.runId, this.lastSeq.get(event.runId) ?? 0, event as unknown as JsonValue).catch(() => undefined);
     }
     if (event.type === "run.suspended" || event.type === "run.completed" || event.type === "run.failed" || event.type === "run.cancelled" || event.type === "run.started") {
       this.wakeups.fire(event.runId);

@@ -9,6 +9,7 @@ export type {
   BlockFailure,
   BlockReport,
   BlockResult,
+  BlockStep,
   BlockRun,
   BlockSuspension,
   BlockContract,
@@ -25,6 +26,8 @@ export type {
   TypesFrom,
 } from "./contract/block.js";
 export { contractToDef, OPAQUE_KEYWORD, toJsonSchema } from "./contract/contract.js";
+export { blob, BLOB_ADDRESS, BLOB_CONTENT_PROPERTY, BLOB_KEYWORD, BLOB_PREVIEW_CHARS, blobHandlesIn, blobJsonSchema, blobSchemaInfo, isBlobHandle } from "./contract/blob.js";
+export type { BlobAccess, BlobHandle, BlobOptions, BlobSchema } from "./contract/blob.js";
 export type { AnySchema, Budget, Contract, ContractTypes, Unset } from "./contract/contract.js";
 
 export { createGraph } from "./builder/graph-builder.js";

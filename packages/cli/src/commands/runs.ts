@@ -164,6 +164,9 @@ function timeline(record: RunRecord, journal: readonly JournalEntry[]): string {
       case "run.upgraded":
         lines.push(`  ${at}  upgraded   version ${e.from} → ${e.to}${e.migrated.length ? `, migrated: ${e.migrated.join(", ")}` : ""}`);
         break;
+      case "step.completed":
+        lines.push(...stepLines(at, where, e.step, e.result));
+        break;
     }
   }
   const waiting = openSuspensions(journal);
@@ -186,9 +189,39 @@ function openSuspensions(journal: readonly JournalEntry[]): Extract<JournalEntry
   for (const e of journal) {
     const key = `${e.path}#${e.act}`;
     if (e.kind === "block.suspended") open.set(key, e);
-    else open.delete(key);
+    else if (e.kind !== "step.completed") open.delete(key);
   }
   return [...open.values()];
+}
+
+/**
+ * A step inside a block: an rlm block's model turn (`t3`), cell (`c3`, with its code and what
+ * the model was shown of its output) or sub-call (`c3.q2`), else the step's scalar fields.
+ */
+function stepLines(at: string, where: string, step: string, result: unknown): string[] {
+  const r = (typeof result === "object" && result !== null ? result : {}) as Record<string, unknown>;
+  const head = `  ${at}  step       ${where}  ${step}`;
+  if (typeof r["code"] === "string" && typeof r["output"] === "string") {
+    const facts = [`${r["outputTokens"]} tokens of output shown${r["cut"] ? " (cut)" : ""}`, `${r["cpuMs"]} ms cpu`, `${r["subCalls"]} sub-call${r["subCalls"] === 1 ? "" : "s"}`, `answer: ${r["answer"]}`];
+    const lines = [`${head}  cell: ${facts.join(", ")}`];
+    lines.push(...indent("code", r["code"]), ...indent("output", r["output"] === "" ? "(nothing printed)" : r["output"]));
+    if (typeof r["error"] === "string") lines.push(...indent("threw", r["error"].split("\n")[0] as string));
+    return lines;
+  }
+  if (typeof r["contextTokens"] === "number" && typeof r["text"] === "string") {
+    const kind = step.includes(".") ? "sub-call" : "model turn";
+    return [`${head}  ${kind}: ${r["contextTokens"]} context tokens → ${r["outputTokens"]} out, ${r["latencyMs"]} ms (${r["model"]})`];
+  }
+  const scalars = Object.entries(r).filter(([, v]) => typeof v !== "object");
+  return [`${head}  ${scalars.length ? scalars.map(([k, v]) => `${k}=${preview(v, 40)}`).join(" ") : preview(result)}`];
+}
+
+/** Up to three lines of `text`, each cut to 100 characters, under a label. */
+function indent(label: string, text: string): string[] {
+  const all = text.replace(/\s+$/, "").split("\n");
+  const shown = all.slice(0, 3).map((line, i) => `${" ".repeat(22)}${i === 0 ? `${label}:`.padEnd(8) : " ".repeat(8)}${line.length > 100 ? `${line.slice(0, 97)}...` : line}`);
+  if (all.length > 3) shown.push(`${" ".repeat(30)}… ${all.length - 3} more line${all.length === 4 ? "" : "s"}`);
+  return shown;
 }
 
 function preview(value: unknown, max = 120): string {

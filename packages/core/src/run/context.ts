@@ -65,6 +65,8 @@ export class RunContext {
    * failed attempt is reported instead of retried in this process.
    */
   capture: ((entry: JournalEntry) => void) | undefined;
+  /** Where `ctx.blobs` reads and writes when it is not `store` (a task run on its own: `runTask`). */
+  blobs: Store | undefined;
   /** Leaf tasks in flight (running, or waiting for a retry or backoff timer). */
   private live = 0;
   /** Suspended blocks by suspension id (created on first use). */
@@ -133,8 +135,8 @@ export class RunContext {
     const key = `${entry.path}#${entry.act}`;
     const task = this.waiting.get(key);
     if (task === undefined) return false;
-    // Only an outcome ends the wait: a failed attempt, a suspension or a resume leave the task waiting.
-    if (entry.kind !== "attempt.failed" && entry.kind !== "block.suspended" && entry.kind !== "block.resumed") this.waiting.delete(key);
+    // Only an outcome ends the wait: a failed attempt, a suspension, a resume or a step leave the task waiting.
+    if (entry.kind !== "attempt.failed" && entry.kind !== "block.suspended" && entry.kind !== "block.resumed" && entry.kind !== "step.completed") this.waiting.delete(key);
     task.replay(entry);
     return true;
   }

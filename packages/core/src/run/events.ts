@@ -45,9 +45,12 @@ export type RunEvent =
   /** A block called a model (agent blocks): tokens, latency and how the answer fared. */
   | (EventBase & { readonly type: "block.usage"; readonly path: string; readonly act: number; readonly attempt: number } & UsageFields)
   /** A block called a tool. */
-  | (EventBase & { readonly type: "block.tool"; readonly path: string; readonly act: number; readonly attempt: number } & ToolFields);
+  | (EventBase & { readonly type: "block.tool"; readonly path: string; readonly act: number; readonly attempt: number } & ToolFields)
+  /** A step inside a block (an rlm block's cell or sub-call) happened, or was replayed from the journal. */
+  | (EventBase & { readonly type: "block.step"; readonly path: string; readonly act: number; readonly attempt: number } & StepFields);
 
 type UsageFields = Omit<Extract<BlockReport, { type: "usage" }>, "type">;
+type StepFields = Omit<Extract<BlockReport, { type: "step" }>, "type">;
 type ToolFields = Omit<Extract<BlockReport, { type: "tool" }>, "type">;
 
 export type RunEventType = RunEvent["type"];

@@ -2,7 +2,7 @@ import type { GraphBlock, JsonValue } from "@blockwork/spec";
 import { type ErrorInfo, RunError } from "../errors.js";
 import { type GraphPlan, planOf } from "../plan/plan.js";
 import { MemoryStore } from "../store/memory-store.js";
-import type { JournalEntry, RunRecord, RunSource } from "../store/store.js";
+import type { JournalEntry, RunRecord, RunSource, Store } from "../store/store.js";
 import { findSuspension, RunContext } from "./context.js";
 import { effectiveJournal } from "./journal.js";
 import { prepareRun } from "./record.js";
@@ -73,8 +73,10 @@ export function foldRun(graph: AnyGraph, record: RunRecord, journal: readonly Jo
  * The caller appends them (numbered) and folds again to learn what is ready next. This is how
  * worker processes share runs through a store.
  */
-export function runTask(graph: AnyGraph, record: RunRecord, journal: readonly JournalEntry[], key: string, options: { signal?: AbortSignal } = {}): Promise<TaskResult> {
+export function runTask(graph: AnyGraph, record: RunRecord, journal: readonly JournalEntry[], key: string, options: { signal?: AbortSignal; blobs?: Store } = {}): Promise<TaskResult> {
   const replay = Replay.of(graph, record, journal, options.signal);
+  // Journal entries are captured, never written here; blobs are real (a block reads its input's).
+  if (options.blobs !== undefined) replay.context.blobs = options.blobs;
   if (replay.outcome) {
     return Promise.reject(new RunError({ code: "journal_mismatch", message: `run ${record.id} has already ended (${replay.outcome.status}); no task of it can run` }, { runId: record.id }));
   }

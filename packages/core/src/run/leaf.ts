@@ -1,9 +1,10 @@
-import type { BlockContext, BlockReport, BlockSuspension, JsonValue } from "@blockwork/spec";
+import type { BlobAccess, BlockContext, BlockReport, BlockSuspension, JsonValue } from "@blockwork/spec";
 import { failure, isBlockFailure, isBlockSuspension, suspension } from "@blockwork/spec";
 import type { z } from "zod";
 import { type AttemptRecord, type ErrorInfo, kindOf, messageOf, retryAfterOf, RunError } from "../errors.js";
 import type { ItemPlan, RetryPlan } from "../plan/plan.js";
 import type { JournalEntry, MaybePromise } from "../store/store.js";
+import { blobAccess } from "./blobs.js";
 import type { Pausable, Replayable, RunContext, Suspended } from "./context.js";
 
 /** Who a leaf task reports to: a graph scope (slot = block index) or a map (slot = item index). */
@@ -53,6 +54,8 @@ export class LeafTask implements Replayable, Suspended, Pausable {
   private retryAt = 0;
   /** The causes of failed attempts, kept only once an attempt failed (for the supervisor's trail). */
   private failures: AttemptRecord[] | undefined;
+  /** Journaled step results (`ctx.step`), by `<attempt>:<step>`, met while replaying. */
+  steps: Map<string, JsonValue> | undefined;
 
   constructor(
     private readonly run: RunContext,
@@ -220,6 +223,9 @@ export class LeafTask implements Replayable, Suspended, Pausable {
         this.base = entry.attempt;
         this.retryAt = 0;
         return;
+      case "step.completed":
+        (this.steps ??= new Map()).set(`${entry.attempt}:${entry.step}`, entry.result);
+        return;
     }
   }
 
@@ -260,7 +266,7 @@ export class LeafTask implements Replayable, Suspended, Pausable {
     if (this.run.listening) {
       this.run.emit({ type: "block.started", runId: this.run.id, at: this.startedAt, path: this.path, act: this.act, attempt });
     }
-    const ctx = new Ctx(this.run, this.path, this.act, attempt, this.owner, this.slot, this.plan.timeoutMs, this.resumedWith);
+    const ctx = new Ctx(this.run, this, this.path, this.act, attempt, this.owner, this.slot, this.plan.timeoutMs, this.resumedWith);
     let result: unknown;
     try {
       result = (this.plan.work as CodeWork).run(this.input as never, ctx as never);
@@ -478,9 +484,13 @@ export class LeafTask implements Replayable, Suspended, Pausable {
 class Ctx implements BlockContext<unknown, unknown> {
   private controller: AbortController | undefined;
   private unlisten: (() => void) | undefined;
+  private blobAccess: BlobAccess | undefined;
+  /** The step keys this attempt used (created on first `step`). */
+  private stepKeys: Set<string> | undefined;
 
   constructor(
     private readonly run: RunContext,
+    private readonly task: LeafTask,
     private readonly blockPath: string,
     private readonly act: number,
     readonly attempt: number,
@@ -538,12 +548,43 @@ class Ctx implements BlockContext<unknown, unknown> {
     return suspension(payload);
   }
 
+  /** The run store's blobs; what the block puts is linked to the run. */
+  get blobs(): BlobAccess {
+    return (this.blobAccess ??= blobAccess(this.run.blobs ?? this.run.store, this.run.id));
+  }
+
+  /**
+   * A durable step of this attempt: the journaled result when the run was resumed (the step is not
+   * run again), else the result of `run`, journaled (`step.completed`) before it is returned.
+   */
+  async step<T extends JsonValue>(key: string, run: () => Promise<T> | T): Promise<T> {
+    const keys = (this.stepKeys ??= new Set());
+    if (keys.has(key)) throw new Error(`block ${this.blockPath}: step "${key}" was already run in this attempt; step keys must be unique within an attempt`);
+    keys.add(key);
+    const journaled = this.task.steps?.get(`${this.attempt}:${key}`);
+    if (journaled !== undefined) return journaled as T;
+    const result = await run();
+    let json: JsonValue;
+    try {
+      json = JSON.parse(JSON.stringify(result ?? null)) as JsonValue;
+    } catch (error) {
+      throw new Error(`block ${this.blockPath}: step "${key}" returned a value that is not JSON: ${messageOf(error)}`);
+    }
+    // An attempt that was abandoned (a timeout, a restart, the run's end) writes nothing more.
+    if (this.run.ended || !this.owner.isCurrent(this.slot, this.act)) return json as T;
+    await this.run.append({ seq: this.run.nextSeq(), kind: "step.completed", path: this.blockPath, act: this.act, attempt: this.attempt, at: Date.now(), step: key, result: json });
+    return json as T;
+  }
+
   report(report: BlockReport): void {
     if (!this.run.listening) return;
     const base = { runId: this.run.id, at: Date.now(), path: this.blockPath, act: this.act, attempt: this.attempt };
     if (report.type === "usage") {
       const { type: _type, ...usage } = report;
       this.run.emit({ ...base, type: "block.usage", ...usage });
+    } else if (report.type === "step") {
+      const { type: _type, ...step } = report;
+      this.run.emit({ ...base, type: "block.step", ...step });
     } else {
       const { type: _type, ...tool } = report;
       this.run.emit({ ...base, type: "block.tool", ...tool });

@@ -32,6 +32,8 @@ export function dataOf(entry: JournalEntry): unknown {
       return entry.data;
     case "run.upgraded":
       return { from: entry.from, to: entry.to, migrated: entry.migrated, ...(entry.input !== undefined ? { input: entry.input } : {}), ...(entry.outputs !== undefined ? { outputs: entry.outputs } : {}) };
+    case "step.completed":
+      return { step: entry.step, result: entry.result };
   }
 }
 
@@ -59,5 +61,9 @@ export function entryOf(row: EntryColumns, data: unknown): JournalEntry {
       return { ...base, kind: row.kind, data: data as never };
     case "run.upgraded":
       return { ...base, kind: row.kind, ...(data as { from: string; to: string; migrated: string[] }) };
+    case "step.completed": {
+      const { step, result } = data as { step: string; result: never };
+      return { ...base, kind: row.kind, step, result };
+    }
   }
 }

@@ -9,6 +9,10 @@ export interface Tables {
   readonly runs: string;
   readonly journal: string;
   readonly tasks: string;
+  readonly blobChunks: string;
+  readonly blobs: string;
+  readonly blobParts: string;
+  readonly blobLinks: string;
   /** The LISTEN/NOTIFY channel that tells watchers that a run changed (payload: the run id). */
   readonly runsChannel: string;
   /** The channel that tells workers that unclaimed tasks are ready. */
@@ -17,7 +21,7 @@ export interface Tables {
 
 export function tablesOf(schema: string): Tables {
   const q = (name: string) => `"${schema}"."${name}"`;
-  return { schema, migrations: q("migrations"), graphs: q("graphs"), runs: q("runs"), journal: q("journal"), tasks: q("tasks"), runsChannel: `bw_runs_${schema}`, tasksChannel: `bw_tasks_${schema}` };
+  return { schema, migrations: q("migrations"), graphs: q("graphs"), runs: q("runs"), journal: q("journal"), tasks: q("tasks"), blobChunks: q("blob_chunks"), blobs: q("blobs"), blobParts: q("blob_parts"), blobLinks: q("blob_links"), runsChannel: `bw_runs_${schema}`, tasksChannel: `bw_tasks_${schema}` };
 }
 
 /**
@@ -63,6 +67,25 @@ const MIGRATIONS: readonly { readonly name: string; readonly sql: (t: Tables) =>
       -- Claim order: oldest run first, so that runs finish rather than all advancing in lockstep.
       CREATE INDEX tasks_queue ON ${t.tasks} (run_created, run_id, key);
       CREATE INDEX tasks_owner ON ${t.tasks} (lease_owner) WHERE lease_owner IS NOT NULL;`,
+  },
+  {
+    // Additive: nothing of version 1 changes.
+    name: "blob store and block steps",
+    sql: (t) => `
+      -- Chunks by their own sha-256 (shared between blobs); blobs as lists of chunks; the runs
+      -- that reference each blob. No foreign key from links to runs or blobs: a blob may be put
+      -- before the run that uses it exists, and a link may name a blob still being written.
+      CREATE TABLE ${t.blobChunks} (hash text PRIMARY KEY, data bytea NOT NULL, size integer NOT NULL, touched_at bigint NOT NULL);
+      CREATE TABLE ${t.blobs} (hash text PRIMARY KEY, size bigint NOT NULL, media_type text NOT NULL, preview text NOT NULL, chunks integer NOT NULL, created_at bigint NOT NULL);
+      CREATE TABLE ${t.blobParts} (
+        blob text NOT NULL REFERENCES ${t.blobs} (hash) ON DELETE CASCADE,
+        idx integer NOT NULL, start bigint NOT NULL, length integer NOT NULL, chunk text NOT NULL,
+        PRIMARY KEY (blob, idx));
+      CREATE INDEX blob_parts_chunk ON ${t.blobParts} (chunk);
+      CREATE TABLE ${t.blobLinks} (run_id text NOT NULL, blob text NOT NULL, PRIMARY KEY (run_id, blob));
+      CREATE INDEX blob_links_blob ON ${t.blobLinks} (blob);
+      -- A step of a block attempt is recorded once, whatever the workers do.
+      CREATE UNIQUE INDEX journal_step_once ON ${t.journal} (run_id, path, act, attempt, (data->>'step')) WHERE kind = 'step.completed';`,
   },
 ];
 

@@ -1,4 +1,19 @@
-import type { GraphDef } from "@blockwork/spec";
+import { blobHandlesIn, type GraphDef } from "@blockwork/spec";
+import {
+  type BlobCollectOptions,
+  type BlobCollectResult,
+  type BlobContent,
+  type BlobPutOptions,
+  type BlobRange,
+  type BlobRecord,
+  checkAddress,
+  clampRange,
+  DEFAULT_GRACE_MS,
+  DEFAULT_MEDIA_TYPE,
+  readParts,
+  type StoredPart,
+  writeChunks,
+} from "./blob-data.js";
 import type { ClientConfig, Pool, PoolClient, QueryConfig } from "pg";
 import { dataOf, type EntryColumns, entryOf } from "./entry-data.js";
 import { describeConnectionError, parsePostgresUrl } from "./postgres-connect.js";
@@ -161,6 +176,7 @@ export class PostgresStore implements Store {
 
   async createRun(run: RunRecord): Promise<void> {
     await this.query(`INSERT INTO ${this.tables.runs} (${RUN_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, runParams(run));
+    await linkInputBlobs(this, run);
   }
 
   async getRun(id: string): Promise<RunRecord | undefined> {
@@ -214,6 +230,99 @@ export class PostgresStore implements Store {
     return journalRows(await this.query<JournalRow>(`SELECT ${JOURNAL_COLUMNS} FROM ${this.tables.journal} WHERE run_id = $1 ORDER BY seq`, [runId]));
   }
 
+  async putBlob(content: BlobContent, options: BlobPutOptions = {}): Promise<BlobRecord> {
+    const t = this.tables;
+    const now = options.now ?? Date.now();
+    const parts: { hash: string; start: number; length: number }[] = [];
+    const written = await writeChunks(content, async (part) => {
+      await this.query(
+        `INSERT INTO ${t.blobChunks} (hash, data, size, touched_at) VALUES ($1, $2, $3, $4) ON CONFLICT (hash) DO UPDATE SET touched_at = excluded.touched_at`,
+        [part.hash, Buffer.from(part.bytes.buffer, part.bytes.byteOffset, part.bytes.byteLength), part.bytes.length, now],
+        { prepared: true },
+      );
+      parts.push({ hash: part.hash, start: part.start, length: part.bytes.length });
+    });
+    await this.transaction(async (client) => {
+      // One writer per address at a time; a second put of the same content waits and finds it.
+      await client.query("SELECT pg_advisory_xact_lock(hashtext($1))", [`blockwork:blob:${written.hash}`]);
+      const existing = await client.query(`SELECT 1 FROM ${t.blobs} WHERE hash = $1`, [written.hash]);
+      if (existing.rowCount !== 0) return;
+      const hashes = [...new Set(parts.map((p) => p.hash))];
+      // Locks the chunks against a collection that runs now, and checks none was collected already.
+      const present = await client.query(`SELECT hash FROM ${t.blobChunks} WHERE hash = ANY($1::text[]) FOR SHARE`, [hashes]);
+      if (present.rowCount !== hashes.length) throw new Error(`a chunk of blob ${written.hash} was collected while the blob was written; put it again`);
+      await client.query(`INSERT INTO ${t.blobs} (hash, size, media_type, preview, chunks, created_at) VALUES ($1, $2, $3, $4, $5, $6)`, [
+        written.hash,
+        written.size,
+        options.mediaType ?? DEFAULT_MEDIA_TYPE,
+        written.preview,
+        parts.length,
+        now,
+      ]);
+      if (parts.length > 0) {
+        await client.query(
+          `INSERT INTO ${t.blobParts} (blob, idx, start, length, chunk) SELECT $1, i - 1, s, l, c FROM unnest($2::bigint[], $3::integer[], $4::text[]) WITH ORDINALITY AS u(s, l, c, i)`,
+          [written.hash, parts.map((p) => p.start), parts.map((p) => p.length), parts.map((p) => p.hash)],
+        );
+      }
+    });
+    if (options.runId !== undefined) await this.linkBlob(options.runId, written.hash);
+    return (await this.blobInfo(written.hash)) as BlobRecord;
+  }
+
+  async blobInfo(hash: string): Promise<BlobRecord | undefined> {
+    const rows = await this.query<BlobRow>(`SELECT hash, size, media_type, preview, chunks, created_at FROM ${this.tables.blobs} WHERE hash = $1`, [hash]);
+    return rows[0] === undefined ? undefined : blobRecordOf(rows[0]);
+  }
+
+  async *readBlob(hash: string, range?: BlobRange): AsyncIterable<Uint8Array> {
+    checkAddress(hash);
+    const info = await this.blobInfo(hash);
+    if (info === undefined) throw new Error(`${this.display} has no blob ${hash}`);
+    const { start, end } = clampRange(range, info.size);
+    if (end <= start) return;
+    const parts = (
+      await this.query<{ idx: number; start: number; length: number; chunk: string }>(
+        `SELECT idx, start, length, chunk FROM ${this.tables.blobParts} WHERE blob = $1 AND start < $2 AND start + length > $3 ORDER BY idx`,
+        [hash, end, start],
+      )
+    ).map((p): StoredPart => ({ idx: p.idx, start: Number(p.start), length: p.length, chunk: p.chunk }));
+    // substring on bytea counts bytes from 1: only the asked-for bytes of a chunk leave the server.
+    yield* readParts(parts, start, end, async (chunk, offset, length) => {
+      const rows = await this.query<{ data: Buffer }>(`SELECT substring(data FROM $1 FOR $2) AS data FROM ${this.tables.blobChunks} WHERE hash = $3`, [offset + 1, length, chunk], { prepared: true });
+      return rows[0]?.data ?? new Uint8Array(0);
+    });
+  }
+
+  async linkBlob(runId: string, hash: string): Promise<void> {
+    checkAddress(hash);
+    await this.query(`INSERT INTO ${this.tables.blobLinks} (run_id, blob) VALUES ($1, $2) ON CONFLICT DO NOTHING`, [runId, hash]);
+  }
+
+  async blobsOf(runId: string): Promise<string[]> {
+    return (await this.query<{ blob: string }>(`SELECT blob FROM ${this.tables.blobLinks} WHERE run_id = $1 ORDER BY blob COLLATE "C"`, [runId])).map((r) => r.blob);
+  }
+
+  async releaseBlobs(runId: string): Promise<number> {
+    return (await this.query(`DELETE FROM ${this.tables.blobLinks} WHERE run_id = $1 RETURNING blob`, [runId])).length;
+  }
+
+  async collectBlobs(options: BlobCollectOptions = {}): Promise<BlobCollectResult> {
+    const t = this.tables;
+    const before = (options.now ?? Date.now()) - (options.graceMs ?? DEFAULT_GRACE_MS);
+    return this.transaction(async (client) => {
+      const blobs = await client.query(`DELETE FROM ${t.blobs} b WHERE created_at <= $1 AND NOT EXISTS (SELECT 1 FROM ${t.blobLinks} l WHERE l.blob = b.hash) RETURNING hash`, [before]);
+      // SKIP LOCKED: a chunk that a put is committing (FOR SHARE) is left for the next collection.
+      const chunks = await client.query<{ size: number }>(
+        `DELETE FROM ${t.blobChunks} WHERE hash IN (
+           SELECT c.hash FROM ${t.blobChunks} c WHERE c.touched_at <= $1 AND NOT EXISTS (SELECT 1 FROM ${t.blobParts} p WHERE p.chunk = c.hash) FOR UPDATE SKIP LOCKED)
+         RETURNING size`,
+        [before],
+      );
+      return { blobs: blobs.rowCount ?? 0, chunks: chunks.rowCount ?? 0, bytes: chunks.rows.reduce((a, r) => a + Number(r.size), 0) };
+    });
+  }
+
   /** Closes the connections (waiting for queries in progress). Safe to call twice. */
   close(): Promise<void> {
     this.closing ??= (async () => {
@@ -247,6 +356,26 @@ export function json(value: unknown): string | null {
 
 export function journalRows(rows: readonly JournalRow[]): JournalEntry[] {
   return rows.map((row) => entryOf(row, row.data));
+}
+
+interface BlobRow {
+  readonly hash: string;
+  readonly size: number;
+  readonly media_type: string;
+  readonly preview: string;
+  readonly chunks: number;
+  readonly created_at: number;
+}
+
+function blobRecordOf(row: BlobRow): BlobRecord {
+  return { hash: row.hash, size: Number(row.size), mediaType: row.media_type, preview: row.preview, chunks: row.chunks, createdAt: Number(row.created_at) };
+}
+
+/** Links the blob handles in a run's input to the run. */
+async function linkInputBlobs(store: PostgresStore, run: Pick<RunRecord, "id" | "input">): Promise<void> {
+  const handles = blobHandlesIn(run.input);
+  if (handles.length === 0) return;
+  await store.query(`INSERT INTO ${store.tables.blobLinks} (run_id, blob) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING`, [run.id, handles.map((h) => h.$blob)]);
 }
 
 export function recordOf(row: RunRow): RunRecord {

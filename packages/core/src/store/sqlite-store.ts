@@ -1,7 +1,23 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import type { GraphDef } from "@blockwork/spec";
+import { blobHandlesIn, type GraphDef } from "@blockwork/spec";
 import Database from "better-sqlite3";
+import {
+  type BlobCollectOptions,
+  type BlobCollectResult,
+  type BlobContent,
+  type BlobPutOptions,
+  type BlobRange,
+  type BlobRecord,
+  type ChunkPart,
+  checkAddress,
+  clampRange,
+  DEFAULT_GRACE_MS,
+  DEFAULT_MEDIA_TYPE,
+  readParts,
+  type StoredPart,
+  writeChunks,
+} from "./blob-data.js";
 import { dataOf, type EntryColumns, entryOf } from "./entry-data.js";
 import type { JournalEntry, RunPatch, RunQuery, RunRecord, Store } from "./store.js";
 
@@ -25,7 +41,18 @@ const MIGRATIONS = [
    CREATE TABLE journal (
      run_id TEXT NOT NULL, seq INTEGER NOT NULL, kind TEXT NOT NULL, path TEXT NOT NULL, act INTEGER NOT NULL,
      attempt INTEGER NOT NULL, at INTEGER NOT NULL, data TEXT NOT NULL, PRIMARY KEY (run_id, seq)) WITHOUT ROWID;`,
+  // 2: the blob store. Chunks by their own sha-256 (shared between blobs), blobs as lists of
+  // chunks, and the runs that reference each blob. Additive: nothing of version 1 changes.
+  `CREATE TABLE blob_chunks (hash TEXT PRIMARY KEY, data BLOB NOT NULL, size INTEGER NOT NULL, touched_at INTEGER NOT NULL);
+   CREATE TABLE blobs (hash TEXT PRIMARY KEY, size INTEGER NOT NULL, media_type TEXT NOT NULL, preview TEXT NOT NULL, chunks INTEGER NOT NULL, created_at INTEGER NOT NULL);
+   CREATE TABLE blob_parts (blob TEXT NOT NULL, idx INTEGER NOT NULL, start INTEGER NOT NULL, length INTEGER NOT NULL, chunk TEXT NOT NULL, PRIMARY KEY (blob, idx)) WITHOUT ROWID;
+   CREATE INDEX blob_parts_chunk ON blob_parts (chunk);
+   CREATE TABLE blob_links (run_id TEXT NOT NULL, blob TEXT NOT NULL, PRIMARY KEY (run_id, blob)) WITHOUT ROWID;
+   CREATE INDEX blob_links_blob ON blob_links (blob);`,
 ];
+
+/** How many migrations this version of Blockwork applies to a SQLite file (`PRAGMA user_version`). */
+export const SQLITE_SCHEMA_VERSION = MIGRATIONS.length;
 
 interface RunRow {
   id: string;
@@ -92,6 +119,19 @@ export class SqliteStore implements Store {
       ),
       append: this.db.prepare("INSERT INTO journal (run_id, seq, kind, path, act, attempt, at, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"),
       journal: this.db.prepare("SELECT seq, kind, path, act, attempt, at, data FROM journal WHERE run_id = ? ORDER BY seq"),
+      putChunk: this.db.prepare("INSERT INTO blob_chunks (hash, data, size, touched_at) VALUES (?, ?, ?, ?) ON CONFLICT (hash) DO UPDATE SET touched_at = excluded.touched_at"),
+      hasChunk: this.db.prepare("SELECT 1 FROM blob_chunks WHERE hash = ?").pluck(),
+      putBlob: this.db.prepare("INSERT OR IGNORE INTO blobs (hash, size, media_type, preview, chunks, created_at) VALUES (?, ?, ?, ?, ?, ?)"),
+      putPart: this.db.prepare("INSERT INTO blob_parts (blob, idx, start, length, chunk) VALUES (?, ?, ?, ?, ?)"),
+      blobInfo: this.db.prepare("SELECT hash, size, media_type, preview, chunks, created_at FROM blobs WHERE hash = ?"),
+      parts: this.db.prepare("SELECT idx, start, length, chunk FROM blob_parts WHERE blob = ? AND start < ? AND start + length > ? ORDER BY idx"),
+      readChunk: this.db.prepare("SELECT substr(data, ?, ?) FROM blob_chunks WHERE hash = ?").pluck(),
+      link: this.db.prepare("INSERT OR IGNORE INTO blob_links (run_id, blob) VALUES (?, ?)"),
+      links: this.db.prepare("SELECT blob FROM blob_links WHERE run_id = ? ORDER BY blob").pluck(),
+      release: this.db.prepare("DELETE FROM blob_links WHERE run_id = ?"),
+      collectBlobs: this.db.prepare("DELETE FROM blobs WHERE created_at <= ? AND NOT EXISTS (SELECT 1 FROM blob_links l WHERE l.blob = blobs.hash) RETURNING hash").pluck(),
+      dropParts: this.db.prepare("DELETE FROM blob_parts WHERE blob = ?"),
+      collectChunks: this.db.prepare("DELETE FROM blob_chunks WHERE touched_at <= ? AND NOT EXISTS (SELECT 1 FROM blob_parts p WHERE p.chunk = blob_chunks.hash) RETURNING size").pluck(),
     };
   }
 
@@ -117,6 +157,7 @@ export class SqliteStore implements Store {
       run.createdAt,
       run.updatedAt,
     );
+    for (const handle of blobHandlesIn(run.input)) this.statements.link.run(run.id, handle.$blob);
   }
 
   getRun(id: string): RunRecord | undefined {
@@ -161,6 +202,100 @@ export class SqliteStore implements Store {
   close(): void {
     if (this.db.open) this.db.close();
   }
+
+  async putBlob(content: BlobContent, options: BlobPutOptions = {}): Promise<BlobRecord> {
+    const now = options.now ?? Date.now();
+    const parts: Omit<ChunkPart, "bytes">[] = [];
+    const sizes: number[] = [];
+    // Chunks are written in transactions of about 4 MiB: one commit per chunk would be slow, and
+    // one transaction for the whole blob cannot span the awaits of a stream.
+    let pending: ChunkPart[] = [];
+    let pendingBytes = 0;
+    const flush = this.db.transaction((batch: ChunkPart[]) => {
+      for (const part of batch) this.statements.putChunk.run(part.hash, part.bytes, part.bytes.length, now);
+    });
+    const written = await writeChunks(content, (part) => {
+      pending.push(part);
+      pendingBytes += part.bytes.length;
+      parts.push({ hash: part.hash, start: part.start });
+      sizes.push(part.bytes.length);
+      if (pendingBytes >= 4 * 1024 * 1024) {
+        flush(pending);
+        pending = [];
+        pendingBytes = 0;
+      }
+    });
+    if (pending.length > 0) flush(pending);
+    const mediaType = options.mediaType ?? DEFAULT_MEDIA_TYPE;
+    this.db.transaction(() => {
+      if (this.statements.blobInfo.get(written.hash) !== undefined) return;
+      // A collection that ran while the chunks streamed in must not have taken any of them.
+      for (const part of parts) {
+        if (this.statements.hasChunk.get(part.hash) === undefined) throw new Error(`chunk ${part.hash} of blob ${written.hash} was collected while the blob was written; put it again`);
+      }
+      this.statements.putBlob.run(written.hash, written.size, mediaType, written.preview, parts.length, now);
+      parts.forEach((part, idx) => this.statements.putPart.run(written.hash, idx, part.start, sizes[idx], part.hash));
+    })();
+    if (options.runId !== undefined) this.statements.link.run(options.runId, written.hash);
+    return this.blobInfo(written.hash) as BlobRecord;
+  }
+
+  blobInfo(hash: string): BlobRecord | undefined {
+    const row = this.statements.blobInfo.get(hash) as BlobRow | undefined;
+    return row === undefined ? undefined : blobRecordOf(row);
+  }
+
+  async *readBlob(hash: string, range?: BlobRange): AsyncIterable<Uint8Array> {
+    checkAddress(hash);
+    const info = this.blobInfo(hash);
+    if (info === undefined) throw new Error(`${this.file} has no blob ${hash}`);
+    const { start, end } = clampRange(range, info.size);
+    if (end <= start) return;
+    const parts = this.statements.parts.all(hash, end, start) as StoredPart[];
+    // substr on a BLOB counts bytes from 1, so only the asked-for bytes of a chunk leave SQLite.
+    yield* readParts(parts, start, end, (chunk, offset, length) => toBytes(this.statements.readChunk.get(offset + 1, length, chunk)));
+  }
+
+  linkBlob(runId: string, hash: string): void {
+    checkAddress(hash);
+    this.statements.link.run(runId, hash);
+  }
+
+  blobsOf(runId: string): string[] {
+    return this.statements.links.all(runId) as string[];
+  }
+
+  releaseBlobs(runId: string): number {
+    return this.statements.release.run(runId).changes;
+  }
+
+  collectBlobs(options: BlobCollectOptions = {}): BlobCollectResult {
+    const before = (options.now ?? Date.now()) - (options.graceMs ?? DEFAULT_GRACE_MS);
+    return this.db.transaction(() => {
+      const gone = this.statements.collectBlobs.all(before) as string[];
+      for (const hash of gone) this.statements.dropParts.run(hash);
+      const sizes = this.statements.collectChunks.all(before) as number[];
+      return { blobs: gone.length, chunks: sizes.length, bytes: sizes.reduce((a, b) => a + b, 0) };
+    })();
+  }
+}
+
+interface BlobRow {
+  hash: string;
+  size: number;
+  media_type: string;
+  preview: string;
+  chunks: number;
+  created_at: number;
+}
+
+function blobRecordOf(row: BlobRow): BlobRecord {
+  return { hash: row.hash, size: row.size, mediaType: row.media_type, preview: row.preview, chunks: row.chunks, createdAt: row.created_at };
+}
+
+function toBytes(value: unknown): Uint8Array {
+  if (value instanceof Uint8Array) return value;
+  return new Uint8Array(0);
 }
 
 function toEntry(row: JournalRow): JournalEntry {

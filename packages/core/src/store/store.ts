@@ -1,5 +1,6 @@
 import type { GraphDef, JsonValue } from "@blockwork/spec";
 import type { ErrorInfo } from "../errors.js";
+import type { BlobCollectOptions, BlobCollectResult, BlobContent, BlobPutOptions, BlobRange, BlobRecord } from "./blob-data.js";
 
 /** A value or a promise of one: the memory and SQLite stores answer synchronously, PostgreSQL does not. */
 export type MaybePromise<T> = T | Promise<T>;
@@ -68,7 +69,13 @@ export type JournalEntry =
       readonly migrated: readonly string[];
       readonly input?: JsonValue;
       readonly outputs?: { readonly [seq: string]: JsonValue };
-    });
+    })
+  /**
+   * A step inside a block attempt finished (`ctx.step`; an rlm block's model turns, cells and
+   * sub-calls): `step` is its key within the attempt, `result` what it returned. A resumed run
+   * gives the attempt these results instead of running the steps again.
+   */
+  | (EntryBase & { readonly kind: "step.completed"; readonly step: string; readonly result: JsonValue });
 
 interface EntryBase {
   readonly seq: number;
@@ -120,4 +127,34 @@ export interface Store {
   append(runId: string, entry: JournalEntry): MaybePromise<void>;
   journal(runId: string): MaybePromise<JournalEntry[]>;
   close(): MaybePromise<void>;
+
+  // --- Blobs: content-addressed, chunked, deduplicated (see docs/rlm.md, "Data by reference") ---
+
+  /**
+   * Stores content as a blob: cut into chunks of 256 KiB (`CHUNK_BYTES`) as it streams in, each chunk stored once by
+   * its sha-256 (equal chunks of different blobs are shared), the blob addressed by the sha-256 of
+   * the whole. Putting the same content twice returns the same record (the first media type wins).
+   * With `runId`, the run references the blob.
+   */
+  putBlob(content: BlobContent, options?: BlobPutOptions): Promise<BlobRecord>;
+  blobInfo(hash: string): MaybePromise<BlobRecord | undefined>;
+  /**
+   * Streams the bytes `[start, end)` of a blob, one chunk at a time (a slice of a 50 MB blob reads
+   * only the chunks it overlaps). Throws when the store has no such blob.
+   */
+  readBlob(hash: string, range?: BlobRange): AsyncIterable<Uint8Array>;
+  /**
+   * Records that a run references a blob. A blob is *referenced* while at least one run links to
+   * it: the runtime links the handles in a run's input when it creates the run, and every blob a
+   * block puts through `ctx.blobs`. Linking an unknown blob is allowed (it may be put later).
+   */
+  linkBlob(runId: string, hash: string): MaybePromise<void>;
+  /** The addresses a run links to, sorted. */
+  blobsOf(runId: string): MaybePromise<string[]>;
+  /** Drops every link of a run (when its data may go); returns how many. The blobs go at the next `collectBlobs`, if nothing else links them. */
+  releaseBlobs(runId: string): MaybePromise<number>;
+  /**
+   * Removes blobs no run links to (older than the grace period), then chunks no blob uses (idem).
+   */
+  collectBlobs(options?: BlobCollectOptions): MaybePromise<BlobCollectResult>;
 }

@@ -91,7 +91,7 @@ export class TaskSlot {
     if (signal.aborted) return "aborted";
     const aborted = new Promise<"aborted">((resolve) => signal.addEventListener("abort", () => resolve("aborted"), { once: true }));
     try {
-      const result = await Promise.race([runTask(graph, this.record, this.journal, this.task.key, { signal }), aborted]);
+      const result = await Promise.race([runTask(graph, this.record, this.journal, this.task.key, { signal, blobs: this.host.store }), aborted]);
       return result === "aborted" ? result : { result };
     } catch (error) {
       return { error };

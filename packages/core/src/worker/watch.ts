@@ -156,7 +156,7 @@ export async function settleOnWorkers(store: PostgresStore, runId: string, optio
 function trackSuspensions(waiting: Map<string, Suspension>, entry: JournalEntry): void {
   const id = `${entry.path}#${entry.act}`;
   if (entry.kind === "block.suspended") waiting.set(id, { id, path: entry.path, act: entry.act, payload: entry.payload, at: entry.at });
-  else if (entry.kind !== "run.upgraded") waiting.delete(id);
+  else if (entry.kind !== "run.upgraded" && entry.kind !== "step.completed") waiting.delete(id);
 }
 
 function eventOf(runId: string, entry: JournalEntry, startedAt: number | undefined): RunEvent {
@@ -181,7 +181,15 @@ function eventOf(runId: string, entry: JournalEntry, startedAt: number | undefin
       return { ...base, type: "block.resumed", suspension: `${entry.path}#${entry.act}`, data: entry.data };
     case "run.upgraded":
       return { runId, at: entry.at, type: "run.upgraded", from: entry.from, to: entry.to, migrated: entry.migrated };
+    case "step.completed":
+      return { ...base, type: "block.step", attempt: entry.attempt, step: entry.step, detail: stepDetail(entry.result), replayed: false };
   }
+}
+
+/** What a `block.step` event shows of a journaled step result: its scalar fields (not, say, a whole cell output). */
+function stepDetail(result: JsonValue): { [key: string]: JsonValue } {
+  if (typeof result !== "object" || result === null || Array.isArray(result)) return {};
+  return Object.fromEntries(Object.entries(result).filter(([, v]) => typeof v === "number" || typeof v === "boolean" || (typeof v === "string" && v.length <= 200)));
 }
 
 /** Whether the run has ended (a suspended run has not: it waits to be resumed). */

@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import type { GraphDef, ItemErrorMode, JsonValue } from "../def/graph-def.js";
 import { BlockworkError } from "../errors.js";
+import type { BlobAccess } from "./blob.js";
 import { ID_PATTERN } from "../def/graph-def-schema.js";
 import type {
   AnySchema,
@@ -81,7 +82,23 @@ export type BlockReport =
       readonly durationMs: number;
       readonly ok: boolean;
       readonly error?: string;
+    }
+  | {
+      /** A step inside the block (an rlm block's cell or sub-call): `step` names it, `detail` says what happened. */
+      readonly type: "step";
+      readonly step: string;
+      readonly detail: { readonly [key: string]: JsonValue };
+      /** True when the step's outcome came from the journal (a resumed run) instead of being run. */
+      readonly replayed: boolean;
     };
+
+/**
+ * A durable step inside one block attempt (`ctx.step`): its key is unique within the attempt, its
+ * result is JSON and is journaled (`step.completed`) before `ctx.step` returns it. When the run is
+ * resumed after a crash, the attempt runs again and `ctx.step` returns the journaled result of a
+ * finished step instead of running it.
+ */
+export type BlockStep = <T extends JsonValue>(key: string, run: () => Promise<T> | T) => Promise<T>;
 
 /**
  * What the runtime gives a block besides its input. `suspend` is there only for blocks whose
@@ -106,6 +123,13 @@ export interface BlockContextBase<TError = never, TResume = never> {
   fail(error: TError): BlockFailure<TError>;
   /** Reports a model call or a tool call (shown as run events; costs nothing when nobody listens). */
   report(report: BlockReport): void;
+  /** The run store's blob store (given by the runtime; absent in hand-made test contexts). */
+  readonly blobs?: BlobAccess;
+  /**
+   * Runs a durable step of this attempt, or returns its journaled result when the run was resumed
+   * (given by the runtime; absent in hand-made test contexts). See {@link BlockStep}.
+   */
+  readonly step?: BlockStep;
 }
 
 /** The context of a block that can suspend (its contract declares `resume`). */

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { BudgetDef, ContractDef, JsonSchema } from "../def/graph-def.js";
+import { BLOB_KEYWORD, blobJsonSchema } from "./blob.js";
 
 /** Any zod schema. Contracts are written in zod; the GraphDef holds their JSON Schema. */
 export type AnySchema = z.ZodType;
@@ -91,6 +92,7 @@ export function toJsonSchema(schema: AnySchema, io: "input" | "output"): JsonSch
       const def = (ctx.zodSchema as unknown as ZodInternals)._zod.def;
       const opaque = OPAQUE_ZOD_TYPES[def.type] ?? flaggedRegex(def);
       if (opaque !== undefined) ctx.jsonSchema[OPAQUE_KEYWORD] = opaque;
+      if (ctx.jsonSchema[BLOB_KEYWORD] !== undefined) blobJsonSchema(ctx.jsonSchema);
       if (io === "input" && def.type === "pipe" && (def.transform !== undefined || def.out?._zod.def.type === "transform")) {
         ctx.jsonSchema[PARSED_DIFFERS_KEYWORD] = true;
       }

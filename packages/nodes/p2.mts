@@ -1,0 +1,20 @@
+import { newQuickJSWASMModuleFromVariant, newVariant } from "quickjs-emscripten-core";
+import variant from "@jitl/quickjs-wasmfile-release-sync";
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+const require = createRequire(import.meta.url);
+const wasmModule = await WebAssembly.compile(readFileSync(require.resolve("@jitl/quickjs-wasmfile-release-sync/wasm")));
+const ss = Number(process.argv[2]);
+const mem = new WebAssembly.Memory({ initial: 32 * 16, maximum: 32 * 16 });
+let t = performance.now();
+const mod = await newQuickJSWASMModuleFromVariant(newVariant(variant, { wasmModule, wasmMemory: mem }));
+const rt = mod.newRuntime(); rt.setMaxStackSize(ss); const ctx = rt.newContext();
+console.log("make", performance.now() - t);
+let deadline = 0; rt.setInterruptHandler(() => performance.now() > deadline);
+function run(code: string) { deadline = performance.now() + 1000; const r = ctx.evalCode(code); if (r.error) { const e = ctx.dump(r.error); r.error.dispose(); return ["ERR", e]; } const v = ctx.dump(r.value); r.value.dispose(); return ["OK", v]; }
+console.log(run("let x = 1; function f(n){return f(n+1)+1}; try { f(0) } catch (e) { String(e) }"));
+console.log(run("let a=[]; try { while(true) a.push('x'.repeat(100000)+a.length) } catch (e) { a = null; String(e) }"));
+console.log(run("let b=[]; while(true) b.push('x'.repeat(100000)+b.length)"));
+b = 0;
+console.log(run("x"));
+t = performance.now(); for (let i=0;i<1000;i++) run("x+1"); console.log("per cell", (performance.now()-t)/1000);
