@@ -50,6 +50,8 @@ describe("the LangGraph SDK client", async () => {
     expect(patched.metadata).toEqual({ owner: "ada", team: "x" });
     const found = await client.threads.search({ metadata: { owner: "ada" } });
     expect(found.map((t) => t.thread_id)).toContain(thread.thread_id);
+    expect(await client.threads.count({ metadata: { owner: "ada", team: "x" } })).toBe(1);
+    expect(await client.assistants.count({ graphId: "shout" })).toBe(1);
     await client.threads.delete(thread.thread_id);
     await expect(client.threads.get(thread.thread_id)).rejects.toMatchObject({ status: 404 });
   });
@@ -98,6 +100,8 @@ describe("the LangGraph SDK client", async () => {
     expect(values.output).toEqual({ done: true });
     expect((await client.runs.get(thread.thread_id, run.run_id)).status).toBe("success");
     expect((await client.runs.list(thread.thread_id)).map((r) => r.run_id)).toEqual([run.run_id]);
+    await client.runs.delete(thread.thread_id, run.run_id);
+    await expect(client.runs.get(thread.thread_id, run.run_id)).rejects.toMatchObject({ status: 404 });
   });
 
   it("cancels a run", async () => {
