@@ -8,6 +8,7 @@ import { agentRows } from "./agents.bench.js";
 import { checkRows } from "./check.bench.js";
 import { cliRows } from "./cli.bench.js";
 import { runtimeRows } from "./runtime.bench.js";
+import { serverRows } from "./server.bench.js";
 import { rlmRows } from "./rlm.bench.js";
 import { printTable } from "./table.js";
 import { workerRows } from "./workers.bench.js";
@@ -24,10 +25,13 @@ process.stdout.write(`${printTable("agent blocks", agents)}\n\n`);
 // Scale-out: worker processes on a local PostgreSQL against one process on SQLite.
 const workers = await workerRows(quick);
 process.stdout.write(`${printTable("workers on PostgreSQL (higher is better; ratio = median / SQLite in-process median)", workers)}\n\n`);
+// The server: the LangGraph SDK client over HTTP against run() in the same process.
+const server = await serverRows(quick);
+process.stdout.write(`${printTable("blockwork serve: HTTP API and SSE (ratio = median / in-process median)", server)}\n\n`);
 const rlm = await rlmRows(quick);
 process.stdout.write(`${printTable("rlm blocks and blobs (ratio = median / baseline median; for context, max / budget)", rlm)}\n\n`);
 const checker = checkRows(quick);
 process.stdout.write(`${printTable("blockwork check: static checking cost", checker)}\n\n`);
 const cli = cliRows(quick);
 process.stdout.write(`${printTable("the blockwork command: start-up, whole processes (lower is better)", cli)}\n`);
-if (jsonAt >= 0) writeFileSync(args[jsonAt + 1] as string, `${JSON.stringify([...runtime, ...agents, ...workers, ...rlm, ...checker, ...cli], null, 2)}\n`);
+if (jsonAt >= 0) writeFileSync(args[jsonAt + 1] as string, `${JSON.stringify([...runtime, ...agents, ...workers, ...server, ...rlm, ...checker, ...cli], null, 2)}\n`);

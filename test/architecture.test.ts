@@ -3,7 +3,7 @@ import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 
-// Dependencies point one way: spec ← core ← nodes ← examples, and the CLI uses public entry points.
+// Dependencies point one way: spec ← core ← nodes ← server ← cli, examples; the server and the CLI use public entry points.
 // (Import cycles inside packages are checked by `npm run lint:cycles`.)
 const root = fileURLToPath(new URL("..", import.meta.url));
 
@@ -31,6 +31,10 @@ function violations(pkg: string, allowed: (specifier: string) => boolean): strin
 describe("package boundaries", () => {
   it("spec depends on zod and ts-pattern only", () => {
     expect(violations("spec", (s) => s === "zod" || s === "ts-pattern")).toEqual([]);
+  });
+
+  it("the server imports only public entry points of spec, core and nodes, never the CLI", () => {
+    expect(violations("server", (s) => !s.startsWith("@blockwork/") || /^@blockwork\/(spec|core|nodes)$/.test(s))).toEqual([]);
   });
 
   it("the CLI imports only public entry points of other packages", () => {

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { Command, Option } from "commander";
 import { reportError, wantsDetail } from "./boundary.js";
 import type { FailOn } from "./commands/diff.js";
+import type { ServeCommandOptions } from "./commands/serve.js";
 import { CliError, type Io, processIo } from "./io.js";
 import { defined, DRAFTS, positiveInt, STORE_HELP } from "./options.js";
 
@@ -374,5 +375,62 @@ Examples:
       },
     );
 
+  // Graphs as a service: blockwork serve (HTTP API, viewer, MCP over HTTP), blockwork mcp (stdio).
+  const collect = (value: string, previous: string[]) => [...previous, value];
+  program
+    .command("serve")
+    .description("Serve graphs over HTTP: the LangGraph SDK-compatible API, the run viewer (/ui) and MCP (/mcp).")
+    .argument("<paths...>", "modules exporting graphs, or directories (searched for *.graph.ts, ...)")
+    .option("-s, --store <path|memory|url>", `where runs live: ${STORE_HELP}; on PostgreSQL runs execute on workers and servers can share the database`)
+    .option("--host <address>", "the address to bind; anything but loopback needs --token", "127.0.0.1")
+    .option("-p, --port <n>", "the port (0: any free one)", (v) => portNumber(v), 2024)
+    .option("--token <token>", "the bearer token clients must send (default: BLOCKWORK_TOKEN)")
+    .option("--allowed-host <name>", "a host name requests may address besides loopback (behind a proxy); repeatable", collect, [])
+    .option("--cors <origin>", "an origin allowed to call the API from a browser; repeatable (default: none)", collect, [])
+    .option("--body-limit <bytes>", "the largest request body", (v) => positiveInt(v, "--body-limit"), 1024 * 1024)
+    .option("--workers <n>", "on PostgreSQL: blocks this server runs at once as a worker (0: leave it to blockwork worker)", (v) => (v === "0" ? 0 : positiveInt(v, "--workers")), 4)
+    .option("--no-ui", "do not serve the viewer")
+    .option("--no-mcp", "do not serve MCP over HTTP")
+    .addHelpText(
+      "after",
+      `
+Binds 127.0.0.1 by default. Requests must name this host (DNS-rebinding protection) and browsers may
+call it only from its own origin unless --cors allows another. SIGTERM or Ctrl-C stops it; runs in
+flight get 10 s to settle, and the next server on the store resumes the rest. See docs/serving.md.
+
+Examples:
+  blockwork serve examples --store .blockwork/runs.sqlite
+  BLOCKWORK_TOKEN=$(openssl rand -hex 32) blockwork serve examples --host 0.0.0.0 --store postgres://blockwork:secret@db.internal:5432/app`,
+    )
+    .action(async (paths: string[], opts: ServeCommandOptions) => {
+      const { runServe } = await import("./commands/serve.js");
+      setCode(await runServe(paths, opts, io));
+    });
+  program
+    .command("mcp")
+    .description("Serve graphs as MCP tools over stdio (for an MCP client's config).")
+    .argument("<paths...>", "modules exporting graphs, or directories")
+    .addOption(new Option("-s, --store <path|memory|url>", STORE_HELP))
+    .addHelpText(
+      "after",
+      `
+Every graph is a tool whose input and output schemas are its contract; "resume" answers a run that
+waits for a person. Logs go to stderr. See docs/serving.md.
+
+Examples:
+  blockwork mcp examples --store .blockwork/mcp.sqlite
+  (client config) { "mcpServers": { "blockwork": { "command": "npx", "args": ["blockwork", "mcp", "examples"] } } }`,
+    )
+    .action(async (paths: string[], opts: { store?: string }) => {
+      const { runMcp } = await import("./commands/serve.js");
+      setCode(await runMcp(paths, opts, io));
+    });
+
   return program;
+}
+
+function portNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65_535) throw new CliError(`--port must be a whole number from 0 to 65535, got ${JSON.stringify(value)}.`);
+  return n;
 }

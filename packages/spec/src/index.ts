@@ -92,7 +92,7 @@ export { compat, enumerateValues, validateValue } from "./compat/index.js";
 export type { CompatOptions, CompatResult, Draft, Enumeration, ValidationResult } from "./compat/index.js";
 
 export { toMermaid } from "./export/mermaid.js";
-export type { MermaidOptions } from "./export/mermaid.js";
+export type { MermaidOptions, MermaidStatus } from "./export/mermaid.js";
 
 // Patches: typed, checked edits of a GraphDef (what the coordinator agent proposes).
 export { applyPatch } from "./patch/apply.js";

@@ -48,4 +48,28 @@ describe("toMermaid", () => {
         end_3 --> end_1"
     `);
   });
+
+  it("colours blocks by run status, nested paths and map items included", () => {
+    const inner = createGraph({ id: "inner", input: z.object({ text: z.string() }), output: z.object({ summary: z.string() }) })
+      .then(summarise)
+      .output((_, { summarise }) => summarise)
+      .build();
+    const graph = createGraph({ id: "g", input: z.object({ url: z.string() }), output: z.object({ reply: z.string() }) })
+      .then(fetchDoc)
+      .then(inner.as("digest"), (_, { fetchDoc }) => ({ text: fetchDoc.text }))
+      .then(reply, (_, { digest }) => ({ text: digest.summary }))
+      .output((_, { reply }) => reply)
+      .build();
+    const text = toMermaid(graph.def, { status: { fetchDoc: "completed", "digest/summarise": "failed", reply: "suspended", "nowhere/x": "running" } });
+    expect(text.split("\n").slice(-6)).toEqual([
+      "  classDef completed fill:#dcfce7,stroke:#15803d,stroke-width:2px",
+      "  class fetchDoc completed",
+      "  classDef failed fill:#fee2e2,stroke:#b91c1c,stroke-width:3px",
+      "  class digest_summarise failed",
+      "  classDef suspended fill:#fef9c3,stroke:#a16207,stroke-width:3px",
+      "  class reply suspended",
+    ]);
+    // Collapsed, the subgraph carries its block's status.
+    expect(toMermaid(graph.def, { expandSubgraphs: false, status: { "digest/summarise": "failed" } })).toContain("class digest failed");
+  });
 });

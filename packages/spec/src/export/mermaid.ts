@@ -12,7 +12,15 @@ export interface MermaidOptions {
    * `GraphChange` (`changeOf(before, after)`) can be passed as it is.
    */
   readonly highlight?: MermaidHighlight;
+  /**
+   * Colours blocks by where a run stands, by block path (`digest/summarise` inside the subgraph
+   * `digest`; `each/3` counts for the map `each`): what a run viewer draws to show the path taken.
+   */
+  readonly status?: { readonly [path: string]: MermaidStatus };
 }
+
+/** A block's state in a run, for {@link MermaidOptions.status}. */
+export type MermaidStatus = "completed" | "failed" | "running" | "suspended" | "retried";
 
 /** What {@link MermaidOptions.highlight} marks. */
 export interface MermaidHighlight {
@@ -38,6 +46,7 @@ export function toMermaid(def: GraphDef, options: MermaidOptions = {}): string {
   const drawing: Drawing = { prefix: "", lines, expand: options.expandSubgraphs ?? true, indent: "  ", ids: new MermaidIds(), links: { count: 0, ofEdge: new Map() } };
   drawGraph(def, drawing);
   if (options.highlight) drawHighlight(def, options.highlight, drawing);
+  if (options.status) drawStatus(def, options.status, drawing);
   return lines.join("\n");
 }
 
@@ -112,6 +121,42 @@ function drawHighlight(def: GraphDef, h: MermaidHighlight, d: Drawing): void {
     lines.push(`${indent}classDef ${name} ${HIGHLIGHT[name].node}`);
     if (blocks.length) lines.push(`${indent}class ${blocks.map((id) => d.ids.of(id)).join(",")} ${name}`);
     if (links.length) lines.push(`${indent}linkStyle ${links.join(",")} ${HIGHLIGHT[name].link}`);
+  }
+}
+
+const STATUS: Record<MermaidStatus, string> = {
+  completed: "fill:#dcfce7,stroke:#15803d,stroke-width:2px",
+  running: "fill:#dbeafe,stroke:#1d4ed8,stroke-width:3px",
+  suspended: "fill:#fef9c3,stroke:#a16207,stroke-width:3px",
+  retried: "fill:#ffedd5,stroke:#c2410c,stroke-width:2px",
+  failed: "fill:#fee2e2,stroke:#b91c1c,stroke-width:3px",
+};
+
+/** `classDef`s and `class` lines for blocks by run status; paths that are not drawn as nodes are skipped. */
+function drawStatus(def: GraphDef, status: { readonly [path: string]: MermaidStatus }, d: Drawing): void {
+  const drawn = new Map<string, string>();
+  const walk = (graph: GraphDef, prefix: string) => {
+    for (const node of graph.nodes) {
+      const path = `${prefix}${node.id}`;
+      drawn.set(path, d.ids.of(path));
+      if (node.kind === "graph" && d.expand) walk(node.graph, `${path}/`);
+    }
+  };
+  walk(def, "");
+  const byStatus = new Map<MermaidStatus, Set<string>>();
+  for (const [path, state] of Object.entries(status)) {
+    // The nearest drawn block: a map item counts for its map, a collapsed subgraph's block for the subgraph.
+    let at = path;
+    while (!drawn.has(at) && at.includes("/")) at = at.slice(0, at.lastIndexOf("/"));
+    const id = drawn.get(at);
+    if (id === undefined) continue;
+    const set = byStatus.get(state) ?? new Set<string>();
+    set.add(id);
+    byStatus.set(state, set);
+  }
+  for (const [state, ids] of byStatus) {
+    d.lines.push(`${d.indent}classDef ${state} ${STATUS[state]}`);
+    d.lines.push(`${d.indent}class ${[...ids].join(",")} ${state}`);
   }
 }
 
