@@ -65,17 +65,26 @@ function numberOf(s: Record<string, unknown>, integer: boolean): fc.Arbitrary<Js
 }
 
 // Plain values for formats: validators (zod among them) accept a narrower set than the RFCs allow.
-const FORMATS: Record<string, fc.Arbitrary<string>> = {
-  email: fc.tuple(fc.stringMatching(/^[a-z][a-z0-9.]{0,10}[a-z0-9]$/), fc.constantFrom("example.com", "example.org", "mail.test")).map(([local, domain]) => `${local.replace(/\.\.+/g, ".")}@${domain}`),
-  uuid: fc.uuid({ version: 4 }),
-  "date-time": fc.date({ min: new Date("2000-01-01"), max: new Date("2100-01-01"), noInvalidDate: true }).map((d) => d.toISOString()),
-  date: fc.date({ min: new Date("2000-01-01"), max: new Date("2100-01-01"), noInvalidDate: true }).map((d) => d.toISOString().slice(0, 10)),
-  uri: fc.webUrl(),
-  url: fc.webUrl(),
+// Each arbitrary is built on first use: fast-check's webUrl() alone takes seconds to construct, and
+// building them at module load made every import of @blockwork/nodes (the CLI's, too) pay for it.
+const FORMATS: Record<string, () => fc.Arbitrary<string>> = {
+  email: () => fc.tuple(fc.stringMatching(/^[a-z][a-z0-9.]{0,10}[a-z0-9]$/), fc.constantFrom("example.com", "example.org", "mail.test")).map(([local, domain]) => `${local.replace(/\.\.+/g, ".")}@${domain}`),
+  uuid: () => fc.uuid({ version: 4 }),
+  "date-time": () => fc.date({ min: new Date("2000-01-01"), max: new Date("2100-01-01"), noInvalidDate: true }).map((d) => d.toISOString()),
+  date: () => fc.date({ min: new Date("2000-01-01"), max: new Date("2100-01-01"), noInvalidDate: true }).map((d) => d.toISOString().slice(0, 10)),
+  uri: () => fc.webUrl(),
+  url: () => fc.webUrl(),
 };
 
+const builtFormats = new Map<string, fc.Arbitrary<string>>();
+function formatArbitrary(format: string): fc.Arbitrary<string> | undefined {
+  let built = builtFormats.get(format);
+  if (!built && Object.hasOwn(FORMATS, format)) builtFormats.set(format, (built = (FORMATS[format] as () => fc.Arbitrary<string>)()));
+  return built;
+}
+
 function stringOf(s: Record<string, unknown>): fc.Arbitrary<JsonValue> {
-  const format = typeof s["format"] === "string" ? FORMATS[s["format"]] : undefined;
+  const format = typeof s["format"] === "string" ? formatArbitrary(s["format"]) : undefined;
   if (format) return format;
   const minLength = typeof s["minLength"] === "number" ? s["minLength"] : 0;
   const maxLength = typeof s["maxLength"] === "number" ? s["maxLength"] : Math.max(minLength, 24);
