@@ -294,7 +294,18 @@ async function showRun(id: string): Promise<void> {
   const setOutcome = (d: Pick<RunDetail["record"], "output" | "error" | "status">) => {
     outcome.replaceChildren(d.status === "completed" ? h("div", {}, h("h2", {}, "Output"), json(d.output)) : d.error ? h("div", {}, h("h2", {}, "Error"), json(d.error)) : "");
   };
-  const suspensions = h("div", { "data-testid": "suspensions" }, ...detail.suspensions.map((s) => resumeForm(id, s)));
+  // One form per open suspension, kept across refreshes: replacing it would drop what the person
+  // has typed and the issues a refused resume showed in it.
+  const forms = new Map<string, HTMLElement>();
+  const formsFor = (open: RunDetail["suspensions"]) => {
+    for (const key of forms.keys()) if (!open.some((s) => s.id === key)) forms.delete(key);
+    return open.map((s) => {
+      let form = forms.get(s.id);
+      if (form === undefined) forms.set(s.id, (form = resumeForm(id, s)));
+      return form;
+    });
+  };
+  const suspensions = h("div", { "data-testid": "suspensions" }, ...formsFor(detail.suspensions));
   const blocks = h("div", {}, blocksTable(detail));
   $("main").replaceChildren(
     h("h1", {}, `${detail.record.graphId} `, status),
@@ -324,7 +335,7 @@ async function showRun(id: string): Promise<void> {
       const next = await api<RunDetail>(`/ui/api/runs/${id}`);
       Object.assign(detail, next);
       blocks.replaceChildren(blocksTable(next));
-      suspensions.replaceChildren(...next.suspensions.map((s) => resumeForm(id, s)));
+      suspensions.replaceChildren(...formsFor(next.suspensions));
       await redraw();
       void loadRuns();
     }, 150);
