@@ -167,6 +167,9 @@ function timeline(record: RunRecord, journal: readonly JournalEntry[]): string {
       case "step.completed":
         lines.push(...stepLines(at, where, e.step, e.result));
         break;
+      case "loop.pass":
+        lines.push(`  ${at}  loop pass  ${e.path}  pass ${e.act} starts (${e.from} came back)`);
+        break;
     }
   }
   const waiting = openSuspensions(journal);
@@ -189,7 +192,7 @@ function openSuspensions(journal: readonly JournalEntry[]): Extract<JournalEntry
   for (const e of journal) {
     const key = `${e.path}#${e.act}`;
     if (e.kind === "block.suspended") open.set(key, e);
-    else if (e.kind !== "step.completed") open.delete(key);
+    else if (e.kind !== "step.completed" && e.kind !== "loop.pass") open.delete(key);
   }
   return [...open.values()];
 }

@@ -46,6 +46,8 @@ export interface Replayable {
   readonly pending?: { readonly path: string; readonly act: number; readonly attempt: number; readonly notBefore: number } | undefined;
   /** A supervisor restart (or a failure) made it irrelevant: it must not run. */
   readonly abandoned?: boolean;
+  /** A loop's next pass waiting for its `loop.pass` entry (not a block). */
+  readonly loopPass?: boolean;
 }
 
 /**

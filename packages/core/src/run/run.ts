@@ -10,7 +10,7 @@ import { prepareRun } from "./record.js";
 import type { RerouteApproval, ReroutePolicy, RerouteProposal } from "./reroute.js";
 import { type Migration, planUpgrade, type UpgradePlan, type UpgradeResult } from "./upgrade.js";
 import { EventHub, type RunEvent, type Suspension } from "./events.js";
-import { Scope, type ScopeHost } from "./scope.js";
+import { passHint, Scope, type ScopeHost } from "./scope.js";
 
 // biome-ignore lint: any graph block.
 type AnyGraph = GraphBlock<any>;
@@ -396,7 +396,7 @@ class Execution implements RunHandle, ScopeHost {
         return false;
       }
       if (!fits) {
-        const message = `journal entry ${entry.seq} (${entry.kind} of ${entry.path}, activation ${entry.act}) does not fit graph "${this.plan.def.id}" version ${this.plan.version}: no such block was waiting for it`;
+        const message = `journal entry ${entry.seq} (${entry.kind} of ${entry.path}, activation ${entry.act}) does not fit graph "${this.plan.def.id}" version ${this.plan.version}: no such block was waiting for it${passHint(this.context)}`;
         this.finish({ code: "journal_mismatch", message });
         return false;
       }

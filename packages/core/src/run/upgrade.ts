@@ -198,7 +198,7 @@ export function positionOf(path: string): string {
 
 /** Checks one journaled value against the schema its block has in the new graph. */
 function checkEntry(plan: GraphPlan, entry: JournalEntry, reasons: string[]): void {
-  if (entry.kind === "attempt.failed" || entry.kind === "item.failed" || entry.kind === "block.restarted" || entry.kind === "block.suspended" || entry.kind === "run.upgraded" || entry.kind === "step.completed") return;
+  if (entry.kind === "attempt.failed" || entry.kind === "item.failed" || entry.kind === "block.restarted" || entry.kind === "block.suspended" || entry.kind === "run.upgraded" || entry.kind === "step.completed" || entry.kind === "loop.pass") return;
   const item = itemAt(plan, entry.path);
   if (item === undefined) {
     reasons.push(`the new graph has no block ${entry.path}, which the run has a ${entry.kind} entry for`);

@@ -75,7 +75,14 @@ export type JournalEntry =
    * sub-calls): `step` is its key within the attempt, `result` what it returned. A resumed run
    * gives the attempt these results instead of running the steps again.
    */
-  | (EntryBase & { readonly kind: "step.completed"; readonly step: string; readonly result: JsonValue });
+  | (EntryBase & { readonly kind: "step.completed"; readonly step: string; readonly result: JsonValue })
+  /**
+   * A loop started a new pass: `path` is the loop's entry block, `act` the number of the pass
+   * that starts (2, 3, ...; the first pass has no entry), `from` the block whose back edge asked
+   * for it, `attempt` 0. Written once the previous pass settled (every block of the loop's region
+   * it started had finished), before anything of the new pass starts.
+   */
+  | (EntryBase & { readonly kind: "loop.pass"; readonly from: string });
 
 interface EntryBase {
   readonly seq: number;
