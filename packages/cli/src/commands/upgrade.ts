@@ -43,7 +43,10 @@ export async function runUpgrade(runId: string, file: string, options: UpgradeCo
     else io.out(describe(result));
     if (!options.resume || store instanceof PostgresStore) return 0;
     const progress = createProgress(io, { quiet: options.quiet });
-    const handle = await resume(runId, { store, graph, onEvent: progress.onEvent });
+    const handle = await resume(runId, { store, graph, onEvent: progress.onEvent }).catch((error: unknown) => {
+      progress.stop();
+      throw isRunError(error) ? new CliError(`run ${runId} was upgraded, but cannot be resumed here: ${error.info.message}`) : error;
+    });
     return finish(runId, handle, { store, io, summary: false, stop: progress.stop, ...(options.store ? { storeArg: options.store } : {}) });
   });
 }
