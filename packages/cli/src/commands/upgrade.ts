@@ -29,6 +29,9 @@ export async function runUpgrade(runId: string, file: string, options: UpgradeCo
   return withStore(openStore(options.store, io.cwd), async (store) => {
     let result: UpgradeResult;
     try {
+      // With --resume, this process owns the run from the upgrade to the end: nobody resumes it
+      // on the old version in between.
+      if (options.resume && !(store instanceof PostgresStore) && (await store.getRun(runId)) !== undefined) await store.claimRun?.(runId);
       result =
         store instanceof PostgresStore
           ? await upgradeOnWorkers(store, runId, { to: graph, source, ...(migrate ? { migrate } : {}) })

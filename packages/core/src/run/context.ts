@@ -14,7 +14,7 @@ export function storeFailure(runId: string, error: unknown, what: string): RunEr
   return new RunError(
     {
       code: "store_failed",
-      message: `the store failed while writing ${what} of run ${runId}: ${cause}${typeof code === "string" && !cause.includes(code) ? ` (${code})` : ""}. The run stopped here; what was journaled is kept, so resume it once the store works again (blockwork runs resume ${runId}).`,
+      message: `the store failed while writing ${what}: ${cause}${typeof code === "string" && !cause.includes(code) ? ` (${code})` : ""}. The run stopped here; what was journaled is kept, so resume it once the store works again (blockwork runs resume ${runId}).`,
       cause,
     },
     { runId, cause: error },
