@@ -49,6 +49,8 @@ export async function resumeMany(store: Store, records: readonly RunRecord[], op
     tally.failed++;
     if (tally.failures.length < 10) tally.failures.push({ runId, message });
   };
+  // Each source once for the whole batch (loadGraph also caches by the file's version, per process).
+  const graphs = new Map<string, ReturnType<typeof loadGraph>>();
   const one = async (record: RunRecord): Promise<void> => {
     if (!record.source) {
       fail(record.id, "it does not say which module its graph came from (it was not started by blockwork run); resume it from code with resume()");
@@ -56,7 +58,10 @@ export async function resumeMany(store: Store, records: readonly RunRecord[], op
     }
     let graph;
     try {
-      graph = (await loadGraph(record.source.module, record.source.exportName, io)).graph;
+      const key = `${record.source.module}\0${record.source.exportName ?? ""}`;
+      let loading = graphs.get(key);
+      if (loading === undefined) graphs.set(key, (loading = loadGraph(record.source.module, record.source.exportName, io)));
+      graph = (await loading).graph;
     } catch (error) {
       fail(record.id, messageOf(error));
       return;

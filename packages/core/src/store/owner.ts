@@ -69,12 +69,21 @@ export interface OwnerRow {
 export function isLive(row: OwnerRow, staleMs: number, now = Date.now()): boolean {
   const me = thisProcess();
   if (row.token === me.token) return true;
-  if (row.host === me.host) {
-    if (row.started !== "" && me.started !== "") return startTimeOf(row.pid) === row.started;
-    if (!pidExists(row.pid)) return false;
+  // A process that has died stays dead (its token is never used again): asked once.
+  if (dead.has(row.token)) return false;
+  let live: boolean;
+  if (row.host === me.host && row.started !== "" && me.started !== "") live = startTimeOf(row.pid) === row.started;
+  else if (row.host === me.host && !pidExists(row.pid)) live = false;
+  else return now - row.heartbeatAt < staleMs;
+  if (!live) {
+    if (dead.size > 10_000) dead.clear();
+    dead.add(row.token);
   }
-  return now - row.heartbeatAt < staleMs;
+  return live;
 }
+
+/** Tokens of processes on this host known to have died. */
+const dead = new Set<string>();
 
 function pidExists(pid: number): boolean {
   try {

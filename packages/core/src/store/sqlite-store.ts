@@ -108,6 +108,8 @@ export class SqliteStore implements Store {
   /** Runs this store object has claimed (and not released): their appends are checked. */
   private readonly owned = new Set<string>();
   private heartbeat: ReturnType<typeof setInterval> | undefined;
+  /** Whether this store object has written this process's row. */
+  private registered = false;
   private readonly heartbeatMs: number;
   private readonly staleMs: number;
 
@@ -272,11 +274,13 @@ export class SqliteStore implements Store {
           if (row?.token === me.token) return false;
           if (row !== undefined && isLive(row, this.staleMs, now)) throw ownedError(runId, row);
         }
-        this.statements.putProcess.run(me.token, me.pid, me.host, me.started, now, now);
+        // The process row once per store object (the heartbeat keeps it fresh).
+        if (!this.registered) this.statements.putProcess.run(me.token, me.pid, me.host, me.started, now, now);
         this.statements.putOwner.run(runId, me.token, now);
         return true;
       })
       .immediate();
+    this.registered = true;
     this.owned.add(runId);
     this.startHeartbeat();
     return taken;
