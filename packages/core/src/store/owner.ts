@@ -60,26 +60,26 @@ export interface OwnerRow {
 }
 
 /**
- * Whether the process of an owner row is alive. On this host the kernel says so exactly: the pid
- * exists and started when the owner did (a reused pid is another process), whatever its heartbeat
- * (a process busy in a long synchronous block is still the owner). Where the start time is
- * unknown, the pid must exist and the heartbeat be fresh; on another host, the heartbeat alone
- * decides: fresh means younger than `staleMs`.
+ * Whether the owner of a run is alive. On this host a dead owner is known at once: its pid is gone,
+ * or it is another process now (its start time, from `/proc`, differs). Otherwise — alive on this
+ * host, or on another host — the heartbeat decides: live while it is younger than `staleMs`.
  */
 export function isLive(row: OwnerRow, staleMs: number, now = Date.now()): boolean {
   const me = thisProcess();
   if (row.token === me.token) return true;
   // A process that has died stays dead (its token is never used again): asked once.
   if (dead.has(row.token)) return false;
-  let live: boolean;
-  if (row.host === me.host && row.started !== "" && me.started !== "") live = startTimeOf(row.pid) === row.started;
-  else if (row.host === me.host && !pidExists(row.pid)) live = false;
-  else return now - row.heartbeatAt < staleMs;
-  if (!live) {
+  let gone: boolean;
+  if (row.host === me.host && row.started !== "" && me.started !== "") gone = startTimeOf(row.pid) !== row.started;
+  else gone = row.host === me.host && !pidExists(row.pid);
+  if (gone) {
     if (dead.size > 10_000) dead.clear();
     dead.add(row.token);
+    return false;
   }
-  return live;
+  // Alive, or on another host: its heartbeat decides (a process that can no longer write, its
+  // disk full, stops beating and gives its runs up after `staleMs`).
+  return now - row.heartbeatAt < staleMs;
 }
 
 /** Tokens of processes on this host known to have died. */

@@ -131,6 +131,8 @@ export class SqliteStore implements Store {
     if (applied > MIGRATIONS.length) {
       throw new Error(`${this.file} was written by a newer Blockwork (schema version ${applied}; this one knows ${MIGRATIONS.length}).`);
     }
+    // Up to date: nothing is written (a full disk, a read-only use, does not stop it opening).
+    if (applied === MIGRATIONS.length) return;
     this.db.transaction(() => {
       for (let i = applied; i < MIGRATIONS.length; i++) this.db.exec(MIGRATIONS[i] as string);
       this.db.pragma(`user_version = ${MIGRATIONS.length}`);
@@ -274,8 +276,8 @@ export class SqliteStore implements Store {
           if (row?.token === me.token) return false;
           if (row !== undefined && isLive(row, this.staleMs, now)) throw ownedError(runId, row);
         }
-        // The process row once per store object (the heartbeat keeps it fresh).
-        if (!this.registered) this.statements.putProcess.run(me.token, me.pid, me.host, me.started, now, now);
+        // The process row once per store object while it beats (the heartbeat keeps it fresh).
+        if (!this.registered || this.heartbeat === undefined) this.statements.putProcess.run(me.token, me.pid, me.host, me.started, now, now);
         this.statements.putOwner.run(runId, me.token, now);
         return true;
       })
