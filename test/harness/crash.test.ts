@@ -7,7 +7,7 @@ describe("crash harness (short)", () => {
     const counts = await crashHarness({ runs: 40, processes: 3, kills: 4, killEvery: [300, 700], diskFull: 0.5, startGapMs: 150, blockMs: 30 });
     expect(counts.kills, JSON.stringify(counts)).toBe(4);
     expect(counts.created, JSON.stringify(counts)).toBeGreaterThan(0);
-    expect(counts).toMatchObject({ lost: 0, stuck: 0, wrong: 0, doubled: 0, reexecuted: 0, crashed: 0 });
+    expect(counts, JSON.stringify(counts)).toMatchObject({ lost: 0, stuck: 0, wrong: 0, doubled: 0, reexecuted: 0, crashed: 0 });
     expect(counts.completed).toBe(counts.created);
   }, 300_000);
 });
