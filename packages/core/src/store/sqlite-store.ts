@@ -105,6 +105,7 @@ export class SqliteStore implements Store {
   readonly file: string;
   private readonly db: Database.Database;
   private readonly statements: ReturnType<SqliteStore["prepare"]>;
+  private readonly transactions: ReturnType<SqliteStore["prepareTransactions"]>;
   /** Runs this store object has claimed (and not released): their appends are checked. */
   private readonly owned = new Set<string>();
   private heartbeat: ReturnType<typeof setInterval> | undefined;
@@ -124,6 +125,7 @@ export class SqliteStore implements Store {
     this.db.pragma("busy_timeout = 5000");
     this.migrate();
     this.statements = this.prepare();
+    this.transactions = this.prepareTransactions();
   }
 
   private migrate(): void {
@@ -150,6 +152,9 @@ export class SqliteStore implements Store {
       listAll: this.db.prepare("SELECT * FROM runs ORDER BY created_at DESC, id DESC LIMIT ?"),
       listByStatus: this.db.prepare("SELECT * FROM runs WHERE status = ? ORDER BY created_at DESC, id DESC LIMIT ?"),
       finishRun: this.db.prepare("UPDATE runs SET status = ?, output = ?, error = ?, updated_at = ? WHERE id = ?"),
+      finishOwned: this.db.prepare(
+        "UPDATE runs SET status = ?, output = ?, error = ?, updated_at = ? WHERE id = ? AND EXISTS (SELECT 1 FROM run_owners WHERE run_id = ? AND token = ?)",
+      ),
       updateRun: this.db.prepare(
         "UPDATE runs SET status = COALESCE(?, status), version = COALESCE(?, version), source = COALESCE(?, source), updated_at = ? WHERE id = ? AND status IN ('running', 'suspended')",
       ),
@@ -224,25 +229,17 @@ export class SqliteStore implements Store {
   }
 
   finishRun(id: string, outcome: Pick<RunRecord, "status" | "output" | "error" | "updatedAt">): void {
-    const write = () => {
-      // The outcome of a run this process owns is written only while it still owns it.
-      if (this.owned.has(id)) this.checkOwned(id);
-      const result = this.statements.finishRun.run(
-        outcome.status,
-        outcome.output === undefined ? null : JSON.stringify(outcome.output),
-        outcome.error === undefined ? null : JSON.stringify(outcome.error),
-        outcome.updatedAt,
-        id,
-      );
+    const output = outcome.output === undefined ? null : JSON.stringify(outcome.output);
+    const error = outcome.error === undefined ? null : JSON.stringify(outcome.error);
+    if (!this.owned.has(id)) {
+      const result = this.statements.finishRun.run(outcome.status, output, error, outcome.updatedAt, id);
       if (result.changes === 0) throw new Error(`run ${id} is not in ${this.file}`);
-      if (this.owned.has(id)) this.statements.dropOwner.run(id, thisProcess().token);
-    };
-    if (this.owned.has(id)) {
-      this.db.transaction(write).immediate();
-      this.owned.delete(id);
-    } else {
-      write();
+      return;
     }
+    // The outcome of a run this process owns is written only while it still owns it, and ends
+    // the ownership in the same transaction.
+    this.owned.delete(id);
+    this.transactions.finishOwned.immediate(id, outcome.status, output, error, outcome.updatedAt);
   }
 
   updateRun(id: string, patch: RunPatch): void {
@@ -265,10 +262,21 @@ export class SqliteStore implements Store {
   }
 
   claimRun(runId: string, create?: RunRecord): boolean {
-    const me = thisProcess();
     const now = Date.now();
-    const taken = this.db
-      .transaction(() => {
+    // The process row once per store object while it beats (the heartbeat keeps it fresh).
+    const register = !this.registered || this.heartbeat === undefined;
+    const taken = this.transactions.claim.immediate(runId, create, now, register);
+    this.registered = true;
+    this.owned.add(runId);
+    this.startHeartbeat();
+    return taken;
+  }
+
+  /** The multi-statement writes, as transactions built once. */
+  private prepareTransactions() {
+    const me = thisProcess();
+    return {
+      claim: this.db.transaction((runId: string, create: RunRecord | undefined, now: number, register: boolean): boolean => {
         if (create !== undefined) {
           this.insertRun(create);
         } else {
@@ -276,16 +284,19 @@ export class SqliteStore implements Store {
           if (row?.token === me.token) return false;
           if (row !== undefined && isLive(row, this.staleMs, now)) throw ownedError(runId, row);
         }
-        // The process row once per store object while it beats (the heartbeat keeps it fresh).
-        if (!this.registered || this.heartbeat === undefined) this.statements.putProcess.run(me.token, me.pid, me.host, me.started, now, now);
+        if (register) this.statements.putProcess.run(me.token, me.pid, me.host, me.started, now, now);
         this.statements.putOwner.run(runId, me.token, now);
         return true;
-      })
-      .immediate();
-    this.registered = true;
-    this.owned.add(runId);
-    this.startHeartbeat();
-    return taken;
+      }),
+      finishOwned: this.db.transaction((id: string, status: string, output: string | null, error: string | null, updatedAt: number) => {
+        const result = this.statements.finishOwned.run(status, output, error, updatedAt, id, id, me.token);
+        if (result.changes === 0) {
+          if (this.statements.getRun.get(id) === undefined) throw new Error(`run ${id} is not in ${this.file}`);
+          throw takenOverError(id, this.ownerRow(id));
+        }
+        this.statements.dropOwner.run(id, me.token);
+      }),
+    };
   }
 
   releaseRun(runId: string): void {
@@ -303,14 +314,6 @@ export class SqliteStore implements Store {
     const row = this.statements.owner.get(runId) as OwnerJoinRow | undefined;
     if (row === undefined) return undefined;
     return { token: row.token, pid: row.pid ?? 0, host: row.host ?? "", started: row.started ?? "", claimedAt: row.claimed_at, heartbeatAt: row.heartbeat_at ?? 0 };
-  }
-
-  /** Throws `run_taken_over` unless this process owns the run. */
-  private checkOwned(runId: string): void {
-    const row = this.ownerRow(runId);
-    if (row?.token === thisProcess().token) return;
-    this.owned.delete(runId);
-    throw takenOverError(runId, row);
   }
 
   private startHeartbeat(): void {
