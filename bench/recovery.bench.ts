@@ -4,7 +4,7 @@
  * rows name a dead process, so every run is taken over. Measured in a fresh process: runs resumed
  * per second and the process's peak memory (RSS), against the same number of runs started and
  * finished with run() in one process (the baseline, same run), and the 500 MB budget.
- * Issue 20 asks for ≥ 500 runs/s and ≤ 500 MB for 20,000 runs; quick mode resumes 500.
+ * Issue 20 asks for ≥ 500 runs/s and ≤ 500 MB for 20,000 runs; quick mode resumes 200 (its rate is dominated by loading the module).
  */
 import { spawnSync } from "node:child_process";
 import { mkdirSync, rmSync } from "node:fs";
@@ -22,7 +22,7 @@ function child(args: string[], env: Record<string, string> = {}): string {
 }
 
 export function recoveryRows(quick: boolean): Row[] {
-  const runs = quick ? 500 : 20_000;
+  const runs = quick ? 200 : 20_000;
   const dir = join(here, ".tmp", "recovery");
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
