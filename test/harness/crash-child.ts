@@ -49,7 +49,12 @@ for (;;) {
   if (running.length === 0 && inFlight.size === 0) break;
   for (const record of running) {
     if (inFlight.has(record.id) || inFlight.size >= 64) continue;
-    const owner = store.runOwner(record.id);
+    let owner;
+    try {
+      owner = store.runOwner(record.id);
+    } catch {
+      continue; // busy (another process recovers the WAL after a kill): next round
+    }
     if (owner?.live) continue;
     try {
       const handle = await resume(record.id, { store, graph: harnessGraph });

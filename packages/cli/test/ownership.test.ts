@@ -39,7 +39,7 @@ describe("one owner per run (blockwork processes)", () => {
   it("runs list shows a live owner, resume refuses it by name; once killed the run is orphaned and processes racing to resume it execute each block once", async () => {
     const store = join(tmp, "race.sqlite");
     const log = join(tmp, "race.log");
-    const owner = blockwork(["run", "packages/cli/test/fixtures/slow.graph.ts", "--input", '{"n": 0}', "--store", store, "--quiet"], { BLOCKWORK_TEST_LOG: log, BLOCKWORK_TEST_DELAY: "400" });
+    const owner = blockwork(["run", "packages/cli/test/fixtures/slow.graph.ts", "--input", '{"n": 0}', "--store", store, "--quiet"], { BLOCKWORK_TEST_LOG: log, BLOCKWORK_TEST_DELAY: "4000" });
     await until("the first block", () => lines(log).length >= 1);
     const id = (lines(log)[0] as string).split(":")[0] as string;
     const list = await cli(["runs", "list", "--store", store]);

@@ -614,8 +614,8 @@ class Execution implements RunHandle, ScopeHost {
         target = this.find(answer.block);
         target.check(answer.data);
       } catch (error) {
+        // (resume() gives the run up again if it took it for this answer.)
         this.context.end();
-        void release(this.store, this.id);
         answered?.(error);
         return;
       }
