@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { pgStore, PG_URL, schemaName } from "../../../test/pg.js";
 import { resume, SqliteStore } from "../src/index.js";
 import { ownerGraph } from "./fixtures/owner-graph.js";
 
@@ -118,4 +119,27 @@ describe("one owner per run (SQLite, real processes)", () => {
       store.close();
     }
   }, 240_000);
+
+  it("PostgreSQL (run() in one process): a live owner is refused and named, a killed one taken over", async () => {
+    const schema = schemaName("owner");
+    const store = pgStore("owner", { schema });
+    await store.connect();
+    const { log } = fresh();
+    const url = `${PG_URL}?schema=${schema}`;
+    const owner = start(["run", url, log, "400"]);
+    await until("the run id", () => /^[0-9a-f-]{36}$/m.test(owner.out()));
+    const id = (/^([0-9a-f-]{36})$/m.exec(owner.out()) as RegExpExecArray)[1] as string;
+    await until("a journal entry", () => lines(log).length >= 2);
+    const graph = ownerGraph(log, 0);
+    await expect(resume(id, { store, graph })).rejects.toMatchObject({ code: "run_owned", message: expect.stringContaining(`process ${owner.process.pid} on host`) });
+    await expect(store.runOwner(id)).resolves.toMatchObject({ pid: owner.process.pid, live: true });
+    owner.process.kill("SIGKILL");
+    await owner.exited;
+    await expect(store.runOwner(id)).resolves.toMatchObject({ live: false });
+    const handle = await resume(id, { store, graph });
+    await expect(handle.result).resolves.toEqual({ n: 10 });
+    await expect(store.runOwner(id)).resolves.toBeUndefined();
+    const paths = (await store.journal(id)).filter((e) => e.kind === "block.completed").map((e) => e.path);
+    expect(new Set(paths).size).toBe(10);
+  }, 120_000);
 });
