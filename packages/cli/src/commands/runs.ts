@@ -135,12 +135,14 @@ export async function resumeBlock(id: string, options: RunsOptions & { block?: s
 
 /**
  * Who executes a run still in flight: `live (pid 123@host)`, or `orphaned` (no live process owns
- * it: `blockwork runs resume` takes it); empty for ended runs and stores without owners.
+ * it: `blockwork runs resume` takes it), `workers` on PostgreSQL for runs workers execute; empty for
+ * ended runs and stores without owners.
  */
 async function ownerColumn(store: Store, record: RunRecord): Promise<string> {
   if ((record.status !== "running" && record.status !== "suspended") || store.runOwner === undefined) return "";
   const owner = await store.runOwner(record.id);
-  if (owner === undefined) return "orphaned";
+  // On PostgreSQL, runs without an owner are the workers' (their tasks are leased).
+  if (owner === undefined) return store instanceof PostgresStore ? "workers" : "orphaned";
   return owner.live ? `live (pid ${owner.pid}@${owner.host})` : `orphaned (pid ${owner.pid}@${owner.host} is gone)`;
 }
 
