@@ -3,10 +3,11 @@
 //                       `started <id>` once each is created, then resumes orphaned runs (no live
 //                       owner) it finds, until it is killed or every run in the file has ended.
 //   recover <file>      `blockwork runs resume` on the file: the recovery after the chaos.
+//   worker <url>        a PostgreSQL worker (startWorker) for the harness's graph, until killed.
 // Under a file size limit (a "disk full" process), SIGXFSZ is ignored so that writes fail instead
 // of killing the process: its runs fail with store_failed and are resumed by the others.
 import { fileURLToPath } from "node:url";
-import { isRunError, resume, run, SqliteStore } from "@blockwork/core";
+import { isRunError, PostgresStore, resume, run, SqliteStore, startWorker } from "@blockwork/core";
 import { main } from "@blockwork/cli";
 import { harnessGraph } from "./crash-graph.js";
 
@@ -18,6 +19,16 @@ if (mode === "recover") {
   let err = "";
   const code = await main(["runs", "resume", "--store", file, "--quiet"], { cwd: process.cwd(), env: {}, isTTY: false, out: () => {}, err: (t) => (err += t) });
   process.stdout.write(`recovered ${code} ${JSON.stringify(err.trim())}\n`);
+  process.exit(0);
+}
+
+if (mode === "worker") {
+  const pg = new PostgresStore(file, { maxConnections: 10 });
+  // Short leases, so that the tasks of a killed worker come back quickly.
+  const worker = await startWorker({ store: pg, graphs: [harnessGraph], concurrency: 8, leaseMs: 2_000, handleSignals: true });
+  process.stdout.write("ready\n");
+  await worker.stopped;
+  await pg.close();
   process.exit(0);
 }
 

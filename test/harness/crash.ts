@@ -21,7 +21,9 @@ import { existsSync, mkdtempSync, readFileSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { SqliteStore } from "@blockwork/core";
+import { PostgresStore, SqliteStore, submitRun } from "@blockwork/core";
+import { Client } from "pg";
+import { harnessGraph } from "./crash-graph.js";
 
 /** Options of {@link crashHarness}. */
 export interface CrashHarnessOptions {
@@ -56,6 +58,8 @@ export interface CrashCounts {
   readonly crashed: number;
   readonly kills: number;
   readonly diskFullProcesses: number;
+  /** PostgreSQL: database cut-offs made. */
+  readonly cutoffs: number;
   readonly executions: number;
   readonly repeats: number;
   readonly recovery: string;
@@ -73,7 +77,14 @@ interface Proc {
   err: string;
 }
 
-export async function crashHarness(options: CrashHarnessOptions): Promise<CrashCounts> {
+/**
+ * Runs the harness on SQLite (executing processes; cut-offs: processes whose disk is full) or, with
+ * `postgres`, on a PostgreSQL schema: runs submitted to worker processes that are SIGKILLed at
+ * random, and the database cut off at random (every connection of the harness terminated with
+ * `pg_terminate_backend`); then the workers are killed and a clean one finishes what is left.
+ */
+export async function crashHarness(options: CrashHarnessOptions & { readonly postgres?: PostgresHarnessOptions }): Promise<CrashCounts> {
+  if (options.postgres !== undefined) return postgresHarness(options, options.postgres);
   const begin = Date.now();
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), "blockwork-crash-harness-"));
   const file = join(dir, "runs.sqlite");
@@ -202,20 +213,7 @@ export async function crashHarness(options: CrashHarnessOptions): Promise<CrashC
     }
   }
   store.close();
-  let executions = 0;
-  let reexecuted = 0;
-  const executed = new Set<string>();
-  let repeats = 0;
-  for (const line of existsSync(log) ? readFileSync(log, "utf8").split("\n") : []) {
-    if (!line) continue;
-    const [run, path, , at] = line.split(" ") as [string, string, string, string];
-    executions++;
-    const key = `${run} ${path}`;
-    if (executed.has(key)) repeats++;
-    executed.add(key);
-    const journaled = journaledAt.get(key);
-    if (journaled !== undefined && Number(at) > journaled) reexecuted++;
-  }
+  const { executions, repeats, reexecuted } = countExecutions(log, journaledAt);
   for (const c of crashes.slice(0, 3)) say(`crash: ${c}`);
   return {
     runs: options.runs,
@@ -229,6 +227,7 @@ export async function crashHarness(options: CrashHarnessOptions): Promise<CrashC
     crashed,
     kills,
     diskFullProcesses: diskFull,
+    cutoffs: 0,
     executions,
     repeats,
     recovery,
@@ -236,7 +235,155 @@ export async function crashHarness(options: CrashHarnessOptions): Promise<CrashC
   };
 }
 
-// `npm run harness:crash [-- --runs N --processes P --kills K]`: the long version.
+/** The PostgreSQL variant's own options. */
+export interface PostgresHarnessOptions {
+  /** The server (default $BLOCKWORK_TEST_PG or postgres://postgres@127.0.0.1:5432/test). */
+  readonly url?: string;
+  /** Database cut-offs (every connection of the harness's workers terminated) during the chaos. */
+  readonly cutoffs: number;
+  /** How long the clean worker may take to finish what is left (default 120 s). */
+  readonly recoveryMs?: number;
+}
+
+async function postgresHarness(options: CrashHarnessOptions, pgOptions: PostgresHarnessOptions): Promise<CrashCounts> {
+  const begin = Date.now();
+  const say = options.log ?? (() => {});
+  const dir = options.dir ?? mkdtempSync(join(tmpdir(), "blockwork-crash-harness-pg-"));
+  const log = join(dir, "executions.log");
+  const base = pgOptions.url ?? process.env["BLOCKWORK_TEST_PG"] ?? "postgres://postgres@127.0.0.1:5432/test";
+  const schema = `harness_${process.pid}_${Date.now() % 1_000_000}`;
+  const app = `bw_${schema}`;
+  const url = `${base}${base.includes("?") ? "&" : "?"}schema=${schema}&application_name=${app}`;
+  const env = { ...process.env, BLOCKWORK_HARNESS_LOG: log, BLOCKWORK_HARNESS_BLOCK_MS: String(options.blockMs) };
+  const admin = new Client({ connectionString: base });
+  await admin.connect();
+  const store = new PostgresStore(base, { schema });
+  const ids: string[] = [];
+  for (let i = 0; i < options.runs; i += 50) {
+    const batch = await Promise.all(Array.from({ length: Math.min(50, options.runs - i) }, () => submitRun(store, harnessGraph, { n: 0 })));
+    ids.push(...batch);
+  }
+  say(`${ids.length} runs submitted to schema ${schema}`);
+  let crashed = 0;
+  const crashes: string[] = [];
+  const workers: { process: ChildProcess; killed: boolean; exited: Promise<unknown> }[] = [];
+  const spawnWorker = () => {
+    const p = spawn(process.execPath, ["--conditions=@blockwork/source", "--import", "tsx", child, "worker", url], { env, stdio: ["ignore", "pipe", "pipe"] });
+    let err = "";
+    p.stderr?.on("data", (d: Buffer) => (err += d.toString()));
+    const w = { process: p, killed: false, exited: new Promise((resolve) => p.once("exit", resolve)) };
+    p.once("exit", (code, signal) => {
+      if (!w.killed) {
+        crashed++;
+        crashes.push(`worker ${p.pid} exited ${code ?? signal}: ${err.slice(-2000)}`);
+      }
+    });
+    workers.push(w);
+    return w;
+  };
+  for (let i = 0; i < options.processes; i++) spawnWorker();
+  const random = (min: number, max: number) => min + Math.floor(Math.random() * (max - min + 1));
+  const cutOff = async () => {
+    const { rows } = await admin.query("SELECT pg_terminate_backend(pid) AS done FROM pg_stat_activity WHERE application_name = $1", [app]);
+    return rows.length;
+  };
+  let kills = 0;
+  let cutoffs = 0;
+  const events = [...Array.from({ length: options.kills }, () => "kill"), ...Array.from({ length: pgOptions.cutoffs }, () => "cut")].sort(() => Math.random() - 0.5);
+  for (const event of events) {
+    await new Promise((r) => setTimeout(r, random(options.killEvery[0], options.killEvery[1])));
+    if (event === "cut") {
+      const n = await cutOff();
+      cutoffs++;
+      say(`cut-off ${cutoffs}/${pgOptions.cutoffs}: ${n} connections terminated`);
+      continue;
+    }
+    const alive = workers.filter((w) => !w.killed);
+    const victim = alive[random(0, alive.length - 1)];
+    if (victim === undefined) continue;
+    victim.killed = true;
+    victim.process.kill("SIGKILL");
+    await victim.exited;
+    kills++;
+    spawnWorker();
+    say(`kill ${kills}/${options.kills}: worker ${victim.process.pid}`);
+  }
+  for (const w of workers) {
+    w.killed = true;
+    w.process.kill("SIGKILL");
+  }
+  await Promise.all(workers.map((w) => w.exited));
+  say("chaos over: a clean worker finishes what is left");
+  const clean = spawnWorker();
+  const t = store.tables;
+  const deadline = Date.now() + (pgOptions.recoveryMs ?? 120_000);
+  let open = Number.POSITIVE_INFINITY;
+  while (Date.now() < deadline) {
+    const { rows } = await admin.query(`SELECT count(*)::int AS n FROM ${t.runs} WHERE status NOT IN ('completed', 'failed', 'cancelled')`);
+    open = (rows[0] as { n: number }).n;
+    if (open === 0) break;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  clean.killed = true;
+  clean.process.kill("SIGKILL");
+  await clean.exited;
+  say(`recovery: ${open} runs unfinished`);
+
+  let lost = 0;
+  let stuck = 0;
+  let wrong = 0;
+  let doubled = 0;
+  let completed = 0;
+  const journaledAt = new Map<string, number>();
+  for (const id of ids) {
+    const record = await store.getRun(id);
+    if (record === undefined || record.status === "failed" || record.status === "cancelled") {
+      lost++;
+      continue;
+    }
+    if (record.status !== "completed") {
+      stuck++;
+      continue;
+    }
+    completed++;
+    if ((record.output as { n?: number } | undefined)?.n !== 10) wrong++;
+    const seen = new Set<string>();
+    for (const e of await store.journal(id)) {
+      if (e.kind !== "block.completed") continue;
+      const key = `${e.path}#${e.act}`;
+      if (seen.has(key)) doubled++;
+      seen.add(key);
+      journaledAt.set(`${id} ${e.path}`, e.at);
+    }
+  }
+  const { executions, repeats, reexecuted } = countExecutions(log, journaledAt);
+  for (const c of crashes.slice(0, 3)) say(`crash: ${c}`);
+  await admin.query(`DROP SCHEMA "${schema}" CASCADE`).catch(() => undefined);
+  await admin.end();
+  await store.close();
+  return { runs: options.runs, created: ids.length, completed, lost, stuck, wrong, doubled, reexecuted, crashed, kills, diskFullProcesses: 0, cutoffs, executions, repeats, recovery: `${open} unfinished after recovery`, ms: Date.now() - begin };
+}
+
+/** Executions in the blocks' log: how many, how many repeats, how many after their block was journaled. */
+function countExecutions(log: string, journaledAt: ReadonlyMap<string, number>): { executions: number; repeats: number; reexecuted: number } {
+  let executions = 0;
+  let reexecuted = 0;
+  let repeats = 0;
+  const executed = new Set<string>();
+  for (const line of existsSync(log) ? readFileSync(log, "utf8").split("\n") : []) {
+    if (!line) continue;
+    const [run, path, , at] = line.split(" ") as [string, string, string, string];
+    executions++;
+    const key = `${run} ${path}`;
+    if (executed.has(key)) repeats++;
+    executed.add(key);
+    const journaled = journaledAt.get(key);
+    if (journaled !== undefined && Number(at) > journaled) reexecuted++;
+  }
+  return { executions, repeats, reexecuted };
+}
+
+// `npm run harness:crash [-- --runs N --processes P --kills K] [-- --postgres --cutoffs C]`: the long version.
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const arg = (name: string, fallback: number) => {
     const at = process.argv.indexOf(`--${name}`);
@@ -250,6 +397,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     startGapMs: arg("gap-ms", 40),
     blockMs: arg("block-ms", 20),
     diskFull: arg("disk-full", 0.25),
+    ...(process.argv.includes("--postgres") ? { postgres: { cutoffs: arg("cutoffs", 10) } } : {}),
     log: (line) => process.stderr.write(`${line}\n`),
   });
   process.stdout.write(`${JSON.stringify(counts, null, 2)}\n`);
