@@ -462,7 +462,7 @@ function streamModes(mode: RunCreateBody["stream_mode"]): string[] {
 
 function runErrorToApi(error: unknown): unknown {
   if (!isRunError(error)) return error;
-  const status = error.code === "resume_invalid" || error.code === "input_invalid" ? 422 : error.code === "not_suspended" ? 409 : error.code === "run_not_found" ? 404 : error.code === "store_unavailable" ? 503 : 500;
+  const status = error.code === "resume_invalid" || error.code === "input_invalid" ? 422 : error.code === "not_suspended" || error.code === "run_owned" ? 409 : error.code === "store_failed" ? 503 : error.code === "run_not_found" ? 404 : error.code === "store_unavailable" ? 503 : 500;
   return new ApiError(status, error.code, error.message);
 }
 
