@@ -73,8 +73,15 @@ export type BlockReport =
       readonly outputTokens?: number;
       readonly latencyMs: number;
       readonly costUsd?: number;
-      /** `ok`, or the failure class of the call's answer (`syntax`, `schema`, `refusal`, `truncated`, ...). */
+      /**
+       * `ok`, the failure class of the call's answer (`syntax`, `schema`, `refusal`, `truncated`, ...),
+       * or, for a call that got no answer, the provider failure (`rate_limit`, `server`, `timeout`, ...).
+       */
       readonly outcome: string;
+      /** False when the call got no answer (a 429, a 5xx, a timeout): it used time, maybe no tokens. */
+      readonly answered?: boolean;
+      /** The HTTP status of a failed call, when there was one. */
+      readonly status?: number;
     }
   | {
       readonly type: "tool";
