@@ -119,7 +119,7 @@ describe("refinements: the contract diff follows the same rule", () => {
     const change = diff.changes.find((c) => c.code === "block_input_changed");
     expect(change, JSON.stringify(diff.changes)).toBeDefined();
     expect(JSON.stringify(change)).toMatch(/could not be proven|refinement/);
-    expect(diff.verdict).not.toBe("compatible");
+    expect(diff.breaking).toBe(true);
   });
 
   it("a declared refinement is compared by its declaration", () => {

@@ -188,6 +188,8 @@ export interface GraphBlock<T extends BlockTypes = BlockTypes> extends BlockBase
   readonly def: GraphDef;
   /** Implementations by name, for the blocks of this graph (not of nested graphs: they carry their own). */
   readonly blocks: ReadonlyMap<string, AnyBlock>;
+  /** The predicates of pattern-route cases that JSON Schema cannot describe (`P.when`), by guard name. */
+  readonly guards?: ReadonlyMap<string, (value: unknown) => boolean>;
   /** The same graph under another block id. */
   as<const $Id extends string>(id: $Id): GraphBlock<Rename<T, $Id>>;
 }
