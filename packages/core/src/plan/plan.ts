@@ -1,5 +1,5 @@
 import type { CodeBlock, FailureAction, GraphBlock, GraphDef, NodeDef, RestartDef, RestartType, RetryDef, SupervisionStrategy } from "@blockwork/spec";
-import { check, formatIssues, loopEdges } from "@blockwork/spec";
+import { check, compilePattern, formatIssues, loopEdges, type JsonSchema } from "@blockwork/spec";
 import { z as zod, type z } from "zod";
 import { RunError } from "../errors.js";
 import { compileBinding, type Binder } from "./bindings.js";
@@ -61,6 +61,12 @@ export interface LoopPlan {
   readonly edges: readonly number[];
 }
 
+/** One case of a pattern route: its edge and its compiled pattern. */
+export interface MatchCasePlan {
+  readonly edge: number;
+  readonly test: (output: unknown) => boolean;
+}
+
 /** What the runtime runs for one item of a map, or for a code block. */
 export type Work =
   | { readonly kind: "code"; readonly run: CodeBlock["run"] }
@@ -93,6 +99,8 @@ export interface NodePlan extends ItemPlan {
   readonly caseField: string | undefined;
   readonly cases: ReadonlyMap<unknown, readonly number[]>;
   readonly otherwise: readonly number[];
+  /** A pattern route's cases, in order: the first whose predicate holds is taken. */
+  readonly matchCases: readonly MatchCasePlan[] | undefined;
   readonly errorEdges: readonly number[];
   /**
    * Only unconditional, unbounded, forward success edges (a pipeline step or a fan-out): routing is
@@ -155,7 +163,8 @@ function compileGraph(graph: GraphBlock): GraphPlan {
     index: i,
     from: indexOf(e.from),
     to: indexOf(e.to),
-    kind: e.when?.kind ?? "always",
+    // A pattern-route case is taken like a discriminant case.
+    kind: e.when?.kind === "match" ? "case" : (e.when?.kind ?? "always"),
     back: loops.has(i),
     max: e.max,
     exhausted: e.onExhausted === undefined ? -1 : indexOf(e.onExhausted),
@@ -216,12 +225,15 @@ function compileNode(graph: GraphBlock, node: NodeDef, i: number, ctx: { edges: 
   const out = ctx.edges.filter((e) => e.from === i);
   const cases = new Map<unknown, number[]>();
   let caseField: string | undefined;
+  const matchCases: MatchCasePlan[] = [];
   for (const e of out) {
     const when = graph.def.edges[e.index]?.when;
+    if (when?.kind === "match") matchCases.push({ edge: e.index, test: matchTest(graph, node, when) });
     if (when?.kind !== "case") continue;
     caseField = when.field;
     cases.set(when.equals, [...(cases.get(when.equals) ?? []), e.index]);
   }
+  const routed = caseField !== undefined || matchCases.length > 0;
   return {
     ...(node.kind === "map" ? compileMap(graph, node) : compileItem(graph, node)),
     index: i,
@@ -231,14 +243,37 @@ function compileNode(graph: GraphBlock, node: NodeDef, i: number, ctx: { edges: 
     inEdges: ctx.edges.filter((e) => e.to === i && !e.back).map((e) => e.index),
     outForward: out.filter((e) => !e.back).map((e) => e.index),
     // An otherwise edge from a block without case edges is always taken (the checker warns about it).
-    always: out.filter((e) => e.kind === "always" || (caseField === undefined && e.kind === "otherwise")).map((e) => e.index),
+    always: out.filter((e) => e.kind === "always" || (!routed && e.kind === "otherwise")).map((e) => e.index),
     caseField,
     cases,
+    matchCases: matchCases.length > 0 ? matchCases : undefined,
     otherwise: out.filter((e) => e.kind === "otherwise").map((e) => e.index),
     errorEdges: out.filter((e) => e.kind === "error").map((e) => e.index),
     plain: out.every((e) => e.kind === "always" && !e.back && e.max === undefined),
     restart: node.restart === undefined ? undefined : restartPlanOf(node.restart),
   };
+}
+
+/**
+ * A pattern-route case as a plain predicate: compiled from its pattern in the GraphDef, or, for a
+ * pattern with a part JSON Schema cannot describe (`P.when`), the guard the graph block carries.
+ */
+function matchTest(graph: GraphBlock, node: NodeDef, when: { readonly pattern: JsonSchema; readonly guard?: string }): (output: unknown) => boolean {
+  if (when.guard !== undefined) {
+    const guard = graph.guards?.get(when.guard);
+    if (guard === undefined) {
+      throw new RunError({
+        code: "missing_implementation",
+        message: `graph "${graph.def.id}" has no guard named "${when.guard}" for a pattern-route case of block "${node.id}" (a P.when or guard function): build the graph with createGraph(...).match(...) so that its guards travel with it.`,
+      });
+    }
+    return guard;
+  }
+  const test = compilePattern(when.pattern);
+  if (test === undefined) {
+    throw new RunError({ code: "missing_implementation", message: `graph "${graph.def.id}": a pattern-route case of block "${node.id}" has a part without JSON Schema and names no guard.` });
+  }
+  return test;
 }
 
 function compileItem(graph: GraphBlock, node: Exclude<NodeDef, { kind: "map" }>): ItemPlan {

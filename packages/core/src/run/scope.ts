@@ -178,7 +178,7 @@ export class Scope implements TaskOwner, Child, Pausable {
       const durationMs = at - (this.startedAt?.get(slot) ?? at);
       this.run.emit({ type: "block.completed", runId: this.run.id, at, path: this.pathOf(node, act), act, durationMs, replayed: false });
     }
-    this.route(node, node.always, node.caseField === undefined ? undefined : this.caseEdges(node, output));
+    this.route(node, node.always, node.caseField === undefined && node.matchCases === undefined ? undefined : this.caseEdges(node, output));
     this.pump();
   }
 
@@ -511,6 +511,11 @@ export class Scope implements TaskOwner, Child, Pausable {
   }
 
   private caseEdges(node: NodePlan, output: unknown): readonly number[] {
+    const matches = node.matchCases;
+    if (matches !== undefined) {
+      for (const c of matches) if (c.test(output)) return [c.edge];
+      return node.otherwise;
+    }
     const value = (output as Record<string, unknown> | null)?.[node.caseField as string];
     return node.cases.get(value) ?? node.otherwise;
   }
