@@ -8,11 +8,14 @@
  * Flags: --graphs N (default 1000), --schedules N (default 8), --seed N (default: the time),
  * --batch N (graphs per fast-check seed, default 100), --max-blocks N (default 8),
  * --no-loops, --no-subgraphs, --no-maps, --no-errors, --depth N, --max-failures N (default 5),
+ * --only <problem kind> (only that kind fails: binding_failed, input_invalid, hang, pass_mixing, ...),
+ * --keep-going (count misbehaving runs without shrinking or stopping: how often a runtime fails),
  * --json <file> (the summary as JSON).
  */
 import { writeFileSync } from "node:fs";
 import fc from "fast-check";
 import { emptyStats, FuzzFailure, graphProperty } from "../test/fuzz/fuzz.js";
+import type { FuzzProblem } from "../test/fuzz/harness.js";
 
 function flag(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -32,6 +35,8 @@ const schedules = num("schedules", 8);
 const batch = Math.max(1, num("batch", 100));
 const seed = num("seed", Date.now() % 1_000_000_000);
 const maxFailures = num("max-failures", 5);
+const keepGoing = has("keep-going");
+const only = flag("only") as FuzzProblem["kind"] | undefined;
 const graph = {
   maxBlocks: num("max-blocks", 8),
   depth: num("depth", 1),
@@ -47,14 +52,14 @@ let exploring = true;
 const started = Date.now();
 const out = (line: string) => process.stdout.write(`${line}\n`);
 const summary = () =>
-  `${stats.graphs} graphs generated, ${stats.accepted} accepted by check, ${stats.runs} runs executed (${stats.completed} completed), ${stats.failures} failures`;
+  `${stats.graphs} graphs generated, ${stats.accepted} accepted by check, ${stats.runs} runs executed (${stats.completed} completed), ${stats.failures} failures${stats.failures ? ` ${JSON.stringify(stats.problems)}` : ""}`;
 
 out(`fuzz:graphs: ${graphs} graphs, ${schedules} schedules each, seed ${seed}, options ${JSON.stringify(graph)}`);
 for (let b = 0; stats.graphs < graphs && failures.length < maxFailures; b++) {
   const numRuns = Math.min(batch, graphs - stats.graphs);
   exploring = true;
   // Counting stops at the first failure: what fast-check runs after it is shrinking.
-  const property = graphProperty({ graph, schedules, stats, counting: () => exploring, onFailure: () => (exploring = false) });
+  const property = graphProperty({ graph, schedules, stats, keepGoing, ...(only ? { only } : {}), counting: () => exploring, onFailure: () => (exploring = false) });
   const result = await fc.check(property, { seed: seed + b, numRuns });
   if (result.failed) {
     const error = result.errorInstance;
@@ -71,4 +76,4 @@ out(`  outcomes: ${JSON.stringify(stats.outcomes)}`);
 out(`  rejected by check (graphs per code): ${JSON.stringify(stats.rejected)}`);
 const jsonAt = flag("json");
 if (jsonAt) writeFileSync(jsonAt, `${JSON.stringify({ seed, schedules, graph, ...stats, failures }, null, 2)}\n`);
-process.exit(failures.length > 0 ? 1 : 0);
+process.exit(stats.failures > 0 ? 1 : 0);

@@ -7,7 +7,7 @@
 import fc from "fast-check";
 import { type FuzzGraph, type FuzzGraphOptions, fuzzGraphArbitrary } from "./graph-arbitrary.js";
 import { printFuzzEdges, printFuzzGraph, repairFuzzGraph } from "./graph-build.js";
-import { type FuzzRunReport, type FuzzSchedule, type RunFuzzOptions, runFuzzGraph, SwitchImplementation } from "./harness.js";
+import { type FuzzProblem, type FuzzRunReport, type FuzzSchedule, type RunFuzzOptions, runFuzzGraph, SwitchImplementation } from "./harness.js";
 
 /** What a fuzzing session covered. */
 export interface FuzzStats {
@@ -20,11 +20,13 @@ export interface FuzzStats {
   readonly rejected: Record<string, number>;
   /** Outcomes of runs: `completed`, or the error code a run failed with. */
   readonly outcomes: Record<string, number>;
+  /** Failing runs by the kind of their first problem. */
+  readonly problems: Record<string, number>;
 }
 
 /** A new, empty tally. */
 export function emptyStats(): FuzzStats {
-  return { graphs: 0, accepted: 0, runs: 0, completed: 0, failures: 0, rejected: {}, outcomes: {} };
+  return { graphs: 0, accepted: 0, runs: 0, completed: 0, failures: 0, rejected: {}, outcomes: {}, problems: {} };
 }
 
 /** Options of {@link graphProperty}. */
@@ -37,6 +39,10 @@ export interface GraphPropertyOptions extends RunFuzzOptions {
   readonly counting?: () => boolean;
   /** Called when a run misbehaves, before the property fails (and fast-check starts shrinking). */
   readonly onFailure?: () => void;
+  /** Count misbehaving runs and go on (no shrinking): for measuring how often a runtime fails. */
+  readonly keepGoing?: boolean;
+  /** Only runs with a problem of this kind fail the property (to shrink one kind of bug among several). */
+  readonly only?: FuzzProblem["kind"];
 }
 
 /** Thrown by the property for a run with problems; carries the readable report. */
@@ -73,14 +79,20 @@ export function graphProperty(options: GraphPropertyOptions = {}) {
     if (count) stats.accepted++;
     for (const schedule of list) {
       const report = await runFuzzGraph(graph, block, impl, schedule, options);
+      const failed = options.only === undefined ? report.problems.length > 0 : report.problems.some((p) => p.kind === options.only);
       if (count) {
         stats.runs++;
         const outcome = report.outcome === "completed" ? "completed" : (report.code ?? report.outcome);
         stats.outcomes[outcome] = (stats.outcomes[outcome] ?? 0) + 1;
         if (report.outcome === "completed") stats.completed++;
-        if (report.problems.length > 0) stats.failures++;
+        const first = report.problems[0];
+        if (failed && first !== undefined) {
+          stats.failures++;
+          stats.problems[first.kind] = (stats.problems[first.kind] ?? 0) + 1;
+        }
       }
-      if (report.problems.length === 0) continue;
+      if (!failed) continue;
+      if (options.keepGoing) break;
       if (count) options.onFailure?.();
       throw new FuzzFailure(graph, schedule, report);
     }

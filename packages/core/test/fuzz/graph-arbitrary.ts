@@ -202,7 +202,8 @@ export function assembleGraph(raw: RawGraph, options: FuzzGraphOptions = {}, id 
   const o = withDefaults(options);
   const n = raw.nodes.length;
   const ids = raw.nodes.map((_, i) => `b${i}`);
-  const kinds = raw.nodes.map((r): FuzzNode["kind"] => (r.sub && o.subgraphs && r.kind < 2 ? "graph" : o.maps && r.kind === 9 ? "map" : "code"));
+  // Small kinds are code blocks, so that shrinking turns subgraphs and maps into code blocks.
+  const kinds = raw.nodes.map((r): FuzzNode["kind"] => (r.sub && o.subgraphs && r.kind >= 8 ? "graph" : o.maps && r.kind === 7 ? "map" : "code"));
   const preds: number[][] = raw.nodes.map((r, i) => (i === 0 ? [] : [...new Set(r.preds.map((d) => i - 1 - (d % i)))].sort((a, b) => a - b)));
   const entry = new Set<number>([0]);
   raw.nodes.forEach((r, i) => {
