@@ -9,6 +9,7 @@
  * --batch N (graphs per fast-check seed, default 100), --max-blocks N (default 8),
  * --no-loops, --no-subgraphs, --no-maps, --no-errors, --depth N, --max-failures N (default 5),
  * --only <problem kind> (only that kind fails: binding_failed, input_invalid, hang, pass_mixing, ...),
+ * --replay (crash every run after a random number of journal entries and resume it),
  * --keep-going (count misbehaving runs without shrinking or stopping: how often a runtime fails),
  * --json <file> (the summary as JSON).
  */
@@ -36,6 +37,7 @@ const batch = Math.max(1, num("batch", 100));
 const seed = num("seed", Date.now() % 1_000_000_000);
 const maxFailures = num("max-failures", 5);
 const keepGoing = has("keep-going");
+const replay = has("replay");
 const only = flag("only") as FuzzProblem["kind"] | undefined;
 const graph = {
   maxBlocks: num("max-blocks", 8),
@@ -52,14 +54,14 @@ let exploring = true;
 const started = Date.now();
 const out = (line: string) => process.stdout.write(`${line}\n`);
 const summary = () =>
-  `${stats.graphs} graphs generated, ${stats.accepted} accepted by check, ${stats.runs} runs executed (${stats.completed} completed), ${stats.failures} failures${stats.failures ? ` ${JSON.stringify(stats.problems)}` : ""}`;
+  `${stats.graphs} graphs generated, ${stats.accepted} accepted by check, ${stats.runs} runs executed (${stats.completed} completed${replay ? `, ${stats.resumed} crashed and resumed from ${stats.replayedEntries} journal entries` : ""}), ${stats.failures} failures${stats.failures ? ` ${JSON.stringify(stats.problems)}` : ""}`;
 
-out(`fuzz:graphs: ${graphs} graphs, ${schedules} schedules each, seed ${seed}, options ${JSON.stringify(graph)}`);
+out(`fuzz:graphs: ${graphs} graphs, ${schedules} schedules each${replay ? ", each run crashed and resumed" : ""}, seed ${seed}, options ${JSON.stringify(graph)}`);
 for (let b = 0; stats.graphs < graphs && failures.length < maxFailures; b++) {
   const numRuns = Math.min(batch, graphs - stats.graphs);
   exploring = true;
   // Counting stops at the first failure: what fast-check runs after it is shrinking.
-  const property = graphProperty({ graph, schedules, stats, keepGoing, ...(only ? { only } : {}), counting: () => exploring, onFailure: () => (exploring = false) });
+  const property = graphProperty({ graph, schedules, stats, keepGoing, replay, ...(only ? { only } : {}), counting: () => exploring, onFailure: () => (exploring = false) });
   const result = await fc.check(property, { seed: seed + b, numRuns });
   if (result.failed) {
     const error = result.errorInstance;

@@ -15,6 +15,9 @@ export interface FuzzStats {
   accepted: number;
   runs: number;
   completed: number;
+  /** Runs crashed and resumed (with replay), and how many journal entries they replayed in all. */
+  resumed: number;
+  replayedEntries: number;
   failures: number;
   /** Checker error codes of the graphs `check` rejected (after repair), counted once per graph. */
   readonly rejected: Record<string, number>;
@@ -26,7 +29,7 @@ export interface FuzzStats {
 
 /** A new, empty tally. */
 export function emptyStats(): FuzzStats {
-  return { graphs: 0, accepted: 0, runs: 0, completed: 0, failures: 0, rejected: {}, outcomes: {}, problems: {} };
+  return { graphs: 0, accepted: 0, runs: 0, completed: 0, resumed: 0, replayedEntries: 0, failures: 0, rejected: {}, outcomes: {}, problems: {} };
 }
 
 /** Options of {@link graphProperty}. */
@@ -59,7 +62,7 @@ export class FuzzFailure extends Error {
 
 /** The schedules arbitrary: a seed for the blocks' decisions and the order gates open in. */
 export function scheduleArbitrary(): fc.Arbitrary<FuzzSchedule> {
-  return fc.record({ seed: fc.nat(), choices: fc.array(fc.nat({ max: 7 }), { maxLength: 40 }) });
+  return fc.record({ seed: fc.nat(), choices: fc.array(fc.nat({ max: 7 }), { maxLength: 40 }), cut: fc.nat({ max: 60 }) });
 }
 
 /** The property: every graph `check` accepts runs without problems under every schedule. */
@@ -85,6 +88,10 @@ export function graphProperty(options: GraphPropertyOptions = {}) {
         const outcome = report.outcome === "completed" ? "completed" : (report.code ?? report.outcome);
         stats.outcomes[outcome] = (stats.outcomes[outcome] ?? 0) + 1;
         if (report.outcome === "completed") stats.completed++;
+        if (report.resumedFrom !== undefined) {
+          stats.resumed++;
+          stats.replayedEntries += report.resumedFrom;
+        }
         const first = report.problems[0];
         if (failed && first !== undefined) {
           stats.failures++;
@@ -102,6 +109,7 @@ export function graphProperty(options: GraphPropertyOptions = {}) {
 /** A counterexample, readably: the problems, the graph as builder code and edge list, the schedule and the trace. */
 export function formatFailure(graph: FuzzGraph, schedule: FuzzSchedule, report: FuzzRunReport): string {
   const problems = report.problems.map((p) => `  - ${p.kind}: ${p.message}`).join("\n");
+  const cut = schedule.cut !== undefined && report.trace.some((t) => t.startsWith("--- crash")) ? `, journal cut ${schedule.cut}` : "";
   const edges = [printFuzzEdges(graph), ...graph.nodes.filter((n) => n.sub).map((n) => `  ${n.id} = ${printFuzzEdges(n.sub as FuzzGraph)}`)].join("\n");
   const trace = report.trace.length > 80 ? [...report.trace.slice(0, 80), `  ... ${report.trace.length - 80} more`] : report.trace;
   return [
@@ -114,7 +122,7 @@ export function formatFailure(graph: FuzzGraph, schedule: FuzzSchedule, report: 
     "Graph:",
     printFuzzGraph(graph),
     "",
-    `Schedule: seed ${schedule.seed}, gate choices [${schedule.choices.join(", ")}]`,
+    `Schedule: seed ${schedule.seed}, gate choices [${schedule.choices.join(", ")}]${cut}`,
     "Trace:",
     ...trace.map((t) => `  ${t}`),
   ].join("\n");

@@ -231,7 +231,8 @@ function printFields(fields: readonly FuzzField[]): string {
   return `{ ${fields.map((f) => `${f.name}${f.optional ? "?" : ""}: ${printBinding(f.from)}`).join(", ")} }`;
 }
 
-function printBinding(b: FuzzBinding): string {
+/** A binding as the builder code would say it (`b.b1.v`, `maybe(b.b1.v)`, `firstOf(...)`, `input.i0`). */
+export function printBinding(b: FuzzBinding): string {
   switch (b.kind) {
     case "input":
       return `input.${b.field}`;

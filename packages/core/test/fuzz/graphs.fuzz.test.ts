@@ -1,9 +1,9 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { joinInLoop, staleFirstOf } from "./examples.js";
+import { foundBeforeLoopFix, fromEdges, joinInLoop, staleFirstOf } from "./examples.js";
 import { emptyStats, FuzzFailure, formatFailure, graphProperty, scheduleArbitrary } from "./fuzz.js";
 import { fuzzGraphArbitrary, type FuzzGraph } from "./graph-arbitrary.js";
-import { buildFuzzGraph, checkErrors, printFuzzGraph, repairFuzzGraph } from "./graph-build.js";
+import { buildFuzzGraph, checkErrors, printBinding, printFuzzEdges, printFuzzGraph, repairFuzzGraph } from "./graph-build.js";
 import { FuzzRun, runFuzzGraph, SwitchImplementation } from "./harness.js";
 
 /**
@@ -17,11 +17,14 @@ const LOOPS_FIXED = false;
 describe("graph fuzzer (seed set)", () => {
   it("runs every generated graph that check accepts under many schedules without a binding failure, a hang or pass mixing", async () => {
     const stats = emptyStats();
-    await fc.assert(graphProperty({ graph: { loops: LOOPS_FIXED, maxBlocks: 7 }, schedules: 6, stats }), { seed: 12, numRuns: 60 });
+    await fc.assert(graphProperty({ graph: { loops: LOOPS_FIXED, maxBlocks: 7 }, schedules: 6, stats, replay: true }), { seed: 12, numRuns: 60 });
     // The seed set must exercise something: most graphs are accepted and most runs complete.
     expect(stats.accepted).toBeGreaterThan(stats.graphs / 2);
     expect(stats.runs).toBe(stats.accepted * 6);
     expect(stats.completed).toBeGreaterThan(stats.runs / 2);
+    // Every run was also crashed after some journal entries and resumed.
+    expect(stats.resumed).toBeGreaterThan(stats.runs / 2);
+    expect(stats.replayedEntries).toBeGreaterThan(0);
     expect(stats.failures).toBe(0);
   });
 
@@ -120,6 +123,13 @@ describe("the fuzzer's oracle", () => {
     expect(fuzz.problems.map((p) => p.kind)).toEqual(["double_start"]);
   });
 
+  it("reports a block that runs again after a resume though the journal held its outcome", async () => {
+    const { fuzz, start } = harness();
+    fuzz.replayed([{ seq: 1, kind: "block.completed", path: "b0", act: 1, attempt: 1, at: 0, output: { v: "x", items: [] } }]);
+    await start("b0", 1, { f0: "in:i0" });
+    expect(fuzz.problems.map((p) => p.kind)).toEqual(["rerun"]);
+  });
+
   it("reports a stale value in the graph's output", async () => {
     const { fuzz, start } = harness();
     const b0 = await start("b0", 1, { f0: "in:i0" });
@@ -144,19 +154,35 @@ describe("the fuzzer's oracle", () => {
 
 // The issue's loop examples: accepted by check, so no schedule may break them. On the runtime
 // before the loop semantics of issue 12 they fail (see LOOPS_FIXED above).
-describe.skipIf(!LOOPS_FIXED)("issue 12's loop examples under many schedules", () => {
-  for (const example of [joinInLoop, staleFirstOf]) {
-    it(`${example.id}: no binding failure, hang or pass mixing`, async () => {
+describe.skipIf(!LOOPS_FIXED)("issue 12's loop examples and the fuzzer's earlier finds, under many schedules", () => {
+  const cases = [
+    { name: "the issue's join inside a loop", graph: joinInLoop, schedule: { seed: 0, choices: [] } },
+    { name: "the issue's stale firstOf across passes", graph: staleFirstOf, schedule: { seed: 1744830442, choices: [] } },
+    ...foundBeforeLoopFix,
+  ];
+  for (const example of cases) {
+    it(`${example.name}: no binding failure, hang or pass mixing, also when crashed and resumed`, async () => {
       const impl = new SwitchImplementation();
-      const graph = buildFuzzGraph(example, impl);
+      const graph = buildFuzzGraph(example.graph, impl);
       expect(checkErrors(graph)).toEqual([]);
       await fc.assert(
         fc.asyncProperty(scheduleArbitrary(), async (schedule) => {
-          const report = await runFuzzGraph(example, graph, impl, schedule);
-          if (report.problems.length > 0) throw new Error(formatFailure(example, schedule, report));
+          const report = await runFuzzGraph(example.graph, graph, impl, schedule, { replay: true });
+          if (report.problems.length > 0) throw new Error(formatFailure(example.graph, schedule, report));
         }),
-        { seed: 7, numRuns: 200 },
+        // The schedule that broke it before the loop fix comes first.
+        { seed: 7, numRuns: 150, examples: [[{ ...example.schedule, cut: 0 }]] },
       );
     });
   }
+});
+
+describe("counterexamples found before the loop fix", () => {
+  it("are graphs check accepts, written as the fuzzer prints them", () => {
+    for (const found of foundBeforeLoopFix) {
+      expect(checkErrors(buildFuzzGraph(found.graph, new SwitchImplementation()))).toEqual([]);
+      const line = printFuzzEdges(found.graph);
+      expect(printFuzzEdges(fromEdges(line, Object.fromEntries(found.graph.nodes.map((n) => [n.id, Object.fromEntries(n.inputs.map((f) => [f.name, printBinding(f.from)]))]))))).toBe(line);
+    }
+  });
 });

@@ -17,7 +17,7 @@
  */
 import { type BlockContext, type GraphBlock, type GraphDef, loopEdges } from "@blockwork/spec";
 import { setImmediate as nextTurn, setTimeout as sleep } from "node:timers/promises";
-import { isRunError, MemoryStore, run } from "../../src/index.js";
+import { isRunError, type JournalEntry, MemoryStore, resume, run, type RunHandle } from "../../src/index.js";
 import type { FuzzGraph, FuzzNode } from "./graph-arbitrary.js";
 import type { FuzzImplementation } from "./graph-build.js";
 
@@ -25,11 +25,13 @@ import type { FuzzImplementation } from "./graph-build.js";
 export interface FuzzSchedule {
   readonly seed: number;
   readonly choices: readonly number[];
+  /** With replay: how many journal entries survive the crash (modulo the journal's length + 1). */
+  readonly cut?: number;
 }
 
 /** Something a run did that a graph `check` accepted must never do. */
 export interface FuzzProblem {
-  readonly kind: "binding_failed" | "input_invalid" | "output_invalid" | "unexpected_error" | "hang" | "pass_mixing" | "double_start";
+  readonly kind: "binding_failed" | "input_invalid" | "output_invalid" | "unexpected_error" | "hang" | "pass_mixing" | "double_start" | "rerun";
   readonly message: string;
 }
 
@@ -41,6 +43,8 @@ export interface FuzzRunReport {
   readonly problems: readonly FuzzProblem[];
   /** Block starts and gate openings, in order (for printing a counterexample). */
   readonly trace: readonly string[];
+  /** With replay: how many journal entries the resumed run started from. */
+  readonly resumedFrom?: number;
 }
 
 /** Options of {@link runFuzzGraph}. */
@@ -49,6 +53,8 @@ export interface RunFuzzOptions {
   readonly hangMs?: number;
   /** Chance that a block throws on every attempt (the run then fails with `block_failed`). Default 0.02. */
   readonly fatalRate?: number;
+  /** Also crash every run after `schedule.cut` journal entries and resume it (see {@link runFuzzGraph}). */
+  readonly replay?: boolean;
 }
 
 /** Failures a run may end with: they are outcomes the graph allows, not bugs. */
@@ -172,6 +178,8 @@ export class FuzzRun implements FuzzImplementation {
   /** Loop key → the latest pass that began. */
   readonly ledger = new Map<string, number>();
   private readonly started = new Set<string>();
+  /** `path#act` of the leaf blocks whose completion the journal held when the run was resumed. */
+  private readonly journaled = new Set<string>();
   private readonly loops: LoopMap;
 
   constructor(
@@ -222,6 +230,17 @@ export class FuzzRun implements FuzzImplementation {
     return this.gates.wait(`${key}#${act}`).then(finish);
   }
 
+  /** A resumed run: the passes that had begun, and the blocks that must not run again, from the journal kept. */
+  replayed(entries: readonly JournalEntry[]): void {
+    for (const e of entries) {
+      const position = positionOf(this.loops, e.path.split("/"), e.act);
+      for (const [k, pass] of position.passOf) if (pass > (this.ledger.get(k) ?? 0)) this.ledger.set(k, pass);
+      if (e.kind === "block.completed" || e.kind === "block.failed") {
+        this.journaled.add(`${e.path}#${e.act}`);
+      }
+    }
+  }
+
   /** Checks the output of the whole run: at the end, every loop is in its last pass. */
   checkOutput(output: unknown): void {
     const vector: Record<string, number> = {};
@@ -245,6 +264,7 @@ export class FuzzRun implements FuzzImplementation {
         this.problems.push({ kind: "double_start", message: `block ${key} started a second time (activation ${act}) in the same pass${passes ? ` (${passes})` : " (it is in no loop)"}` });
       }
       this.started.add(once);
+      if (this.journaled.has(`${key}#${act}`)) this.problems.push({ kind: "rerun", message: `block ${key}#${act} ran again after the resume, though the journal held its outcome` });
       this.checkStamps(input, vector, position.entryOf, `block ${key}#${act}`);
     }
     return { act, vector, key };
@@ -296,20 +316,16 @@ export function fuzzInput(g: FuzzGraph): Record<string, unknown> {
   return { ...Object.fromEntries(Array.from({ length: g.inputs }, (_, k) => [`i${k}`, `in:i${k}`])), items: [{ v: "in:item0" }, { v: "in:item1" }] };
 }
 
-/**
- * Runs `graph` (built from `g` with `impl`) once under `schedule` and reports what went wrong.
- */
-export async function runFuzzGraph(g: FuzzGraph, graph: GraphBlock, impl: SwitchImplementation, schedule: FuzzSchedule, options: RunFuzzOptions = {}): Promise<FuzzRunReport> {
-  const hangMs = options.hangMs ?? 2_000;
-  const fuzz = new FuzzRun(graph, schedule, options.fatalRate ?? 0.02);
-  impl.current = fuzz;
-  let settled: { ok: true; output: unknown } | { ok: false; error: unknown } | undefined;
-  const handle = run(graph, fuzzInput(g) as never, { store: new MemoryStore() });
+type Settled = { ok: true; output: unknown } | { ok: false; error: unknown };
+
+/** Opens gates in the schedule's order until the run settles, or nothing happens for `hangMs`. */
+async function drive(handle: RunHandle, fuzz: FuzzRun, schedule: FuzzSchedule, hangMs: number, salt: string): Promise<Settled | undefined> {
+  let settled: Settled | undefined;
   handle.result.then(
     (output) => (settled = { ok: true, output }),
     (error: unknown) => (settled = { ok: false, error }),
   );
-  const pick = rng(schedule.seed, "schedule");
+  const pick = rng(schedule.seed, `schedule${salt}`);
   let step = 0;
   let idleSince: number | undefined;
   while (settled === undefined) {
@@ -331,11 +347,14 @@ export async function runFuzzGraph(g: FuzzGraph, graph: GraphBlock, impl: Switch
   }
   // Blocks the run abandoned may still wait: let them finish (their answers are ignored).
   for (const gate of fuzz.gates.waiting.splice(0)) gate.open();
-  impl.current = undefined;
+  return settled;
+}
+
+/** The report of a run that `drive` left: its outcome and everything wrong with it. */
+function reportOf(fuzz: FuzzRun, settled: Settled | undefined, hangMs: number): FuzzRunReport {
   if (settled?.ok) fuzz.checkOutput(settled.output);
   const problems = [...fuzz.problems];
   if (settled === undefined) {
-    handle.cancel("fuzz: hang");
     problems.push({ kind: "hang", message: `the run neither finished nor had a block waiting for ${hangMs} ms` });
     return { outcome: "hung", problems, trace: fuzz.trace };
   }
@@ -349,4 +368,53 @@ export async function runFuzzGraph(g: FuzzGraph, graph: GraphBlock, impl: Switch
     problems.push({ kind, message });
   }
   return { outcome: "failed", code, message, problems, trace: fuzz.trace };
+}
+
+/**
+ * Runs `graph` (built from `g` with `impl`) once under `schedule` and reports what went wrong.
+ *
+ * With `replay`, a run without problems is then "crashed" after `schedule.cut` journal entries (a
+ * new store gets the run and that prefix of its journal) and resumed: the resumed run must follow
+ * the same rules, and no block whose completion was journaled may run again.
+ */
+export async function runFuzzGraph(g: FuzzGraph, graph: GraphBlock, impl: SwitchImplementation, schedule: FuzzSchedule, options: RunFuzzOptions = {}): Promise<FuzzRunReport> {
+  const hangMs = options.hangMs ?? 2_000;
+  const fuzz = new FuzzRun(graph, schedule, options.fatalRate ?? 0.02);
+  impl.current = fuzz;
+  const store = new MemoryStore();
+  const handle = run(graph, fuzzInput(g) as never, { store });
+  const settled = await drive(handle, fuzz, schedule, hangMs, "");
+  impl.current = undefined;
+  if (settled === undefined) handle.cancel("fuzz: hang");
+  const report = reportOf(fuzz, settled, hangMs);
+  if (!options.replay || report.problems.length > 0) return report;
+  return replay({ graph, impl, schedule, hangMs, fatalRate: options.fatalRate ?? 0.02, store, runId: handle.id, first: report });
+}
+
+async function replay(o: { graph: GraphBlock; impl: SwitchImplementation; schedule: FuzzSchedule; hangMs: number; fatalRate: number; store: MemoryStore; runId: string; first: FuzzRunReport }): Promise<FuzzRunReport> {
+  const journal = o.store.journal(o.runId);
+  const record = o.store.getRun(o.runId);
+  if (record === undefined || journal.length === 0) return o.first;
+  const cut = (o.schedule.cut ?? 0) % (journal.length + 1);
+  const kept = journal.slice(0, cut);
+  const crashed = new MemoryStore();
+  const version = record.version;
+  crashed.saveGraph(version, o.graph.def);
+  crashed.createRun({ id: record.id, graphId: record.graphId, version, status: "running", input: record.input, ...(record.source ? { source: record.source } : {}), createdAt: record.createdAt, updatedAt: record.updatedAt });
+  for (const entry of kept) crashed.append(record.id, entry);
+  const fuzz = new FuzzRun(o.graph, o.schedule, o.fatalRate);
+  fuzz.replayed(kept);
+  fuzz.trace.push(`--- crash after ${cut} of ${journal.length} journal entries; resume ---`);
+  o.impl.current = fuzz;
+  let report: FuzzRunReport;
+  try {
+    const handle = await resume(record.id, { store: crashed, graph: o.graph });
+    const settled = await drive(handle, fuzz, o.schedule, o.hangMs, "replay");
+    if (settled === undefined) handle.cancel("fuzz: hang");
+    report = reportOf(fuzz, settled, o.hangMs);
+  } catch (error) {
+    report = reportOf(fuzz, { ok: false, error }, o.hangMs);
+  }
+  o.impl.current = undefined;
+  return { ...report, trace: [...o.first.trace, ...report.trace], resumedFrom: cut };
 }
