@@ -74,7 +74,7 @@ for (let b = 0; stats.graphs < graphs && failures.length < maxFailures; b++) {
 }
 
 out(`\nfuzz:graphs done in ${((Date.now() - started) / 1000).toFixed(1)} s: ${summary()}.`);
-out(`  outcomes: ${JSON.stringify(stats.outcomes)}`);
+out(`  outcomes: ${JSON.stringify(stats.outcomes)}; bound values checked against their bindings: ${stats.checkedValues}`);
 out(`  rejected by check (graphs per code): ${JSON.stringify(stats.rejected)}`);
 const jsonAt = flag("json");
 if (jsonAt) writeFileSync(jsonAt, `${JSON.stringify({ seed, schedules, graph, ...stats, failures }, null, 2)}\n`);

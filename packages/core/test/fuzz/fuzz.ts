@@ -18,6 +18,8 @@ export interface FuzzStats {
   /** Runs crashed and resumed (with replay), and how many journal entries they replayed in all. */
   resumed: number;
   replayedEntries: number;
+  /** Bound values compared with the value their binding names (ref, maybe, firstOf). */
+  checkedValues: number;
   failures: number;
   /** Checker error codes of the graphs `check` rejected (after repair), counted once per graph. */
   readonly rejected: Record<string, number>;
@@ -29,7 +31,7 @@ export interface FuzzStats {
 
 /** A new, empty tally. */
 export function emptyStats(): FuzzStats {
-  return { graphs: 0, accepted: 0, runs: 0, completed: 0, resumed: 0, replayedEntries: 0, failures: 0, rejected: {}, outcomes: {}, problems: {} };
+  return { graphs: 0, accepted: 0, runs: 0, completed: 0, resumed: 0, replayedEntries: 0, checkedValues: 0, failures: 0, rejected: {}, outcomes: {}, problems: {} };
 }
 
 /** Options of {@link graphProperty}. */
@@ -88,6 +90,7 @@ export function graphProperty(options: GraphPropertyOptions = {}) {
         const outcome = report.outcome === "completed" ? "completed" : (report.code ?? report.outcome);
         stats.outcomes[outcome] = (stats.outcomes[outcome] ?? 0) + 1;
         if (report.outcome === "completed") stats.completed++;
+        stats.checkedValues += report.checkedValues;
         if (report.resumedFrom !== undefined) {
           stats.resumed++;
           stats.replayedEntries += report.resumedFrom;

@@ -11,7 +11,7 @@ import type { FuzzBinding, FuzzEdge, FuzzField, FuzzGraph, FuzzNode } from "./gr
 /** What the generated blocks do when they run: the fuzz harness decides (see harness.ts). */
 export interface FuzzImplementation {
   /** A code block of `graph` ran with `input`. Returns its output, a typed failure, or a promise of one. */
-  block(node: FuzzNode, input: unknown, ctx: BlockContext<{ reason: string }>): unknown;
+  block(node: FuzzNode, input: unknown, ctx: BlockContext<{ reason: string }>, graph: FuzzGraph): unknown;
   /** An item of the map block `node` ran. */
   item(node: FuzzNode, input: unknown, ctx: BlockContext): unknown;
 }
@@ -29,7 +29,7 @@ export function buildFuzzGraph(g: FuzzGraph, impl: FuzzImplementation, top = tru
   // biome-ignore lint: the graph's shape is data, so the typed chain is built loosely.
   let b: any = createGraph({ id: g.id, input, output });
   for (const node of g.nodes) {
-    const block = blockOf(node, impl);
+    const block = blockOf(node, impl, g);
     const options = { ...(node.join === "any" ? { join: "any" as const } : {}), ...(node.retry ? { retry: { attempts: 2, initialDelayMs: 0, jitter: 0 } } : {}) };
     b = node.inputs.length === 0 ? b.add(block, () => ({}), options) : b.add(block, bindFn(node.inputs), options);
   }
@@ -55,7 +55,7 @@ export function buildFuzzGraph(g: FuzzGraph, impl: FuzzImplementation, top = tru
   return b.build() as GraphBlock;
 }
 
-function blockOf(node: FuzzNode, impl: FuzzImplementation): AnyBlock {
+function blockOf(node: FuzzNode, impl: FuzzImplementation, graph: FuzzGraph): AnyBlock {
   if (node.kind === "graph") return buildFuzzGraph(node.sub as FuzzGraph, impl, false).as(node.id);
   if (node.kind === "map") {
     const item = defineContract({ id: `${node.id}item`, input: Item, output: BlockOutput }).implement((input, ctx) => impl.item(node, input, ctx) as never);
@@ -64,7 +64,7 @@ function blockOf(node: FuzzNode, impl: FuzzImplementation): AnyBlock {
   const input = z.object(Object.fromEntries(node.inputs.map((f) => [f.name, schemaOf(f)])));
   const output = node.cases ? BlockOutput.extend({ k: z.enum(node.cases as [string, ...string[]]) }) : BlockOutput;
   const contract = node.error ? defineContract({ id: node.id, input, output, error: Failure }) : defineContract({ id: node.id, input, output });
-  return (contract as ReturnType<typeof defineContract>).implement(((value: unknown, ctx: BlockContext<{ reason: string }>) => impl.block(node, value, ctx)) as never);
+  return (contract as ReturnType<typeof defineContract>).implement(((value: unknown, ctx: BlockContext<{ reason: string }>) => impl.block(node, value, ctx, graph)) as never);
 }
 
 function schemaOf(f: FuzzField): z.ZodType {

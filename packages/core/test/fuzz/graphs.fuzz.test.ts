@@ -25,6 +25,8 @@ describe("graph fuzzer (seed set)", () => {
     // Every run was also crashed after some journal entries and resumed.
     expect(stats.resumed).toBeGreaterThan(stats.runs / 2);
     expect(stats.replayedEntries).toBeGreaterThan(0);
+    // Bound values were compared with what their bindings name (refs, maybe, firstOf).
+    expect(stats.checkedValues).toBeGreaterThan(stats.runs / 2);
     expect(stats.failures).toBe(0);
   });
 
@@ -88,7 +90,7 @@ describe("the fuzzer's oracle", () => {
     const node = (id: string) => joinInLoop.nodes.find((n) => n.id === id) as (typeof joinInLoop.nodes)[number];
     const start = async (id: string, act: number, input: unknown): Promise<{ v: string }> => {
       const ctx = { path: [id], idempotencyKey: `run:${id}#${act}`, attempt: 1, runId: "run", signal: new AbortController().signal, fail: (e: unknown) => e, report: () => {} };
-      const out = fuzz.block(node(id), input, ctx as never);
+      const out = fuzz.block(node(id), input, ctx as never, joinInLoop);
       for (const gate of fuzz.gates.waiting.splice(0)) gate.open();
       return (await out) as { v: string };
     };
@@ -111,7 +113,8 @@ describe("the fuzzer's oracle", () => {
     const b5 = await start("b5", 1, { f0: b0.v });
     const b0again = await start("b0", 2, { f0: "in:i0" });
     await start("b6", 1, { a: b5.v, k: b0again.v });
-    expect(fuzz.problems.map((p) => p.kind)).toEqual(["pass_mixing"]);
+    // b5's output is from the first pass, which the second one reset: it is also the wrong value.
+    expect(fuzz.problems.map((p) => p.kind)).toEqual(["pass_mixing", "wrong_value"]);
     expect(fuzz.problems[0]?.message).toMatch(/block b6#1 \(pass 2 of loop b0\) read a = b5#1's output from pass 1 of that loop; expected pass 2/);
   });
 
@@ -130,10 +133,21 @@ describe("the fuzzer's oracle", () => {
     expect(fuzz.problems.map((p) => p.kind)).toEqual(["rerun"]);
   });
 
+  it("reports a value other than the one the binding names", async () => {
+    const { fuzz, start } = harness();
+    const b0 = await start("b0", 1, { f0: "in:i0" });
+    const b5 = await start("b5", 1, { f0: b0.v });
+    // b6 reads a = b5.v and k = b0.v: swapped values are caught.
+    await start("b6", 1, { a: b0.v, k: b5.v });
+    expect(fuzz.problems.map((p) => p.kind)).toEqual(["wrong_value", "wrong_value"]);
+    expect(fuzz.problems[0]?.message).toMatch(/block b6#1 got b0#1 for a \(bound to b5.v\); expected b5's latest output \(b5#1\)/);
+  });
+
   it("reports a stale value in the graph's output", async () => {
     const { fuzz, start } = harness();
     const b0 = await start("b0", 1, { f0: "in:i0" });
-    const b6 = await start("b6", 1, { a: b0.v, k: b0.v });
+    const b5 = await start("b5", 1, { f0: b0.v });
+    const b6 = await start("b6", 1, { a: b5.v, k: b0.v });
     await start("b0", 2, { f0: "in:i0" });
     fuzz.checkOutput({ o0: b6.v });
     expect(fuzz.problems.map((p) => p.kind)).toEqual(["pass_mixing"]);

@@ -31,7 +31,7 @@ export interface FuzzSchedule {
 
 /** Something a run did that a graph `check` accepted must never do. */
 export interface FuzzProblem {
-  readonly kind: "binding_failed" | "input_invalid" | "output_invalid" | "unexpected_error" | "hang" | "pass_mixing" | "double_start" | "rerun";
+  readonly kind: "binding_failed" | "input_invalid" | "output_invalid" | "unexpected_error" | "hang" | "pass_mixing" | "double_start" | "rerun" | "wrong_value";
   readonly message: string;
 }
 
@@ -45,6 +45,8 @@ export interface FuzzRunReport {
   readonly trace: readonly string[];
   /** With replay: how many journal entries the resumed run started from. */
   readonly resumedFrom?: number;
+  /** Bound values compared with what their bindings name (in the run that was not resumed). */
+  readonly checkedValues: number;
 }
 
 /** Options of {@link runFuzzGraph}. */
@@ -178,6 +180,11 @@ export class FuzzRun implements FuzzImplementation {
   /** Loop key → the latest pass that began. */
   readonly ledger = new Map<string, number>();
   private readonly started = new Set<string>();
+  /** Leaf blocks' latest outputs (by path with the scope's activations): activation and passes. */
+  private resumed = false;
+  /** How many bound values `checkBindings` compared with what the binding names. */
+  checkedValues = 0;
+  private readonly completed = new Map<string, { act: number; vector: Record<string, number> }>();
   /** `path#act` of the leaf blocks whose completion the journal held when the run was resumed. */
   private readonly journaled = new Set<string>();
   private readonly loops: LoopMap;
@@ -190,8 +197,12 @@ export class FuzzRun implements FuzzImplementation {
     this.loops = new LoopMap(graph.def);
   }
 
-  block(node: FuzzNode, input: unknown, ctx: BlockContext<{ reason: string }>): unknown {
-    const { act, vector, key } = this.enter(input, ctx);
+  block(node: FuzzNode, input: unknown, ctx: BlockContext<{ reason: string }>, graph: FuzzGraph): unknown {
+    const { act, vector, key, entryOf } = this.enter(input, ctx);
+    const scope = key.slice(0, key.length - ctx.path[ctx.path.length - 1]!.length);
+    // A resumed run applies outcomes (journaled and live) as its replay reaches them, at times not
+    // seen here: the binding values are checked in runs that were not resumed.
+    if (ctx.attempt === 1 && !this.resumed && ![...entryOf.keys()].some((k) => k in vector)) this.checkBindings(node, graph, input as Record<string, unknown>, { scope, vector, reader: `${key}#${act}` });
     const r = rng(this.schedule.seed, `${key}#${act}.${ctx.attempt}`);
     const gated = r() < 0.7;
     const done = (what: string) => this.trace.push(`  done ${key}#${act}${ctx.attempt > 1 ? ` (attempt ${ctx.attempt})` : ""}${gated ? "" : " at once"}: ${what}`);
@@ -209,6 +220,7 @@ export class FuzzRun implements FuzzImplementation {
         return ctx.fail({ reason: `fuzz ${key}#${act}` });
       }
       const stamp = this.stamp(key, act, vector);
+      this.completed.set(key, { act, vector });
       const items = Array.from({ length: Math.floor(r() * 3) }, () => ({ v: stamp }));
       const k = node.cases?.[Math.floor(r() * node.cases.length)];
       done(k === undefined ? "ok" : `k = ${k}`);
@@ -232,12 +244,13 @@ export class FuzzRun implements FuzzImplementation {
 
   /** A resumed run: the passes that had begun, and the blocks that must not run again, from the journal kept. */
   replayed(entries: readonly JournalEntry[]): void {
+    this.resumed = true;
     for (const e of entries) {
       const position = positionOf(this.loops, e.path.split("/"), e.act);
       for (const [k, pass] of position.passOf) if (pass > (this.ledger.get(k) ?? 0)) this.ledger.set(k, pass);
-      if (e.kind === "block.completed" || e.kind === "block.failed") {
-        this.journaled.add(`${e.path}#${e.act}`);
-      }
+      if (e.kind === "block.completed" || e.kind === "block.failed") this.journaled.add(`${e.path}#${e.act}`);
+      const v = e.kind === "block.completed" ? (e.output as { v?: unknown } | null)?.v : undefined;
+      if (typeof v === "string" && v.startsWith(STAMP)) this.completed.set(e.path, { act: e.act, vector: { ...(JSON.parse(v.slice(STAMP.length)) as Stamp).p } });
     }
   }
 
@@ -267,7 +280,48 @@ export class FuzzRun implements FuzzImplementation {
       if (this.journaled.has(`${key}#${act}`)) this.problems.push({ kind: "rerun", message: `block ${key}#${act} ran again after the resume, though the journal held its outcome` });
       this.checkStamps(input, vector, position.entryOf, `block ${key}#${act}`);
     }
-    return { act, vector, key };
+    return { act, vector, key, entryOf: position.entryOf };
+  }
+
+  /**
+   * The values of `node`'s input are the ones its bindings name, from the current pass: a ref or
+   * `maybe` gives the block's latest output (or, for `maybe`, nothing when it has not run), and
+   * `firstOf` the first alternative that ran. Checked where every block named is a code block
+   * (subgraphs' and maps' completions are not seen here).
+   */
+  private checkBindings(node: FuzzNode, graph: FuzzGraph, input: Record<string, unknown>, at: { scope: string; vector: Record<string, number>; reader: string }): void {
+    const kindOf = (id: string) => graph.nodes.find((n) => n.id === id)?.kind;
+    const current = (id: string) => {
+      const rec = this.completed.get(`${at.scope}${id}`);
+      if (rec === undefined) return undefined;
+      // A new pass of a loop the block is in resets it: its output from an earlier pass is gone.
+      for (const [k, pass] of Object.entries(rec.vector)) if (Math.max(1, this.ledger.get(k) ?? 0) !== pass) return undefined;
+      return `${at.scope}${id}#${rec.act}`;
+    };
+    for (const f of node.inputs) {
+      const value = input[f.name];
+      const b = f.from;
+      const refs = b.kind === "ref" ? [b] : b.kind === "first" ? b.of : [];
+      if (refs.length === 0 || refs.some((r) => r.kind !== "ref" || kindOf(r.node) !== "code")) continue;
+      let expected: string | undefined;
+      let from: string | undefined;
+      for (const r of refs) {
+        expected = r.kind === "ref" ? current(r.node) : undefined;
+        if (expected !== undefined) {
+          from = (r as { node: string }).node;
+          break;
+        }
+      }
+      const got = producerOf(value);
+      if (got === "none") continue; // an empty list: nothing to tell
+      this.checkedValues++;
+      const want = expected ?? (b.kind === "first" && b.fallback !== undefined ? `the literal "${b.fallback}"` : "no value");
+      const gotText = got ?? (value === undefined ? "no value" : typeof value === "string" ? `the literal "${value}"` : JSON.stringify(value));
+      if (gotText !== want) {
+        const which = from !== undefined ? `${from}'s latest output (${expected})` : want;
+        this.problems.push({ kind: "wrong_value", message: `block ${at.reader} got ${gotText} for ${f.name} (bound to ${describeBinding(b)}); expected ${which}` });
+      }
+    }
   }
 
   private stamp(key: string, act: number, vector: Record<string, number>): string {
@@ -302,8 +356,8 @@ export class FuzzRun implements FuzzImplementation {
 export class SwitchImplementation implements FuzzImplementation {
   current: FuzzRun | undefined;
 
-  block(node: FuzzNode, input: unknown, ctx: BlockContext<{ reason: string }>): unknown {
-    return (this.current as FuzzRun).block(node, input, ctx);
+  block(node: FuzzNode, input: unknown, ctx: BlockContext<{ reason: string }>, graph: FuzzGraph): unknown {
+    return (this.current as FuzzRun).block(node, input, ctx, graph);
   }
 
   item(node: FuzzNode, input: unknown, ctx: BlockContext): unknown {
@@ -314,6 +368,26 @@ export class SwitchImplementation implements FuzzImplementation {
 /** The graph's input: stamp-free strings. */
 export function fuzzInput(g: FuzzGraph): Record<string, unknown> {
   return { ...Object.fromEntries(Array.from({ length: g.inputs }, (_, k) => [`i${k}`, `in:i${k}`])), items: [{ v: "in:item0" }, { v: "in:item1" }] };
+}
+
+/** Which block made a value: `path#act` of its stamp (of the first item of a list), `"none"` for an empty list. */
+function producerOf(value: unknown): string | undefined {
+  if (Array.isArray(value)) return value.length === 0 ? "none" : producerOf((value[0] as { v?: unknown } | null)?.v);
+  if (typeof value === "string" && value.startsWith(STAMP)) return (JSON.parse(value.slice(STAMP.length)) as Stamp).b;
+  return undefined;
+}
+
+function describeBinding(b: FuzzGraph["nodes"][number]["inputs"][number]["from"]): string {
+  switch (b.kind) {
+    case "ref":
+      return b.maybe ? `maybe(${b.node}.${b.field})` : `${b.node}.${b.field}`;
+    case "first":
+      return `firstOf(${[...b.of.map(describeBinding), ...(b.fallback !== undefined ? [`"${b.fallback}"`] : [])].join(", ")})`;
+    case "input":
+      return `input.${b.field}`;
+    case "literal":
+      return JSON.stringify(b.value);
+  }
 }
 
 type Settled = { ok: true; output: unknown } | { ok: false; error: unknown };
@@ -356,9 +430,9 @@ function reportOf(fuzz: FuzzRun, settled: Settled | undefined, hangMs: number): 
   const problems = [...fuzz.problems];
   if (settled === undefined) {
     problems.push({ kind: "hang", message: `the run neither finished nor had a block waiting for ${hangMs} ms` });
-    return { outcome: "hung", problems, trace: fuzz.trace };
+    return { outcome: "hung", problems, trace: fuzz.trace, checkedValues: fuzz.checkedValues };
   }
-  if (settled.ok) return { outcome: "completed", problems, trace: fuzz.trace };
+  if (settled.ok) return { outcome: "completed", problems, trace: fuzz.trace, checkedValues: fuzz.checkedValues };
   const error = settled.error;
   const code = isRunError(error) ? error.code : "exception";
   const message = error instanceof Error ? error.message : String(error);
@@ -367,7 +441,7 @@ function reportOf(fuzz: FuzzRun, settled: Settled | undefined, hangMs: number): 
     const kind: FuzzProblem["kind"] = code === "binding_failed" || code === "input_invalid" || code === "output_invalid" ? code : "unexpected_error";
     problems.push({ kind, message });
   }
-  return { outcome: "failed", code, message, problems, trace: fuzz.trace };
+  return { outcome: "failed", code, message, problems, trace: fuzz.trace, checkedValues: fuzz.checkedValues };
 }
 
 /**
@@ -416,5 +490,5 @@ async function replay(o: { graph: GraphBlock; impl: SwitchImplementation; schedu
     report = reportOf(fuzz, { ok: false, error }, o.hangMs);
   }
   o.impl.current = undefined;
-  return { ...report, trace: [...o.first.trace, ...report.trace], resumedFrom: cut };
+  return { ...report, trace: [...o.first.trace, ...report.trace], resumedFrom: cut, checkedValues: o.first.checkedValues };
 }
