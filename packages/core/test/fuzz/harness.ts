@@ -6,7 +6,8 @@
  *   every microtask settle. So a schedule is an order of block completions, shrinkable by
  *   fast-check, and the same schedule replays the same run.
  * - **Stamps.** Every value a block outputs is a stamp: the block's path and activation, and for
- *   every loop whose region (the blocks forward-reachable from its entry) holds the block, the pass
+ *   every loop whose region (the blocks forward-reachable from its entry along edges; an
+ *   `onExhausted` jump leaves the loop) holds the block, the pass
  *   of that loop in which the block started. A block that starts checks the stamps it was given:
  *   within a loop, a value from another pass than the reader's is pass-mixing (a stale read or a
  *   join mixing passes); only the loop's own entry reads earlier passes (a loop's feedback).
@@ -76,6 +77,11 @@ class LoopMap {
   /** Block id → entry ids of the loops whose region holds it. */
   readonly loopsOf = new Map<string, string[]>();
   readonly entries = new Set<string>();
+  /**
+   * Blocks an `onExhausted` jump leads to, and what is forward-reachable from them: the jump starts
+   * its target again as a new activation (even one that ran in this pass), and what follows it.
+   */
+  readonly jumps = new Set<string>();
   private readonly children = new Map<string, LoopMap>();
 
   constructor(readonly def: GraphDef) {
@@ -83,7 +89,9 @@ class LoopMap {
     const forward = def.edges.filter((_, i) => !back.has(i));
     const next = new Map<string, string[]>();
     for (const e of forward) next.set(e.from, [...(next.get(e.from) ?? []), e.to]);
-    for (const e of def.edges) if (e.onExhausted !== undefined) next.set(e.from, [...(next.get(e.from) ?? []), e.onExhausted]);
+    const jumps = def.edges.flatMap((e) => (e.onExhausted !== undefined ? [e.onExhausted] : []));
+    for (const j of jumps) this.jumps.add(j);
+    while (jumps.length) for (const t of next.get(jumps.pop() as string) ?? []) if (!this.jumps.has(t)) this.jumps.add(t), jumps.push(t);
     for (const i of back) {
       const entry = (def.edges[i] as GraphDef["edges"][number]).to;
       if (this.entries.has(entry)) continue;
@@ -115,6 +123,8 @@ interface Position {
   readonly entryOf: ReadonlyMap<string, string>;
   /** Loop key → the activation its entry segment carries (the pass that began). */
   readonly passOf: ReadonlyMap<string, number>;
+  /** An `onExhausted` jump (or what follows one) may start the block again, as a new activation. */
+  readonly jumpTarget: boolean;
 }
 
 function splitAct(segment: string): { id: string; act: number } {
@@ -128,10 +138,12 @@ function positionOf(top: LoopMap, path: readonly string[], leafAct: number): Pos
   const passOf = new Map<string, number>();
   let map: LoopMap | undefined = top;
   let prefix = "";
+  let jumpTarget = false;
   for (let i = 0; i < path.length && map !== undefined; i++) {
     const segment = path[i] as string;
     const { id, act } = i === path.length - 1 ? { id: segment, act: leafAct } : splitAct(segment);
     for (const entry of map.loopsOf.get(id) ?? []) keys.push(`${prefix}${entry}`);
+    if (map.jumps.has(id)) jumpTarget = true;
     if (map.entries.has(id)) {
       const key = `${prefix}${id}`;
       entryOf.set(key, `${path.slice(0, i + 1).join("/")}/`);
@@ -146,7 +158,7 @@ function positionOf(top: LoopMap, path: readonly string[], leafAct: number): Pos
     } else prefix += `${segment}/`;
     map = child;
   }
-  return { keys, entryOf, passOf };
+  return { keys, entryOf, passOf, jumpTarget };
 }
 
 /** Opens gates one at a time in the schedule's order. */
@@ -177,8 +189,14 @@ export class FuzzRun implements FuzzImplementation {
   readonly problems: FuzzProblem[] = [];
   readonly trace: string[] = [];
   readonly gates = new Gates();
-  /** Loop key → the latest pass that began. */
+  /** Loop key → the latest activation of the loop's entry (how many passes began, but for `early`). */
   readonly ledger = new Map<string, number>();
+  /**
+   * Loops whose back edge was taken before their entry ever started (blocks of the region ran
+   * first, as entry blocks of the graph): that was a pass of its own, so the entry's first
+   * activation begins the second pass.
+   */
+  private readonly early = new Set<string>();
   private readonly started = new Set<string>();
   /** Leaf blocks' latest outputs (by path with the scope's activations): activation and passes. */
   private resumed = false;
@@ -242,6 +260,16 @@ export class FuzzRun implements FuzzImplementation {
     return this.gates.wait(`${key}#${act}`).then(finish);
   }
 
+  /** The current pass of a loop (1 before its entry ever ran). */
+  passOf(key: string): number {
+    return Math.max(1, (this.ledger.get(key) ?? 0) + (this.early.has(key) ? 1 : 0));
+  }
+
+  /** The run took a back edge into the loop entry at `key` (an `edge.taken` event with `loop`). */
+  loopTaken(key: string): void {
+    if ((this.ledger.get(key) ?? 0) === 0) this.early.add(key);
+  }
+
   /** A resumed run: the passes that had begun, and the blocks that must not run again, from the journal kept. */
   replayed(entries: readonly JournalEntry[]): void {
     this.resumed = true;
@@ -257,7 +285,7 @@ export class FuzzRun implements FuzzImplementation {
   /** Checks the output of the whole run: at the end, every loop is in its last pass. */
   checkOutput(output: unknown): void {
     const vector: Record<string, number> = {};
-    for (const [k, pass] of this.ledger) if (!k.includes("/")) vector[k] = pass;
+    for (const k of this.ledger.keys()) if (!k.includes("/")) vector[k] = this.passOf(k);
     this.checkStamps(output, vector, new Map(), "the graph output");
   }
 
@@ -268,12 +296,12 @@ export class FuzzRun implements FuzzImplementation {
     const position = positionOf(this.loops, path, act);
     for (const [k, pass] of position.passOf) if (pass > (this.ledger.get(k) ?? 0)) this.ledger.set(k, pass);
     const vector: Record<string, number> = {};
-    for (const k of position.keys) vector[k] = Math.max(1, this.ledger.get(k) ?? 0);
+    for (const k of position.keys) vector[k] = this.passOf(k);
     if (ctx.attempt === 1) {
       const passes = position.keys.map((k) => `${k}=${vector[k]}`).join(",");
       this.trace.push(`start ${key}#${act}${passes ? ` [${passes}]` : ""}`);
       const once = `${key.replace(/@\d+/g, "")}|${passes}`;
-      if (this.started.has(once)) {
+      if (this.started.has(once) && !position.jumpTarget) {
         this.problems.push({ kind: "double_start", message: `block ${key} started a second time (activation ${act}) in the same pass${passes ? ` (${passes})` : " (it is in no loop)"}` });
       }
       this.started.add(once);
@@ -295,7 +323,7 @@ export class FuzzRun implements FuzzImplementation {
       const rec = this.completed.get(`${at.scope}${id}`);
       if (rec === undefined) return undefined;
       // A new pass of a loop the block is in resets it: its output from an earlier pass is gone.
-      for (const [k, pass] of Object.entries(rec.vector)) if (Math.max(1, this.ledger.get(k) ?? 0) !== pass) return undefined;
+      for (const [k, pass] of Object.entries(rec.vector)) if (this.passOf(k) !== pass) return undefined;
       return `${at.scope}${id}#${rec.act}`;
     };
     for (const f of node.inputs) {
@@ -339,7 +367,8 @@ export class FuzzRun implements FuzzImplementation {
         const inside = entryOf.get(k);
         // At (or inside) a loop's entry, values from outside the entry's instance are the loop's feedback: earlier passes.
         const feedback = inside !== undefined && !stamp.b.startsWith(inside);
-        const ok = feedback ? pass < mine : pass === mine;
+        // In the first pass, blocks of the region that are entry blocks of the graph may have run before the loop's entry.
+        const ok = feedback ? pass < mine || (pass === 1 && mine === 1) : pass === mine;
         if (!ok) {
           const rule = feedback ? `an earlier pass than ${mine}` : `pass ${mine}`;
           this.problems.push({ kind: "pass_mixing", message: `${reader} (pass ${mine} of loop ${k}) read ${at || "a value"} = ${stamp.b}'s output from pass ${pass} of that loop; expected ${rule}` });
@@ -456,7 +485,7 @@ export async function runFuzzGraph(g: FuzzGraph, graph: GraphBlock, impl: Switch
   const fuzz = new FuzzRun(graph, schedule, options.fatalRate ?? 0.02);
   impl.current = fuzz;
   const store = new MemoryStore();
-  const handle = run(graph, fuzzInput(g) as never, { store });
+  const handle = run(graph, fuzzInput(g) as never, { store, onEvent: (e) => e.type === "edge.taken" && e.loop && fuzz.loopTaken(e.to) });
   const settled = await drive(handle, fuzz, schedule, hangMs, "");
   impl.current = undefined;
   if (settled === undefined) handle.cancel("fuzz: hang");
@@ -479,10 +508,11 @@ async function replay(o: { graph: GraphBlock; impl: SwitchImplementation; schedu
   const fuzz = new FuzzRun(o.graph, o.schedule, o.fatalRate);
   fuzz.replayed(kept);
   fuzz.trace.push(`--- crash after ${cut} of ${journal.length} journal entries; resume ---`);
+  for (const e of kept) fuzz.trace.push(`  journal ${e.seq} ${e.kind} ${e.path}#${e.act}${e.kind === "block.completed" ? ` ${producerOf((e.output as { v?: unknown } | null)?.v) ?? ""}` : ""}`);
   o.impl.current = fuzz;
   let report: FuzzRunReport;
   try {
-    const handle = await resume(record.id, { store: crashed, graph: o.graph });
+    const handle = await resume(record.id, { store: crashed, graph: o.graph, onEvent: (e) => e.type === "edge.taken" && e.loop && fuzz.loopTaken(e.to) });
     const settled = await drive(handle, fuzz, o.schedule, o.hangMs, "replay");
     if (settled === undefined) handle.cancel("fuzz: hang");
     report = reportOf(fuzz, settled, o.hangMs);
