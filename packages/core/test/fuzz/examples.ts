@@ -1,0 +1,156 @@
+/**
+ * Hand-written FuzzGraphs: the loop examples of issue 12, in the fuzzer's own form, so that they
+ * run under the same harness (stamps, schedules) as the generated ones.
+ */
+import type { FuzzField, FuzzGraph, FuzzNode } from "./graph-arbitrary.js";
+
+const str = (name: string, from: FuzzField["from"], optional = false): FuzzField => ({ name, list: false, optional, from });
+const code = (id: string, inputs: FuzzField[] = [], extra: Partial<FuzzNode> = {}): FuzzNode => ({ id, kind: "code", join: "all", inputs, error: false, retry: false, ...extra });
+
+/**
+ * A join inside a loop: `b0 → b4, b0 → b5, b0 → b6, b5 → b6`; `b6` waits for all and reads `b5.v`;
+ * `b4` routes `c0 → b0 (max 2) | c1 → b7`. Before the loop semantics of issue 12, a schedule in
+ * which `b4` loops back while `b5` still runs fails with `binding_failed` or mixes passes at `b6`.
+ */
+export const joinInLoop: FuzzGraph = {
+  id: "joinInLoop",
+  inputs: 1,
+  nodes: [
+    code("b0", [str("f0", { kind: "input", field: "i0" })]),
+    code("b4", [str("f0", { kind: "ref", node: "b0", field: "v", maybe: false })], { cases: ["c0", "c1"] }),
+    code("b5", [str("f0", { kind: "ref", node: "b0", field: "v", maybe: false })]),
+    code("b6", [str("a", { kind: "ref", node: "b5", field: "v", maybe: false }), str("k", { kind: "ref", node: "b0", field: "v", maybe: false })]),
+    code("b7"),
+  ],
+  entry: ["b0"],
+  edges: [
+    { from: "b0", to: "b4" },
+    { from: "b0", to: "b5" },
+    { from: "b0", to: "b6" },
+    { from: "b5", to: "b6" },
+    { from: "b4", to: "b0", when: { kind: "case", equals: "c0" }, max: 2 },
+    { from: "b4", to: "b7", when: { kind: "case", equals: "c1" } },
+  ],
+  output: [str("o0", { kind: "first", of: [{ kind: "ref", node: "b6", field: "v", maybe: false }], fallback: "none" }, true)],
+};
+
+/**
+ * A stale read across passes: in a loop, `r` routes to `x` or `y`, both lead to `latch`, which
+ * loops back to `r` (at most twice) or leaves to `after`; `after` reads `firstOf(x.v, y.v)`. After
+ * a pass that chose `y`, the value must be `y`'s, never `x`'s from an earlier pass.
+ */
+export const staleFirstOf: FuzzGraph = {
+  id: "staleFirstOf",
+  inputs: 1,
+  nodes: [
+    code("r", [str("f0", { kind: "input", field: "i0" })], { cases: ["c0", "c1"] }),
+    code("x"),
+    code("y"),
+    code("latch", [], { cases: ["c0", "c1"] }),
+    code("after", [str("f0", { kind: "first", of: [{ kind: "ref", node: "x", field: "v", maybe: false }, { kind: "ref", node: "y", field: "v", maybe: false }] })]),
+  ],
+  entry: ["r"],
+  edges: [
+    { from: "r", to: "x", when: { kind: "case", equals: "c0" } },
+    { from: "r", to: "y", when: { kind: "case", equals: "c1" } },
+    { from: "x", to: "latch" },
+    { from: "y", to: "latch" },
+    { from: "latch", to: "r", when: { kind: "case", equals: "c0" }, max: 2 },
+    { from: "latch", to: "after", when: { kind: "case", equals: "c1" } },
+  ],
+  output: [str("o0", { kind: "ref", node: "after", field: "v", maybe: true }, true)],
+};
+
+/**
+ * A graph of code blocks from the edge list the fuzzer prints (`g: entry b0; b0 -> b1, b1 -k=c0->
+ * b0 (max 2), ...`) and the bindings of its blocks (`{ b3: { f0: "b1.v" } }`, with `maybe(b1.v)`,
+ * `firstOf(b1.v, b2.v, "default")` and `input.i0`): how shrunk counterexamples are written down.
+ */
+export function fromEdges(line: string, bindings: Readonly<Record<string, Readonly<Record<string, string>>>> = {}): FuzzGraph {
+  const head = /^(\w+): entry ([\w, ]+);/.exec(line);
+  if (!head) throw new Error(`not an edge list: ${line}`);
+  const ids = new Set<string>();
+  const edges: FuzzGraph["edges"][number][] = [];
+  for (const m of line.slice(head[0].length).matchAll(/(\w+) (->|-k=(\w+)->|-otherwise->|-error->) (\w+)(?: \(max (\d+)(?:, then (\w+))?\))?/g)) {
+    const [, from, arrow, equals, to, max, onExhausted] = m as unknown as [string, string, string, string | undefined, string, string | undefined, string | undefined];
+    ids.add(from).add(to);
+    const when = equals !== undefined ? { kind: "case" as const, equals } : arrow === "-otherwise->" ? { kind: "otherwise" as const } : arrow === "-error->" ? { kind: "error" as const } : undefined;
+    edges.push({ from, to, ...(when ? { when } : {}), ...(max !== undefined ? { max: Number(max) } : {}), ...(onExhausted !== undefined ? { onExhausted } : {}) });
+  }
+  const entry = (head[2] as string).split(",").map((s) => s.trim());
+  for (const e of entry) ids.add(e);
+  const nodes = [...ids].sort((a, b) => Number(a.slice(1)) - Number(b.slice(1)) || a.localeCompare(b)).map((id) => {
+    const out = edges.filter((e) => e.from === id);
+    const cases = out.flatMap((e) => (e.when?.kind === "case" ? [e.when.equals] : e.when?.kind === "otherwise" ? ["cx"] : []));
+    const inputs = Object.entries(bindings[id] ?? {}).map(([name, text]) => {
+      const from = parseBinding(text);
+      return str(name, from, from.kind === "ref" && from.maybe);
+    });
+    return code(id, inputs, { ...(cases.length ? { cases } : {}), error: out.some((e) => e.when?.kind === "error") });
+  });
+  return { id: head[1] as string, inputs: 1, nodes, entry, edges, output: [str("o0", { kind: "input", field: "i0" }, true)] };
+}
+
+function parseBinding(text: string): FuzzField["from"] {
+  const t = text.trim();
+  const first = /^firstOf\((.*)\)$/.exec(t);
+  if (first) {
+    const parts = (first[1] as string).split(",").map((p) => p.trim());
+    const last = parts[parts.length - 1] as string;
+    const fallback = /^"(.*)"$/.exec(last)?.[1];
+    const of = (fallback !== undefined ? parts.slice(0, -1) : parts).map(parseBinding);
+    return { kind: "first", of, ...(fallback !== undefined ? { fallback } : {}) };
+  }
+  const maybe = /^maybe\((?:b\.)?(\w+)\.(\w+)\)$/.exec(t);
+  if (maybe) return { kind: "ref", node: maybe[1] as string, field: maybe[2] as "v", maybe: true };
+  const input = /^input\.(\w+)$/.exec(t);
+  if (input) return { kind: "input", field: input[1] as string };
+  const ref = /^(?:b\.)?(\w+)\.(\w+)$/.exec(t);
+  if (ref) return { kind: "ref", node: ref[1] as string, field: ref[2] as "v", maybe: false };
+  throw new Error(`not a binding: ${text}`);
+}
+
+/**
+ * Counterexamples the fuzzer found (and shrank) on the runtime before the loop semantics of
+ * issue 12, each with a schedule that broke it there. All of them are accepted by `check`.
+ */
+export const foundBeforeLoopFix: readonly { readonly name: string; readonly graph: FuzzGraph; readonly schedule: { seed: number; choices: number[] } }[] = [
+  {
+    // b0 loops on itself while b1 runs; b0's second pass re-fires b0 -> b2, b2 again, and the
+    // join-all b3 starts on b2's arrival without waiting for b1: binding_failed.
+    name: "a re-fired edge starts a join-all block before its other branch (binding_failed)",
+    graph: fromEdges("refired: entry b0; b0 -> b1, b0 -> b2, b0 -> b0 (max 1, then b1), b1 -> b3, b2 -> b3, b3 -> b4", { b3: { f0: "b1.v" } }),
+    schedule: { seed: 804727085, choices: [0, 3] },
+  },
+  {
+    // The same with firstOf(b4.v) (no default): the checker proves b4 runs first, the join starts
+    // without it, and the input has no value: input_invalid on a bound input.
+    name: "a join-all block started early reads firstOf of a block that has not run (input_invalid)",
+    graph: fromEdges("refiredFirst: entry b0; b0 -> b1, b1 -> b2, b1 -> b1 (max 1, then b2), b2 -> b3, b3 -> b4, b3 -> b5, b4 -> b5, b4 -> b6, b6 -> b2 (max 1)", {
+      b5: { f0: "firstOf(b4.v)" },
+    }),
+    schedule: { seed: 1900975938, choices: [] },
+  },
+  {
+    // b1 (an entry of the loop's region) still runs when b0 loops: its second activation reads
+    // its own first-pass output through maybe(b1.v), a stale read.
+    name: "a block of the loop still running when the loop comes back (stale read of the last pass)",
+    graph: fromEdges("overlap: entry b0; b0 -> b1, b0 -> b0 (max 1, then b1)", { b1: { f0: "maybe(b1.v)" } }),
+    schedule: { seed: 999862974, choices: [] },
+  },
+  {
+    // Without data at all: b2 runs twice in the second pass (it started in the first pass's
+    // overlap, then again after b1's second run).
+    name: "a block runs twice in one pass",
+    graph: fromEdges("twice: entry b0; b0 -> b1, b0 -> b3, b1 -> b2, b3 -> b4, b3 -> b0 (max 1, then b4)"),
+    schedule: { seed: 4, choices: [] },
+  },
+  {
+    // b1 loops on itself and b2 loops back to b1: the first re-entry queues b1, the second
+    // re-enters it while it is still queued, so b1 is queued twice under one activation, starts
+    // twice, one completion is dropped, and the run never ends: a hang.
+    name: "a loop entry re-entered while it is queued starts twice and the run hangs",
+    graph: fromEdges("selfAndOuter: entry b0; b0 -> b1, b1 -> b2, b1 -> b1 (max 1, then b2), b2 -> b3, b2 -> b1 (max 1, then b3)"),
+    schedule: { seed: 10, choices: [] },
+  },
+];
