@@ -54,13 +54,15 @@ describe("the example graphs", () => {
     const output = await handle.result;
     expect(output.approved).toBe(true);
     expect(output.markdown).toMatch(/^# v0\.2\.0\n\nresume runs from the journal after a crash\./);
-    expect(store.journal(handle.id).map((e) => `${e.path}#${e.act}`)).toEqual([
+    // The second pass through draft → review starts with a loop.pass entry (docs/runtime.md).
+    expect(store.journal(handle.id).map((e) => `${e.kind === "loop.pass" ? "loop.pass " : ""}${e.path}#${e.act}`)).toEqual([
       "groupCommits#1",
       "digest/normalise#1",
       "digest/rankSentences#1",
       "digest/compose#1",
       "draftNotes#1",
       "review#1",
+      "loop.pass draftNotes#2",
       "draftNotes#2",
       "review#2",
       "publish#1",
