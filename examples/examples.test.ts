@@ -4,7 +4,8 @@ import { check } from "@blockwork/spec";
 import { describe, expect, it } from "vitest";
 import { compose, digestGraph, normalise, rankSentences } from "./text-digest/digest.graph.js";
 import { groupCommits, releaseNotesGraph, review } from "./release-notes/release-notes.graph.js";
-import { billingReply, classify, priorityTriageGraph, technicalReply, triageGraph } from "./support-triage/triage.graph.js";
+import { priorityTriageGraph } from "./support-triage/priority.graph.js";
+import { billingReply, classify, technicalReply, triageGraph } from "./support-triage/triage.graph.js";
 import { runBlock } from "./test-helpers.js";
 
 describe("the example graphs", () => {
