@@ -346,7 +346,7 @@ class Execution implements RunHandle, ScopeHost {
   private async moveTo(move: PlannedMove, source: RunSource | undefined, announce?: (result: UpgradeResult) => RunEvent): Promise<UpgradeResult> {
     const target = planOf(move.to);
     const entry = { ...move.plan.entry, seq: this.context.nextSeq() } as JournalEntry;
-    // A store that fails here refuses the move with store_failed (the run goes on where it was).
+    // A store that fails here fails the move with store_failed, not a raw store error.
     await reading(this.id, "the graph's new version", () => this.store.saveGraph(target.version, target.def));
     await reading(this.id, `journal entry ${entry.seq} (run.upgraded)`, () => this.store.append(this.id, entry));
     await reading(this.id, "the run's new version", () => this.store.updateRun(this.id, { version: target.version, updatedAt: Date.now(), ...(source ? { source } : {}) }));
