@@ -54,6 +54,8 @@ describe("one owner per run (blockwork processes)", () => {
     await owner.done;
     const before = lines(log).length;
     expect((await cli(["runs", "list", "--store", store])).out).toMatch(new RegExp(`${id}\\s+slow\\s+running\\s+orphaned \\(pid ${owner.child.pid}@\\S+ is gone\\)`));
+    const json = JSON.parse((await cli(["runs", "list", "--store", store, "--json"])).out) as { id: string; owner: { pid: number; live: boolean } }[];
+    expect(json.find((r) => r.id === id)?.owner).toMatchObject({ pid: owner.child.pid, live: false });
 
     const env = { BLOCKWORK_TEST_LOG: log, BLOCKWORK_TEST_DELAY: "50" };
     const racers = [blockwork(["runs", "resume", id, "--store", store, "--quiet"], env), blockwork(["resume", id, "--store", store, "--quiet"], env), blockwork(["runs", "resume", "--store", store, "--quiet"], env)];

@@ -143,3 +143,14 @@ describe("one owner per run (SQLite, real processes)", () => {
     expect(new Set(paths).size).toBe(10);
   }, 120_000);
 });
+
+describe("opening a new SQLite file from many processes at once", () => {
+  it("migrates it once: every process opens it", async () => {
+    const { file, log } = fresh();
+    // Eight processes start a run on a file none of them finds: each opens (and would migrate) it.
+    const starters = Array.from({ length: 8 }, () => start(["run", file, log, "0"]));
+    const exits = await Promise.all(starters.map((s) => s.exited));
+    for (const [i, exit] of exits.entries()) expect(exit, starters[i]?.err()).toEqual({ code: 0, signal: null });
+    for (const s of starters) expect(outcome(s)).toMatchObject({ what: "completed", detail: { n: 10 } });
+  }, 120_000);
+});

@@ -94,6 +94,19 @@ describe("store failures are run failures", () => {
     store.close();
   });
 
+  it("a run started with the id of an existing run fails with store_failed and leaves that run as it was", async () => {
+    const store = new SqliteStore(join(dir, "same-id.sqlite"));
+    const first = run(chain([]), { n: 0 }, { store, runId: "taken" });
+    await expect(first.result).resolves.toEqual({ n: 3 });
+    const before = store.getRun("taken");
+    const again = run(chain([]), { n: 5 }, { store, runId: "taken" });
+    const error = await failure(again.result);
+    expect(error).toMatchObject({ code: "store_failed", message: expect.stringMatching(/the run's record: UNIQUE constraint failed: runs\.id/) });
+    expect(store.getRun("taken")).toEqual(before);
+    expect(store.journal("taken")).toHaveLength(3);
+    store.close();
+  });
+
   it("a full disk (a real file size limit, ulimit -f) fails the run with store_failed; the process lives; the run resumes elsewhere", async () => {
     const file = join(dir, "full.sqlite");
     const childFile = fileURLToPath(new URL("./fixtures/disk-child.ts", import.meta.url));

@@ -346,9 +346,10 @@ class Execution implements RunHandle, ScopeHost {
   private async moveTo(move: PlannedMove, source: RunSource | undefined, announce?: (result: UpgradeResult) => RunEvent): Promise<UpgradeResult> {
     const target = planOf(move.to);
     const entry = { ...move.plan.entry, seq: this.context.nextSeq() } as JournalEntry;
-    await this.store.saveGraph(target.version, target.def);
-    await this.store.append(this.id, entry);
-    await this.store.updateRun(this.id, { version: target.version, updatedAt: Date.now(), ...(source ? { source } : {}) });
+    // A store that fails here fails the move with store_failed, not a raw store error.
+    await reading(this.id, "the graph's new version", () => this.store.saveGraph(target.version, target.def));
+    await reading(this.id, `journal entry ${entry.seq} (run.upgraded)`, () => this.store.append(this.id, entry));
+    await reading(this.id, "the run's new version", () => this.store.updateRun(this.id, { version: target.version, updatedAt: Date.now(), ...(source ? { source } : {}) }));
     const { entry: _entry, ...result } = move.plan;
     this.switchTo(target, move.record.input, [...move.journal, entry], result, announce?.(result));
     return result;

@@ -135,10 +135,14 @@ export class SqliteStore implements Store {
     }
     // Up to date: nothing is written (a full disk, a read-only use, does not stop it opening).
     if (applied === MIGRATIONS.length) return;
-    this.db.transaction(() => {
-      for (let i = applied; i < MIGRATIONS.length; i++) this.db.exec(MIGRATIONS[i] as string);
-      this.db.pragma(`user_version = ${MIGRATIONS.length}`);
-    })();
+    // Read again under the write lock: processes opening a new file at once migrate it once.
+    this.db
+      .transaction(() => {
+        const now = this.db.pragma("user_version", { simple: true }) as number;
+        for (let i = now; i < MIGRATIONS.length; i++) this.db.exec(MIGRATIONS[i] as string);
+        if (now < MIGRATIONS.length) this.db.pragma(`user_version = ${MIGRATIONS.length}`);
+      })
+      .immediate();
   }
 
   private prepare() {
