@@ -10,6 +10,8 @@ import { cliRows } from "./cli.bench.js";
 import { runtimeRows } from "./runtime.bench.js";
 import { serverRows } from "./server.bench.js";
 import { rlmRows } from "./rlm.bench.js";
+import { recoveryRows } from "./recovery.bench.js";
+import { routeMatchRows } from "./route-match.bench.js";
 import { printTable } from "./table.js";
 import { workerRows } from "./workers.bench.js";
 
@@ -30,8 +32,13 @@ const server = await serverRows(quick);
 process.stdout.write(`${printTable("blockwork serve: HTTP API and SSE (ratio = median / in-process median)", server)}\n\n`);
 const rlm = await rlmRows(quick);
 process.stdout.write(`${printTable("rlm blocks and blobs (ratio = median / baseline median; for context, max / budget)", rlm)}\n\n`);
+// Recovery at scale: blockwork runs resume on thousands of crashed runs.
+const recovery = recoveryRows(quick);
+process.stdout.write(`${printTable("recovery: blockwork runs resume after a crash (ratio = median / baseline)", recovery)}\n\n`);
+const routes = await routeMatchRows(quick);
+process.stdout.write(`${printTable("pattern routes against discriminant routes (ratio = median / baseline median)", routes)}\n\n`);
 const checker = checkRows(quick);
 process.stdout.write(`${printTable("blockwork check: static checking cost", checker)}\n\n`);
 const cli = cliRows(quick);
 process.stdout.write(`${printTable("the blockwork command: start-up, whole processes (lower is better)", cli)}\n`);
-if (jsonAt >= 0) writeFileSync(args[jsonAt + 1] as string, `${JSON.stringify([...runtime, ...agents, ...workers, ...server, ...rlm, ...checker, ...cli], null, 2)}\n`);
+if (jsonAt >= 0) writeFileSync(args[jsonAt + 1] as string, `${JSON.stringify([...runtime, ...agents, ...workers, ...server, ...rlm, ...recovery, ...routes, ...checker, ...cli], null, 2)}\n`);

@@ -4,16 +4,26 @@ import { check } from "@blockwork/spec";
 import { describe, expect, it } from "vitest";
 import { compose, digestGraph, normalise, rankSentences } from "./text-digest/digest.graph.js";
 import { groupCommits, releaseNotesGraph, review } from "./release-notes/release-notes.graph.js";
-import { billingReply, classify, technicalReply, triageGraph } from "./support-triage/triage.graph.js";
+import { billingReply, classify, priorityTriageGraph, technicalReply, triageGraph } from "./support-triage/triage.graph.js";
 import { runBlock } from "./test-helpers.js";
 
 describe("the example graphs", () => {
   it.each([
     ["text-digest", digestGraph],
     ["support-triage", triageGraph],
+    ["support-triage-priority", priorityTriageGraph],
     ["release-notes", releaseNotesGraph],
   ])("%s passes the checker with no errors and no warnings", (_, graph) => {
     expect(check(graph.def)).toEqual([]);
+  });
+
+  it("support-triage-priority routes by pattern: urgency, kind and matched keywords", async () => {
+    const go = (subject: string, body: string) => run(priorityTriageGraph, { customer: "acme", subject, body }).result;
+    await expect(go("Refund", "please refund the charge")).resolves.toMatchObject({ queue: "billing", kind: "billing" });
+    await expect(go("Refund ASAP", "please refund the charge")).resolves.toMatchObject({ queue: "general", kind: "billing" });
+    await expect(go("App crash", "it crashes")).resolves.toMatchObject({ queue: "technical", kind: "technical" });
+    await expect(go("Login", "cannot change my password")).resolves.toMatchObject({ queue: "account", kind: "account" });
+    await expect(go("Hi", "Nice product")).resolves.toMatchObject({ queue: "general", kind: "other" });
   });
 
   it("text-digest runs end to end", async () => {

@@ -231,7 +231,15 @@ Examples:
     .argument("[id]", "the run id (default: every run still marked running)")
     .addOption(storeOption())
     .option("-q, --quiet", "no progress display", false)
-    .action(async (id: string | undefined, opts: { store?: string; quiet: boolean }) => {
+    .option("-c, --concurrency <n>", "runs resumed at once when resuming every run", (v) => positiveInt(v, "--concurrency"), 32)
+    .addHelpText(
+      "after",
+      `
+Every run: each graph module is loaded once, up to --concurrency runs are resumed at once, and one
+progress line counts them. A run another live process executes is skipped (one owner per run); a
+run whose process died is taken over.`,
+    )
+    .action(async (id: string | undefined, opts: { store?: string; quiet: boolean; concurrency: number }) => {
       const { runsResume } = await import("./commands/runs.js");
       setCode(await runsResume(id, opts, io));
     });

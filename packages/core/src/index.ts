@@ -29,6 +29,7 @@ export type { BlobCollectOptions, BlobCollectResult, BlobContent, BlobPutOptions
 export { SqliteStore } from "./store/sqlite-store.js";
 export type { SqliteStoreOptions } from "./store/sqlite-store.js";
 export { SQLITE_SCHEMA_VERSION } from "./store/sqlite-store.js";
+export type { RunOwner } from "./store/owner.js";
 export type { JournalEntry, MaybePromise, RunPatch, RunQuery, RunRecord, RunSource, RunStatus, Store } from "./store/store.js";
 
 // PostgreSQL: a store shared by worker processes on many machines, and the workers themselves.

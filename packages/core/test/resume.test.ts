@@ -90,13 +90,24 @@ describe("resume", () => {
     const store = sqlite();
     const first = counted("loop", (id, n) => (id === "draft" && n === 2 ? "hang" : id === "draft" ? n + 1 : n));
     const h = run(first.graph, { n: 0 }, { store });
-    await untilJournal(store, h.id, 4);
+    // Two completions and a loop.pass entry per pass.
+    await untilJournal(store, h.id, 6);
     expect(first.calls).toEqual(["draft:0", "review:1", "draft:1", "review:2", "draft:2"]);
     const second = counted("loop", (id, n) => (id === "draft" ? n + 1 : n));
     const resumed = await resume(h.id, { store, graph: second.graph });
     await expect(resumed.result).resolves.toEqual({ n: 3 });
     expect(second.calls).toEqual(["draft:2", "review:3", "done:3"]);
-    expect((await store.journal(h.id)).map((e) => `${e.path}#${e.act}`)).toEqual(["draft#1", "review#1", "draft#2", "review#2", "draft#3", "review#3", "done#1"]);
+    expect((await store.journal(h.id)).map((e) => `${e.kind === "loop.pass" ? "pass " : ""}${e.path}#${e.act}`)).toEqual([
+      "draft#1",
+      "review#1",
+      "pass draft#2",
+      "draft#2",
+      "review#2",
+      "pass draft#3",
+      "draft#3",
+      "review#3",
+      "done#1",
+    ]);
   });
 
   it("does not redo finished map items", async () => {

@@ -117,11 +117,14 @@ describe("run", () => {
     const handle = run(loop(trace, { max: 5, onExhausted: false, passAt: 3 }), {}, { store });
     await expect(handle.result).resolves.toEqual({ rounds: 3 });
     expect(trace).toEqual(["draft", "review", "draft", "review", "draft", "review", "publish"]);
-    expect(store.journal(handle.id).map((e) => `${e.path}#${e.act}`)).toEqual([
+    // Each new pass is journaled (loop.pass, act = the pass number) before its blocks run.
+    expect(store.journal(handle.id).map((e) => `${e.kind === "loop.pass" ? `pass(from ${e.from}) ` : ""}${e.path}#${e.act}`)).toEqual([
       "draft#1",
       "review#1",
+      "pass(from review) draft#2",
       "draft#2",
       "review#2",
+      "pass(from review) draft#3",
       "draft#3",
       "review#3",
       "publish#1",

@@ -29,7 +29,7 @@ export type { SimulateOptions, SimulationReport } from "./simulate/simulate.js";
 export { arbitraryOf } from "./simulate/values.js";
 
 export { summarizeUsage } from "./usage.js";
-export type { UsageSummary } from "./usage.js";
+export type { UsageSummary, UsageTotals } from "./usage.js";
 
 // The coordinator agent: proposes checked patches to a graph for a goal or a run's failure.
 export { coordinate, previewContext } from "./coordinator/coordinator.js";

@@ -2,7 +2,7 @@ import { run, type RunEvent } from "@blockwork/core";
 import { createGraph, defineContract } from "@blockwork/spec";
 import { afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { agentBlock, defineTool, ModelError, openAICompatible } from "../src/index.js";
+import { agentBlock, defineTool, ModelError, openAICompatible, summarizeUsage } from "../src/index.js";
 import { type FakeOpenAIServer, type FakeReply, startFakeOpenAIServer } from "../src/testing/index.js";
 
 const Out = z.object({ answer: z.string() });
@@ -105,5 +105,48 @@ describe("openAICompatible against a fake OpenAI-compatible server on 127.0.0.1"
     const error = await model.generate({ messages: [{ role: "user", content: "hi" }] }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ModelError);
     expect((error as ModelError).kind).toBe("network");
+  });
+});
+
+describe("usage events of failed provider calls (fake server on 127.0.0.1)", () => {
+  const usage = (events: RunEvent[]) => events.filter((e): e is Extract<RunEvent, { type: "block.usage" }> => e.type === "block.usage");
+
+  it("reports a 429 and a 503 with their outcome class and status, then the answered retry", async () => {
+    const model = await serve((n) => (n === 1 ? { status: 429, headers: { "retry-after": "0.01" } } : n === 2 ? { status: 503 } : { content: '{"answer":"ok"}', usage: { prompt_tokens: 40, completion_tokens: 3 } }));
+    const { result, events } = await outcome(graphWith(model, 3));
+    expect(result).toEqual({ ok: true, output: { answer: "ok" } });
+    const calls = usage(events);
+    expect(calls.map((e) => [e.attempt, e.outcome, e.answered ?? true, e.status])).toEqual([
+      [1, "rate_limit", false, 429],
+      [2, "server", false, 503],
+      [3, "ok", true, undefined],
+    ]);
+    for (const call of calls) {
+      expect(call.model).toBe("fake:fake-1");
+      expect(call.contextTokens).toBeGreaterThan(0);
+      expect(call.latencyMs).toBeGreaterThanOrEqual(0);
+    }
+    expect(calls[0]?.inputTokens).toBeUndefined();
+    const summary = summarizeUsage(events);
+    expect(summary).toMatchObject({ calls: 3, failedCalls: 2, inputTokens: 40, outputTokens: 3 });
+  });
+
+  it("reports a call that ran past the block's time budget as a timeout", async () => {
+    const model = await serve(() => ({ content: '{"answer":"late"}', delayMs: 2_000 }));
+    const { result, events } = await outcome(graphWith(model, 1, 100));
+    expect(result).toMatchObject({ ok: false });
+    // The aborted call settles just after the attempt failed; wait for its report.
+    await expect.poll(() => usage(events).length, { timeout: 10_000 }).toBe(1);
+    expect(usage(events)[0]).toMatchObject({ outcome: "timeout", answered: false });
+  });
+
+  it("reports a failed call of a block that fails for good (500 on every attempt)", async () => {
+    const model = await serve(() => ({ status: 500 }));
+    const { result, events } = await outcome(graphWith(model, 2));
+    expect(result).toMatchObject({ ok: false, kind: "server" });
+    expect(usage(events).map((e) => [e.outcome, e.status])).toEqual([
+      ["server", 500],
+      ["server", 500],
+    ]);
   });
 });

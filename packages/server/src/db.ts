@@ -132,38 +132,48 @@ function runParams(run: ServerRunRow): unknown[] {
  */
 export class SqliteServerDb implements ServerDb {
   private readonly db: Database.Database;
+  /** Statements by their text, prepared once: preparing costs more than running these. */
+  private readonly statements = new Map<string, Database.Statement>();
 
   constructor(file: string) {
     this.db = new Database(file);
     if (file !== ":memory:") this.db.pragma("journal_mode = WAL");
+    // As the store's default (SqliteStore sync "normal"): a commit survives the process being
+    // killed; only a power cut may lose the newest ones. FULL would fsync every thread and run row.
+    this.db.pragma("synchronous = NORMAL");
     this.db.pragma("busy_timeout = 5000");
     this.db.exec(SQLITE_TABLES);
   }
 
+  private sql(text: string): Database.Statement {
+    let statement = this.statements.get(text);
+    if (statement === undefined) this.statements.set(text, (statement = this.db.prepare(text)));
+    return statement;
+  }
+
   async createThread(thread: ThreadRow): Promise<boolean> {
-    const result = this.db
-      .prepare("INSERT OR IGNORE INTO server_threads (thread_id, created_at, updated_at, metadata) VALUES (?, ?, ?, ?)")
+    const result = this.sql("INSERT OR IGNORE INTO server_threads (thread_id, created_at, updated_at, metadata) VALUES (?, ?, ?, ?)")
       .run(thread.threadId, thread.createdAt, thread.updatedAt, JSON.stringify(thread.metadata));
     return result.changes > 0;
   }
 
   async getThread(threadId: string): Promise<ThreadRow | undefined> {
-    const row = this.db.prepare("SELECT * FROM server_threads WHERE thread_id = ?").get(threadId) as ThreadSqlRow | undefined;
+    const row = this.sql("SELECT * FROM server_threads WHERE thread_id = ?").get(threadId) as ThreadSqlRow | undefined;
     return row && threadOf(row);
   }
 
   async listThreads(): Promise<ThreadRow[]> {
-    return (this.db.prepare("SELECT * FROM server_threads ORDER BY created_at DESC, thread_id DESC").all() as ThreadSqlRow[]).map(threadOf);
+    return (this.sql("SELECT * FROM server_threads ORDER BY created_at DESC, thread_id DESC").all() as ThreadSqlRow[]).map(threadOf);
   }
 
   async updateThread(threadId: string, metadata: Record<string, JsonValue>, updatedAt: number): Promise<boolean> {
-    return this.db.prepare("UPDATE server_threads SET metadata = ?, updated_at = ? WHERE thread_id = ?").run(JSON.stringify(metadata), updatedAt, threadId).changes > 0;
+    return this.sql("UPDATE server_threads SET metadata = ?, updated_at = ? WHERE thread_id = ?").run(JSON.stringify(metadata), updatedAt, threadId).changes > 0;
   }
 
   async deleteThread(threadId: string): Promise<boolean> {
     return this.db.transaction(() => {
-      this.db.prepare("DELETE FROM server_runs WHERE thread_id = ?").run(threadId);
-      return this.db.prepare("DELETE FROM server_threads WHERE thread_id = ?").run(threadId).changes > 0;
+      this.sql("DELETE FROM server_runs WHERE thread_id = ?").run(threadId);
+      return this.sql("DELETE FROM server_threads WHERE thread_id = ?").run(threadId).changes > 0;
     })();
   }
 
@@ -171,13 +181,13 @@ export class SqliteServerDb implements ServerDb {
     // One process per file, and nothing awaits between the read and the insert but the guard,
     // which reads the store: a lock held in memory makes the pair atomic.
     return this.serial(async () => {
-      const newest = (this.db.prepare("SELECT * FROM server_runs WHERE thread_id = ? ORDER BY created_at DESC, rowid DESC LIMIT 1").get(run.threadId) as RunSqlRow | undefined) ?? undefined;
+      const newest = (this.sql("SELECT * FROM server_runs WHERE thread_id = ? ORDER BY created_at DESC, rowid DESC LIMIT 1").get(run.threadId) as RunSqlRow | undefined) ?? undefined;
       const previous = newest && runOf(newest);
       const verdict = await guard(previous);
       if (verdict.active) return previous;
       this.db.transaction(() => {
-        if (previous && verdict.finish) this.db.prepare("UPDATE server_runs SET status = ?, end_seq = ?, updated_at = ? WHERE run_id = ?").run(verdict.finish.status, verdict.finish.endSeq, run.createdAt, previous.runId);
-        this.db.prepare("INSERT INTO server_runs (run_id, thread_id, assistant_id, bw_run_id, created_at, updated_at, metadata, kwargs, start_seq, end_seq, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)").run(...runParams(run));
+        if (previous && verdict.finish) this.sql("UPDATE server_runs SET status = ?, end_seq = ?, updated_at = ? WHERE run_id = ?").run(verdict.finish.status, verdict.finish.endSeq, run.createdAt, previous.runId);
+        this.sql("INSERT INTO server_runs (run_id, thread_id, assistant_id, bw_run_id, created_at, updated_at, metadata, kwargs, start_seq, end_seq, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)").run(...runParams(run));
       })();
       return undefined;
     });
@@ -192,34 +202,33 @@ export class SqliteServerDb implements ServerDb {
   }
 
   async getRun(runId: string): Promise<ServerRunRow | undefined> {
-    const row = this.db.prepare("SELECT * FROM server_runs WHERE run_id = ?").get(runId) as RunSqlRow | undefined;
+    const row = this.sql("SELECT * FROM server_runs WHERE run_id = ?").get(runId) as RunSqlRow | undefined;
     return row && runOf(row);
   }
 
   async listRuns(threadId: string): Promise<ServerRunRow[]> {
-    return (this.db.prepare("SELECT * FROM server_runs WHERE thread_id = ? ORDER BY created_at DESC, rowid DESC").all(threadId) as RunSqlRow[]).map(runOf);
+    return (this.sql("SELECT * FROM server_runs WHERE thread_id = ? ORDER BY created_at DESC, rowid DESC").all(threadId) as RunSqlRow[]).map(runOf);
   }
 
   async runsOf(bwRunId: string): Promise<ServerRunRow[]> {
-    return (this.db.prepare("SELECT * FROM server_runs WHERE bw_run_id = ? ORDER BY created_at, rowid").all(bwRunId) as RunSqlRow[]).map(runOf);
+    return (this.sql("SELECT * FROM server_runs WHERE bw_run_id = ? ORDER BY created_at, rowid").all(bwRunId) as RunSqlRow[]).map(runOf);
   }
 
   async finishRun(runId: string, status: ServerRunStatus, endSeq: number, updatedAt: number): Promise<void> {
-    this.db.prepare("UPDATE server_runs SET status = ?, end_seq = ?, updated_at = ? WHERE run_id = ? AND status IS NULL").run(status, endSeq, updatedAt, runId);
+    this.sql("UPDATE server_runs SET status = ?, end_seq = ?, updated_at = ? WHERE run_id = ? AND status IS NULL").run(status, endSeq, updatedAt, runId);
   }
 
   async deleteRun(runId: string): Promise<boolean> {
-    return this.db.prepare("DELETE FROM server_runs WHERE run_id = ?").run(runId).changes > 0;
+    return this.sql("DELETE FROM server_runs WHERE run_id = ?").run(runId).changes > 0;
   }
 
   async appendReport(bwRunId: string, afterSeq: number, event: JsonValue): Promise<void> {
-    this.db
-      .prepare("INSERT INTO server_reports (bw_run_id, n, after_seq, event) VALUES (?, (SELECT COALESCE(MAX(n), 0) + 1 FROM server_reports WHERE bw_run_id = ?), ?, ?)")
+    this.sql("INSERT INTO server_reports (bw_run_id, n, after_seq, event) VALUES (?, (SELECT COALESCE(MAX(n), 0) + 1 FROM server_reports WHERE bw_run_id = ?), ?, ?)")
       .run(bwRunId, bwRunId, afterSeq, JSON.stringify(event));
   }
 
   async reports(bwRunId: string): Promise<ReportRow[]> {
-    const rows = this.db.prepare("SELECT n, after_seq, event FROM server_reports WHERE bw_run_id = ? ORDER BY n").all(bwRunId) as { n: number; after_seq: number; event: string }[];
+    const rows = this.sql("SELECT n, after_seq, event FROM server_reports WHERE bw_run_id = ? ORDER BY n").all(bwRunId) as { n: number; after_seq: number; event: string }[];
     return rows.map((r) => ({ n: r.n, afterSeq: r.after_seq, event: JSON.parse(r.event) as JsonValue }));
   }
 

@@ -308,7 +308,7 @@ export function createApp(service: Service, options: AppOptions, extra?: (app: H
   });
 
   // --- runs ----------------------------------------------------------------------------------
-  const location = (view: RunView, threadless: boolean) => (threadless ? `/runs/${view.row.runId}` : `/threads/${view.row.threadId}/runs/${view.row.runId}`);
+  const location = (view: Pick<RunView, "row">, threadless: boolean) => (threadless ? `/runs/${view.row.runId}` : `/threads/${view.row.threadId}/runs/${view.row.runId}`);
   const streamRun = (c: Context, view: RunView, threadless: boolean, lastEventId?: string) => {
     const modes = modesOf(view, c.req.queries("stream_mode"));
     const at = location(view, threadless);
@@ -332,9 +332,10 @@ export function createApp(service: Service, options: AppOptions, extra?: (app: H
   app.post("/threads/:thread_id/runs/stream", async (c) => streamRun(c, await create(c, false), false));
   app.post("/runs/stream", async (c) => streamRun(c, await create(c, true), true));
   const wait = async (c: Context, threadless: boolean) => {
-    const view = await create(c, threadless);
-    c.header("Content-Location", location(view, threadless));
-    return c.json(service.resultJson(await service.waitFor(view.row, c.req.raw.signal)));
+    const body = await readBody(c, RunCreateSchema, limit);
+    const row = await service.startRun(threadless ? undefined : param(c, "thread_id"), body);
+    c.header("Content-Location", location({ row }, threadless));
+    return c.json(service.resultJson(await service.waitFor(row, c.req.raw.signal)));
   };
   app.post("/threads/:thread_id/runs/wait", (c) => wait(c, false));
   app.post("/runs/wait", (c) => wait(c, true));

@@ -1,5 +1,6 @@
 import {
   cancelRun,
+  isRunError,
   type JournalEntry,
   type PostgresStore,
   resume,
@@ -104,6 +105,8 @@ export class LocalRunner implements Runner {
   private readonly tracking: Store;
   private readonly lastSeq: Map<string, number>;
   private readonly handles = new Map<string, RunHandle>();
+  /** Runs being loaded from their journals by `resume` (see there). */
+  private readonly loading = new Map<string, Promise<RunHandle>>();
   private readonly wakeups = new Wakeups();
 
   constructor(
@@ -123,7 +126,14 @@ export class LocalRunner implements Runner {
     for (const record of await this.store.listRuns({ status: "running", limit: 10_000 })) {
       const entry = this.catalog.byGraphVersion(record.version);
       if (entry === undefined || this.handles.has(record.id)) continue;
-      const handle = await resume(record.id, { store: this.tracking, graph: entry.graph, onEvent: (e) => this.onEvent(e) });
+      let handle: RunHandle;
+      try {
+        handle = await resume(record.id, { store: this.tracking, graph: entry.graph, onEvent: (e) => this.onEvent(e) });
+      } catch (error) {
+        // Another live process executes it (one owner per run): it is not this server's to recover.
+        if (isRunError(error) && error.code === "run_owned") continue;
+        throw error;
+      }
       this.keep(handle);
       recovered.push(record.id);
     }
@@ -136,13 +146,21 @@ export class LocalRunner implements Runner {
   }
 
   async resume(entry: AssistantEntry, runId: string, block: string, data: unknown): Promise<void> {
+    // One load of a run at a time here: a second resume waits for the first and then meets the
+    // live handle (which refuses a suspension resumed already), instead of loading the run twice.
+    for (let pending = this.loading.get(runId); pending !== undefined; pending = this.loading.get(runId)) await pending.catch(() => undefined);
     const live = this.handles.get(runId);
     if (live) {
       await live.resume(block, data);
       return;
     }
-    const handle = await resume(runId, { store: this.tracking, graph: entry.graph, block, data, onEvent: (e) => this.onEvent(e) });
-    this.keep(handle);
+    const loading = resume(runId, { store: this.tracking, graph: entry.graph, block, data, onEvent: (e) => this.onEvent(e) });
+    this.loading.set(runId, loading);
+    try {
+      this.keep(await loading);
+    } finally {
+      this.loading.delete(runId);
+    }
   }
 
   async cancel(entry: AssistantEntry | undefined, runId: string, reason: string): Promise<boolean> {

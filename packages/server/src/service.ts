@@ -167,6 +167,11 @@ export class Service {
    * suspended one. Threadless calls get a thread of their own.
    */
   async createRun(threadId: string | undefined, body: RunCreateBody): Promise<RunView> {
+    return this.view(await this.startRun(threadId, body));
+  }
+
+  /** {@link createRun} without reading the run back: for callers that wait for its end anyway. */
+  async startRun(threadId: string | undefined, body: RunCreateBody): Promise<ServerRunRow> {
     const entry = this.assistant(body.assistant_id);
     unsupported(body);
     if (threadId === undefined) {
@@ -190,10 +195,10 @@ export class Service {
       await this.db.finishRun(row.runId, "error", 0, Date.now());
       throw runErrorToApi(error);
     }
-    return this.view(row);
+    return row;
   }
 
-  private async createResume(requested: AssistantEntry, threadId: string, base: Omit<ServerRunRow, "assistantId" | "bwRunId" | "startSeq">, value: JsonValue): Promise<RunView> {
+  private async createResume(requested: AssistantEntry, threadId: string, base: Omit<ServerRunRow, "assistantId" | "bwRunId" | "startSeq">, value: JsonValue): Promise<ServerRunRow> {
     const newest = (await this.db.listRuns(threadId))[0];
     const view = newest && (await this.view(newest));
     if (view === undefined || view.record?.status !== "suspended") {
@@ -221,7 +226,7 @@ export class Service {
       await this.db.finishRun(row.runId, "error", startSeq, Date.now());
       throw runErrorToApi(error);
     }
-    return this.view(row);
+    return row;
   }
 
   private async insertRun(row: ServerRunRow): Promise<void> {
@@ -457,7 +462,7 @@ function streamModes(mode: RunCreateBody["stream_mode"]): string[] {
 
 function runErrorToApi(error: unknown): unknown {
   if (!isRunError(error)) return error;
-  const status = error.code === "resume_invalid" || error.code === "input_invalid" ? 422 : error.code === "not_suspended" ? 409 : error.code === "run_not_found" ? 404 : error.code === "store_unavailable" ? 503 : 500;
+  const status = error.code === "resume_invalid" || error.code === "input_invalid" ? 422 : error.code === "not_suspended" || error.code === "run_owned" ? 409 : error.code === "store_failed" ? 503 : error.code === "run_not_found" ? 404 : error.code === "store_unavailable" ? 503 : 500;
   return new ApiError(status, error.code, error.message);
 }
 

@@ -33,7 +33,7 @@ export function openSuspensions(entries: readonly JournalEntry[]): Map<string, {
       // A restart takes the blocks in `restarted` along: their suspensions are dropped.
       const prefix = entry.path.includes("/") ? entry.path.slice(0, entry.path.lastIndexOf("/") + 1) : "";
       for (const [key, s] of open) if (entry.restarted.some((b) => s.path === `${prefix}${b}` || s.path.startsWith(`${prefix}${b}/`))) open.delete(key);
-    } else if (entry.kind !== "run.upgraded") open.delete(id);
+    } else if (entry.kind !== "run.upgraded" && entry.kind !== "loop.pass") open.delete(id);
   }
   return open;
 }

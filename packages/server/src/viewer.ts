@@ -24,7 +24,7 @@ const STATUSES: readonly RunStatus[] = ["running", "suspended", "completed", "fa
 export function blockStatus(entries: readonly JournalEntry[]): Record<string, MermaidStatus> {
   const status: Record<string, MermaidStatus> = {};
   for (const entry of entries) {
-    if (entry.kind === "run.upgraded") continue;
+    if (entry.kind === "run.upgraded" || entry.kind === "loop.pass") continue;
     status[entry.path] =
       entry.kind === "block.completed"
         ? "completed"

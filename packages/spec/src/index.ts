@@ -33,6 +33,10 @@ export type { AnySchema, Budget, Contract, ContractTypes, Unset } from "./contra
 export { createGraph } from "./builder/graph-builder.js";
 export type { GraphBuilder, GraphSpec } from "./builder/graph-builder.js";
 export { firstOf, maybe } from "./builder/refs.js";
+export type { RouteMatch } from "./builder/match.js";
+export { P } from "./pattern/pattern.js";
+export { compilePattern, PATTERN_KEYWORDS } from "./pattern/predicate.js";
+export type { PatternPredicate } from "./pattern/predicate.js";
 export { ItemFailureSchema, mapOf } from "./builder/map.js";
 export type { MapOptions, MapTypes } from "./builder/map.js";
 export type { Binding, BindingFor, Ref } from "./builder/refs.js";

@@ -1,4 +1,4 @@
-import { readFile } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import { relative, resolve } from "node:path";
 import { isRunError, PostgresStore, run } from "@blockwork/core";
 import type { GraphBlock } from "@blockwork/spec";
@@ -44,14 +44,31 @@ export async function runRun(file: string, options: RunCommandOptions, io: Io): 
   }
 }
 
-/** Loads the one graph a run command is about. */
-export async function loadGraph(file: string, exportName: string | undefined, io: Io): Promise<{ graph: GraphBlock; exportName?: string; module: string }> {
+type Loaded = { graph: GraphBlock; exportName?: string; module: string };
+
+/**
+ * Graphs loaded in this process, by module path, export and the file's version (its size and
+ * modification time): each module is imported once per process, however many runs it resumes
+ * (importing through tsx again would load a new copy of the module every time).
+ */
+const loadedGraphs = new Map<string, Promise<Loaded>>();
+
+/** Loads the one graph a run command is about (once per process for an unchanged file). */
+export async function loadGraph(file: string, exportName: string | undefined, io: Io): Promise<Loaded> {
   const module = resolve(io.cwd, file);
   if (module.endsWith(".json")) {
     throw new CliError(`${file} is a GraphDef without implementations; run the TypeScript or JavaScript module that builds the graph instead.`);
   }
-  const found = await loadOneGraph(module, io.cwd, { exportName, built: true });
-  return { graph: found.graph as GraphBlock, ...(found.exportName ? { exportName: found.exportName } : {}), module };
+  const info = await stat(module).catch(() => undefined);
+  const key = `${module}\0${exportName ?? ""}\0${info?.size ?? -1}\0${info?.mtimeMs ?? -1}`;
+  let loading = loadedGraphs.get(key);
+  if (loading === undefined) {
+    loading = loadOneGraph(module, io.cwd, { exportName, built: true }).then((found) => ({ graph: found.graph as GraphBlock, ...(found.exportName ? { exportName: found.exportName } : {}), module }));
+    loadedGraphs.set(key, loading);
+    // A failure is not remembered: the file may be fixed and loaded again.
+    loading.catch(() => loadedGraphs.delete(key));
+  }
+  return loading;
 }
 
 async function readInput(spec: string | undefined, io: Io): Promise<unknown> {

@@ -16,15 +16,17 @@ export async function runsList(options: RunsOptions & { status?: RunStatus; limi
   return withStore(openStore(options.store, io.cwd), async (store) => {
     const runs = await store.listRuns({ ...(options.status ? { status: options.status } : {}), limit: options.limit });
     if (options.json) {
-      io.out(`${JSON.stringify(runs, null, 2)}\n`);
+      const withOwners = await Promise.all(runs.map(async (r) => ({ ...r, ...(store.runOwner && (r.status === "running" || r.status === "suspended") ? { owner: (await store.runOwner(r.id)) ?? null } : {}) })));
+      io.out(`${JSON.stringify(withOwners, null, 2)}\n`);
       return 0;
     }
     if (runs.length === 0) {
       io.out("No runs.\n");
       return 0;
     }
-    const rows = runs.map((r) => [r.id, r.graphId, r.status, new Date(r.createdAt).toISOString(), r.status === "running" ? "" : `${r.updatedAt - r.createdAt} ms`]);
-    io.out(table(["run", "graph", "status", "started", "took"], rows));
+    const owners = await Promise.all(runs.map((r) => ownerColumn(store, r)));
+    const rows = runs.map((r, i) => [r.id, r.graphId, r.status, owners[i] as string, new Date(r.createdAt).toISOString(), r.status === "running" || r.status === "suspended" ? "" : `${r.updatedAt - r.createdAt} ms`]);
+    io.out(table(["run", "graph", "status", "owner", "started", "took"], rows));
     return 0;
   });
 }
@@ -49,12 +51,20 @@ export async function runsShow(id: string, options: RunsOptions & { json: boolea
  * `blockwork runs resume [id]`: resumes one unfinished run, or every one, loading each run's graph
  * from the module it was started from.
  */
-export async function runsResume(id: string | undefined, options: RunsOptions & { quiet: boolean }, io: Io): Promise<number> {
+export async function runsResume(id: string | undefined, options: RunsOptions & { quiet: boolean; concurrency?: number }, io: Io): Promise<number> {
   return withStore(openStore(options.store, io.cwd), async (store) => {
-    const records = id === undefined ? await store.listRuns({ status: "running", limit: 10_000 }) : [await mustGet(store, id)];
+    const records = id === undefined ? await store.listRuns({ status: "running", limit: 1_000_000 }) : [await mustGet(store, id)];
     if (records.length === 0) {
       io.out("No unfinished runs to resume.\n");
       return 0;
+    }
+    if (records.length > 1 && !(store instanceof PostgresStore)) {
+      // Many runs: each module loaded once, several runs at once, one progress line.
+      const { describeTally, resumeMany } = await import("../resume-many.js");
+      const started = Date.now();
+      const tally = await resumeMany(store, records, { concurrency: options.concurrency ?? 32, quiet: options.quiet }, io);
+      io.err(describeTally(tally, Date.now() - started));
+      return tally.failed > 0 ? 1 : tally.suspended > 0 ? SUSPENDED_EXIT_CODE : 0;
     }
     let failed = 0;
     let suspended = 0;
@@ -74,7 +84,10 @@ export async function runsResume(id: string | undefined, options: RunsOptions & 
         continue;
       }
       const progress = createProgress(io, { quiet: options.quiet });
-      const handle = await resume(record.id, { store, graph, onEvent: progress.onEvent });
+      const handle = await resume(record.id, { store, graph, onEvent: progress.onEvent }).catch((error: unknown) => {
+        progress.stop();
+        throw isRunError(error) ? new CliError(`cannot resume run ${record.id}: ${error.info.message}`) : error;
+      });
       const code = await finish(record.id, handle, { store, io, summary: false, stop: progress.stop, ...(options.store ? { storeArg: options.store } : {}) });
       if (code === 1) failed++;
       else if (code === SUSPENDED_EXIT_CODE) suspended++;
@@ -118,6 +131,19 @@ export async function resumeBlock(id: string, options: RunsOptions & { block?: s
     }
     return finish(id, handle, { store, io, summary: options.summary, stop: progress.stop, ...(options.store ? { storeArg: options.store } : {}) });
   });
+}
+
+/**
+ * Who executes a run still in flight: `live (pid 123@host)`, or `orphaned` (no live process owns
+ * it: `blockwork runs resume` takes it), `workers` on PostgreSQL for runs workers execute; empty for
+ * ended runs and stores without owners.
+ */
+async function ownerColumn(store: Store, record: RunRecord): Promise<string> {
+  if ((record.status !== "running" && record.status !== "suspended") || store.runOwner === undefined) return "";
+  const owner = await store.runOwner(record.id);
+  // On PostgreSQL, runs without an owner are the workers' (their tasks are leased).
+  if (owner === undefined) return store instanceof PostgresStore ? "workers" : "orphaned";
+  return owner.live ? `live (pid ${owner.pid}@${owner.host})` : `orphaned (pid ${owner.pid}@${owner.host} is gone)`;
 }
 
 async function mustGet(store: Store, id: string): Promise<RunRecord> {
@@ -167,6 +193,9 @@ function timeline(record: RunRecord, journal: readonly JournalEntry[]): string {
       case "step.completed":
         lines.push(...stepLines(at, where, e.step, e.result));
         break;
+      case "loop.pass":
+        lines.push(`  ${at}  loop pass  ${e.path}  pass ${e.act} starts (${e.from} came back)`);
+        break;
     }
   }
   const waiting = openSuspensions(journal);
@@ -189,7 +218,7 @@ function openSuspensions(journal: readonly JournalEntry[]): Extract<JournalEntry
   for (const e of journal) {
     const key = `${e.path}#${e.act}`;
     if (e.kind === "block.suspended") open.set(key, e);
-    else if (e.kind !== "step.completed") open.delete(key);
+    else if (e.kind !== "step.completed" && e.kind !== "loop.pass") open.delete(key);
   }
   return [...open.values()];
 }

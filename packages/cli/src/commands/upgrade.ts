@@ -29,6 +29,9 @@ export async function runUpgrade(runId: string, file: string, options: UpgradeCo
   return withStore(openStore(options.store, io.cwd), async (store) => {
     let result: UpgradeResult;
     try {
+      // With --resume, this process owns the run from the upgrade to the end: nobody resumes it
+      // on the old version in between.
+      if (options.resume && !(store instanceof PostgresStore) && (await store.getRun(runId)) !== undefined) await store.claimRun?.(runId);
       result =
         store instanceof PostgresStore
           ? await upgradeOnWorkers(store, runId, { to: graph, source, ...(migrate ? { migrate } : {}) })
@@ -43,7 +46,10 @@ export async function runUpgrade(runId: string, file: string, options: UpgradeCo
     else io.out(describe(result));
     if (!options.resume || store instanceof PostgresStore) return 0;
     const progress = createProgress(io, { quiet: options.quiet });
-    const handle = await resume(runId, { store, graph, onEvent: progress.onEvent });
+    const handle = await resume(runId, { store, graph, onEvent: progress.onEvent }).catch((error: unknown) => {
+      progress.stop();
+      throw isRunError(error) ? new CliError(`run ${runId} was upgraded, but cannot be resumed here: ${error.info.message}`) : error;
+    });
     return finish(runId, handle, { store, io, summary: false, stop: progress.stop, ...(options.store ? { storeArg: options.store } : {}) });
   });
 }

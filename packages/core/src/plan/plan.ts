@@ -1,5 +1,5 @@
 import type { CodeBlock, FailureAction, GraphBlock, GraphDef, NodeDef, RestartDef, RestartType, RetryDef, SupervisionStrategy } from "@blockwork/spec";
-import { check, formatIssues, loopEdges } from "@blockwork/spec";
+import { check, compilePattern, formatIssues, loopEdges, type JsonSchema } from "@blockwork/spec";
 import { z as zod, type z } from "zod";
 import { RunError } from "../errors.js";
 import { compileBinding, type Binder } from "./bindings.js";
@@ -33,15 +33,38 @@ export interface EdgePlan {
   readonly from: number;
   readonly to: number;
   readonly kind: EdgeKind;
-  /** Closes a loop: taking it re-enters `to` and resets the loop body. */
+  /** Closes a loop: taking it asks for a new pass of the loop `loop` (whose entry is `to`). */
   readonly back: boolean;
   readonly max: number | undefined;
   /** Where to go when `max` is exhausted (-1: fail the run). */
   readonly exhausted: number;
-  /** For back edges: the blocks of the loop body (from `to` to `from`), reset on re-entry. */
-  readonly body: readonly number[];
-  /** For back edges: the forward edges inside the body, reset on re-entry. */
-  readonly bodyEdges: readonly number[];
+  /** For back edges: the index of their loop in `GraphPlan.loops`; -1 for forward edges. */
+  readonly loop: number;
+}
+
+/**
+ * A loop of a graph: the blocks a pass runs over and resets when the loop is re-entered. Every
+ * back edge into the same block belongs to the same loop.
+ */
+export interface LoopPlan {
+  readonly index: number;
+  /** The loop's entry: the block its back edges lead to, started at the beginning of each pass. */
+  readonly entry: number;
+  /**
+   * The loop's region: every block forward-reachable from the entry (the cycle, and what the
+   * blocks of the cycle lead to), in index order. A pass runs over it; a new pass resets it.
+   */
+  readonly region: readonly number[];
+  /** Per block of the graph: 1 when it is in the region. */
+  readonly member: Uint8Array;
+  /** The forward edges that leave region blocks (they all end in the region): reset by a new pass. */
+  readonly edges: readonly number[];
+}
+
+/** One case of a pattern route: its edge and its compiled pattern. */
+export interface MatchCasePlan {
+  readonly edge: number;
+  readonly test: (output: unknown) => boolean;
 }
 
 /** What the runtime runs for one item of a map, or for a code block. */
@@ -76,6 +99,8 @@ export interface NodePlan extends ItemPlan {
   readonly caseField: string | undefined;
   readonly cases: ReadonlyMap<unknown, readonly number[]>;
   readonly otherwise: readonly number[];
+  /** A pattern route's cases, in order: the first whose predicate holds is taken. */
+  readonly matchCases: readonly MatchCasePlan[] | undefined;
   readonly errorEdges: readonly number[];
   /**
    * Only unconditional, unbounded, forward success edges (a pipeline step or a fan-out): routing is
@@ -93,6 +118,8 @@ export interface GraphPlan {
   readonly nodes: readonly NodePlan[];
   readonly edges: readonly EdgePlan[];
   readonly entry: readonly number[];
+  /** The graph's loops (see `LoopPlan`), by the index their back edges carry. */
+  readonly loops: readonly LoopPlan[];
   /** The graph's input as a caller gives it: unknown fields are rejected. */
   readonly strictInput: z.ZodType;
   readonly input: z.ZodType;
@@ -136,15 +163,14 @@ function compileGraph(graph: GraphBlock): GraphPlan {
     index: i,
     from: indexOf(e.from),
     to: indexOf(e.to),
-    kind: e.when?.kind ?? "always",
+    // A pattern-route case is taken like a discriminant case.
+    kind: e.when?.kind === "match" ? "case" : (e.when?.kind ?? "always"),
     back: loops.has(i),
     max: e.max,
     exhausted: e.onExhausted === undefined ? -1 : indexOf(e.onExhausted),
-    body: [],
-    bodyEdges: [],
+    loop: -1,
   }));
-  const forwardOut = (v: number) => edges.filter((e) => e.from === v && !e.back);
-  for (const edge of edges) if (edge.back) Object.assign(edge, loopBody(edge, edges, def.nodes.length, forwardOut));
+  const loopPlans = loopRegions(edges, def.nodes.length);
   const nodes = def.nodes.map((node, i) => compileNode(graph, node, i, { edges, indexOf }));
   return {
     def,
@@ -153,6 +179,7 @@ function compileGraph(graph: GraphBlock): GraphPlan {
     nodes,
     edges,
     entry: def.entry.map(indexOf),
+    loops: loopPlans,
     strictInput: deepStrict(graph.contract.input as z.ZodType),
     input: graph.contract.input as z.ZodType,
     output: deepStrict(graph.contract.output as z.ZodType),
@@ -161,35 +188,52 @@ function compileGraph(graph: GraphBlock): GraphPlan {
   };
 }
 
-/** The blocks on forward paths from the loop's entry (`to`) back to its latch (`from`). */
-function loopBody(edge: EdgePlan, edges: readonly EdgePlan[], size: number, forwardOut: (v: number) => EdgePlan[]) {
-  const reach = new Uint8Array(size);
-  const stack = [edge.to];
-  reach[edge.to] = 1;
-  while (stack.length) for (const e of forwardOut(stack.pop() as number)) if (!reach[e.to]) (reach[e.to] = 1), stack.push(e.to);
-  const coreach = new Uint8Array(size);
-  const back = [edge.from];
-  coreach[edge.from] = 1;
-  while (back.length) {
-    const v = back.pop() as number;
-    for (const e of edges) if (!e.back && e.to === v && !coreach[e.from]) (coreach[e.from] = 1), back.push(e.from);
+/**
+ * One loop per block that back edges lead to: its region is what is forward-reachable from it.
+ * Sets `loop` on the back edges.
+ */
+function loopRegions(edges: EdgePlan[], size: number): LoopPlan[] {
+  const forwardOut: number[][] = Array.from({ length: size }, () => []);
+  for (const e of edges) if (!e.back && e.from >= 0 && e.to >= 0) (forwardOut[e.from] as number[]).push(e.index);
+  const loops: LoopPlan[] = [];
+  const byEntry = new Map<number, number>();
+  for (const edge of edges) {
+    if (!edge.back) continue;
+    let index = byEntry.get(edge.to);
+    if (index === undefined) {
+      const member = new Uint8Array(size);
+      const stack = [edge.to];
+      member[edge.to] = 1;
+      while (stack.length) {
+        for (const e of forwardOut[stack.pop() as number] as number[]) {
+          const t = (edges[e] as EdgePlan).to;
+          if (!member[t]) (member[t] = 1), stack.push(t);
+        }
+      }
+      const region = [...Array(size).keys()].filter((v) => member[v]);
+      const regionEdges = region.flatMap((v) => forwardOut[v] as number[]);
+      index = loops.length;
+      byEntry.set(edge.to, index);
+      loops.push({ index, entry: edge.to, region, member, edges: regionEdges });
+    }
+    (edge as { loop: number }).loop = index;
   }
-  const body = [...Array(size).keys()].filter((v) => reach[v] && coreach[v]);
-  const inBody = new Set(body);
-  const bodyEdges = edges.filter((e) => !e.back && inBody.has(e.from) && inBody.has(e.to)).map((e) => e.index);
-  return { body, bodyEdges };
+  return loops;
 }
 
 function compileNode(graph: GraphBlock, node: NodeDef, i: number, ctx: { edges: readonly EdgePlan[]; indexOf: (id: string) => number }): NodePlan {
   const out = ctx.edges.filter((e) => e.from === i);
   const cases = new Map<unknown, number[]>();
   let caseField: string | undefined;
+  const matchCases: MatchCasePlan[] = [];
   for (const e of out) {
     const when = graph.def.edges[e.index]?.when;
+    if (when?.kind === "match") matchCases.push({ edge: e.index, test: matchTest(graph, node, when) });
     if (when?.kind !== "case") continue;
     caseField = when.field;
     cases.set(when.equals, [...(cases.get(when.equals) ?? []), e.index]);
   }
+  const routed = caseField !== undefined || matchCases.length > 0;
   return {
     ...(node.kind === "map" ? compileMap(graph, node) : compileItem(graph, node)),
     index: i,
@@ -199,14 +243,37 @@ function compileNode(graph: GraphBlock, node: NodeDef, i: number, ctx: { edges: 
     inEdges: ctx.edges.filter((e) => e.to === i && !e.back).map((e) => e.index),
     outForward: out.filter((e) => !e.back).map((e) => e.index),
     // An otherwise edge from a block without case edges is always taken (the checker warns about it).
-    always: out.filter((e) => e.kind === "always" || (caseField === undefined && e.kind === "otherwise")).map((e) => e.index),
+    always: out.filter((e) => e.kind === "always" || (!routed && e.kind === "otherwise")).map((e) => e.index),
     caseField,
     cases,
+    matchCases: matchCases.length > 0 ? matchCases : undefined,
     otherwise: out.filter((e) => e.kind === "otherwise").map((e) => e.index),
     errorEdges: out.filter((e) => e.kind === "error").map((e) => e.index),
     plain: out.every((e) => e.kind === "always" && !e.back && e.max === undefined),
     restart: node.restart === undefined ? undefined : restartPlanOf(node.restart),
   };
+}
+
+/**
+ * A pattern-route case as a plain predicate: compiled from its pattern in the GraphDef, or, for a
+ * pattern with a part JSON Schema cannot describe (`P.when`), the guard the graph block carries.
+ */
+function matchTest(graph: GraphBlock, node: NodeDef, when: { readonly pattern: JsonSchema; readonly guard?: string }): (output: unknown) => boolean {
+  if (when.guard !== undefined) {
+    const guard = graph.guards?.get(when.guard);
+    if (guard === undefined) {
+      throw new RunError({
+        code: "missing_implementation",
+        message: `graph "${graph.def.id}" has no guard named "${when.guard}" for a pattern-route case of block "${node.id}" (a P.when or guard function): build the graph with createGraph(...).match(...) so that its guards travel with it.`,
+      });
+    }
+    return guard;
+  }
+  const test = compilePattern(when.pattern);
+  if (test === undefined) {
+    throw new RunError({ code: "missing_implementation", message: `graph "${graph.def.id}": a pattern-route case of block "${node.id}" has a part without JSON Schema and names no guard.` });
+  }
+  return test;
 }
 
 function compileItem(graph: GraphBlock, node: Exclude<NodeDef, { kind: "map" }>): ItemPlan {

@@ -1,6 +1,25 @@
-import { RunError } from "../errors.js";
+import { isRunError, messageOf, RunError } from "../errors.js";
 import type { JournalEntry, MaybePromise, Store } from "../store/store.js";
 import type { EventHub, RunEvent, Suspension } from "./events.js";
+
+/**
+ * A store error as the run's error: `run_taken_over` and `run_owned` as they are, anything else
+ * (disk full, I/O error, database gone, constraint violation) as `store_failed`, saying what was
+ * being written and that the run can be resumed.
+ */
+export function storeFailure(runId: string, error: unknown, what: string): RunError {
+  if (isRunError(error) && (error.code === "run_taken_over" || error.code === "run_owned" || error.code === "store_failed")) return error;
+  const cause = messageOf(error);
+  const code = (error as { code?: unknown } | null)?.code;
+  return new RunError(
+    {
+      code: "store_failed",
+      message: `the store failed while writing ${what}: ${cause}${typeof code === "string" && !cause.includes(code) ? ` (${code})` : ""}. The run stopped here; what was journaled is kept, so resume it once the store works again (blockwork runs resume ${runId}).`,
+      cause,
+    },
+    { runId, cause: error },
+  );
+}
 
 /** Work that waits while the run is paused for an upgrade. */
 export interface Pausable {
@@ -46,6 +65,8 @@ export interface Replayable {
   readonly pending?: { readonly path: string; readonly act: number; readonly attempt: number; readonly notBefore: number } | undefined;
   /** A supervisor restart (or a failure) made it irrelevant: it must not run. */
   readonly abandoned?: boolean;
+  /** A loop's next pass waiting for its `loop.pass` entry (not a block). */
+  readonly loopPass?: boolean;
 }
 
 /**
@@ -101,12 +122,36 @@ export class RunContext {
     return ++this.seq;
   }
 
+  /**
+   * Told when a journal write fails (disk full, I/O error, database gone, constraint violation, the
+   * run taken over): the run stops with a `store_failed` (or `run_taken_over`) error.
+   */
+  storeListener: { storeFailed(error: RunError): void } | undefined;
+
+  /**
+   * Appends an entry to the journal. A store that fails does not throw here: the run is told (it
+   * stops, resumable), and the caller gets a rejected promise, so that nothing depending on the
+   * entry goes on.
+   */
   append(entry: JournalEntry): MaybePromise<void> {
     if (this.capture) {
       this.capture(entry);
       return;
     }
-    return this.store.append(this.id, entry);
+    let written: MaybePromise<void>;
+    try {
+      written = this.store.append(this.id, entry);
+    } catch (error) {
+      return this.storeFailed(error, entry);
+    }
+    if (written instanceof Promise) return written.catch((error: unknown) => this.storeFailed(error, entry));
+    return written;
+  }
+
+  private storeFailed(error: unknown, entry: JournalEntry): Promise<never> {
+    const failure = storeFailure(this.id, error, `journal entry ${entry.seq} (${entry.kind}${entry.path ? ` of ${entry.path}` : ""})`);
+    this.storeListener?.storeFailed(failure);
+    return Promise.reject(failure);
   }
 
   emit(event: RunEvent): void {

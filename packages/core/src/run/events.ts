@@ -41,6 +41,11 @@ export type RunEvent =
   | (EventBase & { readonly type: "block.suspended"; readonly path: string; readonly act: number; readonly suspension: string; readonly payload: JsonValue })
   /** A suspended block was resumed with `data`; it runs again. */
   | (EventBase & { readonly type: "block.resumed"; readonly path: string; readonly act: number; readonly suspension: string; readonly data: JsonValue })
+  /**
+   * A loop started pass `pass` (2, 3, ...) at its entry block `path`, because `from` took a back
+   * edge; the previous pass had settled (see docs/runtime.md, "Loops"). `replayed`: from the journal.
+   */
+  | (EventBase & { readonly type: "loop.pass"; readonly path: string; readonly pass: number; readonly from: string; readonly replayed: boolean })
   | (EventBase & { readonly type: "edge.taken"; readonly from: string; readonly to: string; readonly kind: "always" | "case" | "otherwise" | "error" | "exhausted"; readonly loop: boolean })
   /** A block called a model (agent blocks): tokens, latency and how the answer fared. */
   | (EventBase & { readonly type: "block.usage"; readonly path: string; readonly act: number; readonly attempt: number } & UsageFields)

@@ -7,7 +7,7 @@ import { findSuspension, RunContext } from "./context.js";
 import { effectiveJournal } from "./journal.js";
 import { prepareRun } from "./record.js";
 import { EventHub, type Suspension } from "./events.js";
-import { Scope, type ScopeHost } from "./scope.js";
+import { passHint, Scope, type ScopeHost } from "./scope.js";
 
 // biome-ignore lint: any graph block.
 type AnyGraph = GraphBlock<any>;
@@ -143,7 +143,7 @@ class Replay implements ScopeHost {
       if (replay.outcome) break;
       if (!context.replay(entry)) {
         throw new RunError(
-          { code: "journal_mismatch", message: `journal entry ${entry.seq} (${entry.kind} of ${entry.path}, activation ${entry.act}) does not fit graph "${plan.def.id}" version ${plan.version}` },
+          { code: "journal_mismatch", message: `journal entry ${entry.seq} (${entry.kind} of ${entry.path}, activation ${entry.act}) does not fit graph "${plan.def.id}" version ${plan.version}${passHint(context)}` },
           { runId: record.id },
         );
       }

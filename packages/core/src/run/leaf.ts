@@ -226,6 +226,8 @@ export class LeafTask implements Replayable, Suspended, Pausable {
       case "step.completed":
         (this.steps ??= new Map()).set(`${entry.attempt}:${entry.step}`, entry.result);
         return;
+      case "loop.pass":
+        throw new RunError({ code: "journal_mismatch", message: `journal entry ${entry.seq} (loop.pass of ${entry.path}, pass ${entry.act}) does not fit: no loop asks for a new pass there (block ${this.path} is running, activation ${this.act})`, path: entry.path }, { runId: this.run.id });
     }
   }
 

@@ -4,13 +4,13 @@ import { type ErrorInfo, isRunError, messageOf, RunError } from "../errors.js";
 import { type GraphPlan, planOf } from "../plan/plan.js";
 import { MemoryStore } from "../store/memory-store.js";
 import type { JournalEntry, MaybePromise, RunRecord, RunSource, Store } from "../store/store.js";
-import { findSuspension, RunContext, type Suspended } from "./context.js";
+import { findSuspension, RunContext, storeFailure, type Suspended } from "./context.js";
 import { effectiveJournal } from "./journal.js";
 import { prepareRun } from "./record.js";
 import type { RerouteApproval, ReroutePolicy, RerouteProposal } from "./reroute.js";
 import { type Migration, planUpgrade, type UpgradePlan, type UpgradeResult } from "./upgrade.js";
 import { EventHub, type RunEvent, type Suspension } from "./events.js";
-import { Scope, type ScopeHost } from "./scope.js";
+import { passHint, Scope, type ScopeHost } from "./scope.js";
 
 // biome-ignore lint: any graph block.
 type AnyGraph = GraphBlock<any>;
@@ -90,9 +90,10 @@ export type RunSettled =
 export function run<G extends AnyGraph>(graph: G, input: z.input<G["contract"]["input"]>, options: RunOptions = {}): RunHandle<OutputFrom<G>> {
   const plan = planOf(graph);
   const { record, input: parsed } = prepareRun(plan, graph, input, options);
-  const store = options.store ?? new MemoryStore();
+  const store: Store = options.store ?? new MemoryStore();
   const execution = new Execution(plan, store, record.id, options);
-  execution.begin(() => then(saveGraphOnce(store, plan), () => store.createRun(record)), parsed, false);
+  // The run is created and owned by this process in one transaction (on stores with owners).
+  execution.begin(() => then(saveGraphOnce(store, plan), () => (store.claimRun ? then(store.claimRun(record.id, record), () => undefined) : store.createRun(record))), parsed, false);
   return execution.handle as RunHandle<OutputFrom<G>>;
 }
 
@@ -108,7 +109,7 @@ function saveGraphOnce(store: Store, plan: GraphPlan): MaybePromise<void> {
 }
 
 /** Runs `next` after `first`, synchronously when `first` is not a promise (the hot path stays sync). */
-function then(first: MaybePromise<void>, next: () => MaybePromise<void>): MaybePromise<void> {
+function then(first: MaybePromise<unknown>, next: () => MaybePromise<void>): MaybePromise<void> {
   return first instanceof Promise ? first.then(next) : next();
 }
 
@@ -142,13 +143,53 @@ export interface ResumeOptions {
  * await handle.result;
  */
 export async function resume(runId: string, options: ResumeOptions): Promise<RunHandle> {
-  const { store, graph } = options;
-  let record = await store.getRun(runId);
+  const { store } = options;
+  let record = await reading(runId, "its record", () => store.getRun(runId));
   if (record === undefined) throw new RunError({ code: "run_not_found", message: `run ${runId} is not in the store` });
-  if (record.status !== "running" && record.status !== "suspended") {
-    throw new RunError({ code: "journal_mismatch", message: `run ${runId} has already ended (${record.status}); only running or suspended runs can be resumed` }, { runId });
+  if (record.status !== "running" && record.status !== "suspended") throw ended(runId, record.status);
+  // One owner per run: refused (run_owned) while another live process executes it.
+  const taken = store.claimRun ? await reading(runId, "its owner", () => (store.claimRun as NonNullable<Store["claimRun"]>)(runId)) : false;
+  try {
+    if (taken) {
+      // Read again as its owner: the previous one may have ended it meanwhile.
+      record = await reading(runId, "its record", () => store.getRun(runId));
+      if (record === undefined) throw new RunError({ code: "run_not_found", message: `run ${runId} is not in the store` });
+      if (record.status !== "running" && record.status !== "suspended") throw ended(runId, record.status);
+    }
+    return await resumeOwned(runId, record, options);
+  } catch (error) {
+    if (taken) await release(store, runId);
+    throw error;
   }
-  const raw = await store.journal(runId);
+}
+
+function ended(runId: string, status: string): RunError {
+  return new RunError({ code: "journal_mismatch", message: `run ${runId} has already ended (${status}); only running or suspended runs can be resumed` }, { runId });
+}
+
+/** A store read as a `store_failed` error when the store fails (a RunError as it is). */
+async function reading<T>(runId: string, what: string, read: () => MaybePromise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (error) {
+    if (isRunError(error) && error.code !== "store_failed") throw error;
+    throw storeFailure(runId, error, what);
+  }
+}
+
+/** Gives a run up, best effort (a store that fails leaves a dead owner, which is taken over). */
+async function release(store: Store, runId: string): Promise<void> {
+  try {
+    await store.releaseRun?.(runId);
+  } catch {
+    // See above.
+  }
+}
+
+async function resumeOwned(runId: string, found: RunRecord, options: ResumeOptions): Promise<RunHandle> {
+  const { store, graph } = options;
+  let record = found;
+  const raw = await reading(runId, "its journal", () => store.journal(runId));
   // The journal decides the version: an upgrade interrupted after its entry was appended but
   // before the run was pinned to the new version is finished here.
   const upgraded = raw.findLast((e) => e.kind === "run.upgraded");
@@ -232,7 +273,32 @@ class Execution implements RunHandle, ScopeHost {
   private newContext(lastSeq: number): RunContext {
     const context = new RunContext(this.id, this.store, this.hub, lastSeq);
     context.quietListener = this;
+    context.storeListener = this;
     return context;
+  }
+
+  /**
+   * @internal The store failed on the hot path: the run stops here with that error (on its handle
+   * and in its events) but is not marked ended in the store, so it can be resumed from its journal.
+   * This process gives it up.
+   */
+  storeFailed(error: RunError): void {
+    if (this.context.ended) return;
+    this.context.end();
+    this.root?.abandon(error);
+    const done = () => this.reject(error.info, error);
+    if (error.code === "run_taken_over") {
+      done();
+      return;
+    }
+    let released: MaybePromise<void>;
+    try {
+      released = this.store.releaseRun?.(this.id);
+    } catch {
+      released = undefined;
+    }
+    if (released instanceof Promise) released.then(done, done);
+    else done();
   }
 
   get handle(): RunHandle {
@@ -396,7 +462,7 @@ class Execution implements RunHandle, ScopeHost {
         return false;
       }
       if (!fits) {
-        const message = `journal entry ${entry.seq} (${entry.kind} of ${entry.path}, activation ${entry.act}) does not fit graph "${this.plan.def.id}" version ${this.plan.version}: no such block was waiting for it`;
+        const message = `journal entry ${entry.seq} (${entry.kind} of ${entry.path}, activation ${entry.act}) does not fit graph "${this.plan.def.id}" version ${this.plan.version}: no such block was waiting for it${passHint(this.context)}`;
         this.finish({ code: "journal_mismatch", message });
         return false;
       }
@@ -508,7 +574,13 @@ class Execution implements RunHandle, ScopeHost {
       return;
     }
     signal?.addEventListener("abort", () => this.cancel(messageOf(signal.reason ?? "aborted")), { once: true });
-    const failed = (error: unknown) => this.finish({ code: "block_failed", message: `the run could not be recorded in the store: ${messageOf(error)}` });
+    // The record could not be written (or the run could not be taken): nothing of it is this
+    // process's to mark as ended.
+    const failed = (error: unknown) => {
+      const failure = storeFailure(this.id, error, "the run's record");
+      this.context.end();
+      this.reject(failure.info, failure);
+    };
     // Start on the next microtask, so that events can be subscribed to right after run() returns.
     queueMicrotask(() => {
       let prepared: MaybePromise<void>;
@@ -542,6 +614,7 @@ class Execution implements RunHandle, ScopeHost {
         target = this.find(answer.block);
         target.check(answer.data);
       } catch (error) {
+        // (resume() gives the run up again if it took it for this answer.)
         this.context.end();
         answered?.(error);
         return;
@@ -570,8 +643,20 @@ class Execution implements RunHandle, ScopeHost {
       this.resolveResult(output);
       this.settle({ status: "completed", output });
     };
-    const written = this.store.finishRun(this.id, { status: "completed", output: output as JsonValue, updatedAt: Date.now() });
-    if (written instanceof Promise) written.then(done, (error: unknown) => this.reject({ code: "block_failed", message: `the run completed but its outcome could not be stored: ${messageOf(error)}` }));
+    // Its outcome not stored, the run stays resumable: its journal completes it without running anything.
+    const unstored = (error: unknown) => {
+      const failure = storeFailure(this.id, error, "the run's outcome");
+      void release(this.store, this.id);
+      this.reject(failure.info, failure);
+    };
+    let written: MaybePromise<void>;
+    try {
+      written = this.store.finishRun(this.id, { status: "completed", output: output as JsonValue, updatedAt: Date.now() });
+    } catch (error) {
+      unstored(error);
+      return;
+    }
+    if (written instanceof Promise) written.then(done, unstored);
     else done();
   }
 

@@ -1,6 +1,6 @@
 import { type ErrorInfo, type EscalationStep, messageOf, RunError } from "../errors.js";
 import { MissingValueError } from "../plan/bindings.js";
-import type { EdgePlan, GraphPlan, NodePlan } from "../plan/plan.js";
+import type { EdgePlan, GraphPlan, LoopPlan, NodePlan } from "../plan/plan.js";
 import type { JournalEntry } from "../store/store.js";
 import { transition } from "xstate";
 import { type SupervisorDecision, type SupervisorSnapshot, startSupervisor, superviseFailure, supervisorMachine } from "../supervise/supervisor.js";
@@ -9,6 +9,19 @@ import { backoff, LeafTask, type TaskOwner } from "./leaf.js";
 import { MapTask } from "./map.js";
 
 type RestartEntry = Extract<JournalEntry, { kind: "block.restarted" }>;
+
+/**
+ * A loop that was asked for a new pass (one of its back edges was taken): it starts once the
+ * current pass has settled. `from` is the block that took the back edge; `state` 0 while the pass
+ * settles, 1 once its `loop.pass` entry is being written (or, in replay, awaited).
+ */
+interface PassRequest {
+  readonly from: number;
+  state: 0 | 1;
+}
+
+/** A loop entry's bound input for the pass it starts, assembled from what the ended pass left (or why it could not be). */
+type Preset = { readonly value: unknown } | { readonly error: unknown };
 
 /** A running subgraph or map of a scope, which a restart or a failure can abandon. */
 interface Child {
@@ -65,8 +78,14 @@ export class Scope implements TaskOwner, Child, Pausable {
   private supervisor: SupervisorSnapshot | undefined;
   /** Restarted blocks: the epoch ms before which they do not start (their backoff). */
   private holds: Map<number, number> | undefined;
-  /** Restarts whose journal entry is being written: the scope is not done while there are any. */
+  /** Restarts and loop passes whose journal entry is being written: the scope is not done while there are any. */
   private restarting = 0;
+  /** Loops waiting for their current pass to settle before the next one starts (created on first use). */
+  private nextPass: Map<number, PassRequest> | undefined;
+  /** Per loop: the number of its current pass (created at the first re-entry; 1 until then). */
+  private passNumbers: Uint32Array | undefined;
+  /** Loop entries' bound inputs for the pass they start. */
+  private presets: Map<number, Preset> | undefined;
   /** `rest_for_one` only: the order in which blocks started, and per-block signals to abandon them. */
   private startOrder: Uint32Array | undefined;
   private clock = 0;
@@ -159,7 +178,7 @@ export class Scope implements TaskOwner, Child, Pausable {
       const durationMs = at - (this.startedAt?.get(slot) ?? at);
       this.run.emit({ type: "block.completed", runId: this.run.id, at, path: this.pathOf(node, act), act, durationMs, replayed: false });
     }
-    this.route(node, node.always, node.caseField === undefined ? undefined : this.caseEdges(node, output));
+    this.route(node, node.always, node.caseField === undefined && node.matchCases === undefined ? undefined : this.caseEdges(node, output));
     this.pump();
   }
 
@@ -339,8 +358,14 @@ export class Scope implements TaskOwner, Child, Pausable {
       if (status === RUNNING || status === DONE) this.again(v);
       this.state[v] = IDLE;
       this.outputs[v] = undefined;
+      this.presets?.delete(v);
       for (const e of (this.plan.nodes[v] as NodePlan).outForward) this.state[n + e] = OPEN;
       (this.holds ??= new Map()).set(v, notBefore);
+    }
+    if (this.nextPass !== undefined) {
+      // A restarted block's decision to take a back edge is void: it decides again when it runs.
+      for (const [l, request] of this.nextPass) if (request.state === 0 && member[request.from]) this.nextPass.delete(l);
+      if (this.nextPass.size === 0) this.nextPass = undefined;
     }
     if (this.plan.strategy === "one_for_all") {
       // The graph starts over: what was running under the old signal is abandoned with it.
@@ -395,17 +420,20 @@ export class Scope implements TaskOwner, Child, Pausable {
   private pump(): void {
     if (this.pumping) return;
     this.pumping = true;
-    // A queue, not recursion: a long chain of synchronous blocks must not grow the stack.
-    while (!this.closed && this.queue.length > 0) {
-      if (this.run.paused) {
-        // An upgrade waits for a block boundary: start nothing new until it is done.
-        this.run.defer(this);
-        break;
+    for (;;) {
+      // A queue, not recursion: a long chain of synchronous blocks must not grow the stack.
+      while (!this.closed && this.queue.length > 0) {
+        if (this.run.paused) {
+          // An upgrade waits for a block boundary: start nothing new until it is done.
+          this.run.defer(this);
+          break;
+        }
+        this.startBlock(this.queue.shift() as number);
       }
-      this.startBlock(this.queue.shift() as number);
+      if (this.closed || this.nextPass === undefined || this.run.paused || !this.settlePasses()) break;
     }
     this.pumping = false;
-    if (!this.closed && this.running === 0 && this.queue.length === 0 && this.restarting === 0) this.complete();
+    if (!this.closed && this.running === 0 && this.queue.length === 0 && this.restarting === 0 && this.nextPass === undefined) this.complete();
   }
 
   private startBlock(i: number): void {
@@ -421,7 +449,16 @@ export class Scope implements TaskOwner, Child, Pausable {
     const act = 1 + (this.passes?.get(i) ?? 0);
     let input: unknown;
     try {
-      input = node.input.parse(node.bind(this));
+      const preset = this.presets?.get(i);
+      let bound: unknown;
+      if (preset === undefined) bound = node.bind(this);
+      else {
+        // A loop entry starting a new pass: its input was assembled when the previous pass ended.
+        this.presets?.delete(i);
+        if ("error" in preset) throw preset.error;
+        bound = preset.value;
+      }
+      input = node.input.parse(bound);
     } catch (error) {
       const code = error instanceof MissingValueError ? "binding_failed" : "input_invalid";
       this.fail(new RunError({ code, message: `block ${this.pathOf(node, act)} cannot start: ${describeInputError(error)}`, path: this.pathOf(node, act) }, { runId: this.run.id }));
@@ -474,6 +511,11 @@ export class Scope implements TaskOwner, Child, Pausable {
   }
 
   private caseEdges(node: NodePlan, output: unknown): readonly number[] {
+    const matches = node.matchCases;
+    if (matches !== undefined) {
+      for (const c of matches) if (c.test(output)) return [c.edge];
+      return node.otherwise;
+    }
     const value = (output as Record<string, unknown> | null)?.[node.caseField as string];
     return node.cases.get(value) ?? node.otherwise;
   }
@@ -545,17 +587,122 @@ export class Scope implements TaskOwner, Child, Pausable {
     (this.passes ??= new Map()).set(i, (this.passes.get(i) ?? 0) + 1);
   }
 
-  /** A loop comes back: its body starts a new activation from the loop's entry block. */
+  /**
+   * A back edge was taken: its loop is asked for a new pass. The pass does not start at once: the
+   * current pass runs to its end first (see {@link settlePasses}).
+   */
   private reenter(node: NodePlan, edge: EdgePlan): void {
     this.emitEdge(node, edge.to, edge.kind, true);
+    const requests = (this.nextPass ??= new Map());
+    // A second back edge into the same loop during the same pass asks for the same new pass.
+    if (!requests.has(edge.loop)) requests.set(edge.loop, { from: node.index, state: 0 });
+  }
+
+  /**
+   * Starts the passes asked for whose current pass has settled: no block of the loop's region is
+   * running or queued. A pass that ends is never cut short: its running blocks finish (their
+   * outcomes are journaled), and what they start runs too, until nothing more of the pass can
+   * start. A loop whose entry lies in the region of another loop asking for a new pass is left to
+   * that one (its new pass starts this one over). Returns whether something was queued.
+   */
+  private settlePasses(): boolean {
+    const requests = this.nextPass as Map<number, PassRequest>;
+    for (const [l, request] of requests) {
+      if (request.state !== 0) continue;
+      const loop = this.plan.loops[l] as LoopPlan;
+      let superseded = false;
+      for (const other of requests.keys()) if (other !== l && (this.plan.loops[other] as LoopPlan).member[loop.entry]) superseded = true;
+      if (superseded) {
+        requests.delete(l);
+        continue;
+      }
+      let settled = true;
+      for (const v of loop.region) {
+        if (this.state[v] === RUNNING || this.state[v] === QUEUED) {
+          settled = false;
+          break;
+        }
+      }
+      if (!settled) continue;
+      request.state = 1;
+      const entry = this.plan.nodes[loop.entry] as NodePlan;
+      const pass = (this.passNumbers?.[l] ?? 1) + 1;
+      // The entry's input comes from what the ended pass left (before the region is reset).
+      let preset: Preset;
+      try {
+        preset = { value: entry.bind(this) };
+      } catch (error) {
+        preset = { error };
+      }
+      const path = `${this.prefix}${entry.id}`;
+      const from = (this.plan.nodes[request.from] as NodePlan).id;
+      if (this.run.replaying && this.run.capture === undefined) {
+        // The journal says when the pass started; if the process died before it was written, it starts when replay ends.
+        this.run.wait({ key: `${path}#${pass}`, loopPass: true, replay: (e) => this.replayPass(l, pass, from, preset, e), goLive: () => this.writePass(l, pass, from, preset) });
+        continue;
+      }
+      this.writePass(l, pass, from, preset);
+    }
+    if (requests.size === 0) this.nextPass = undefined;
+    return this.queue.length > 0;
+  }
+
+  /** Journals the start of a new pass, then starts it (nothing of it starts before the entry is written). */
+  private writePass(l: number, pass: number, from: string, preset: Preset): void {
+    const entry = this.plan.nodes[(this.plan.loops[l] as LoopPlan).entry] as NodePlan;
+    const path = `${this.prefix}${entry.id}`;
+    this.restarting++;
+    this.run.enter();
+    const go = () => {
+      this.restarting--;
+      this.run.leave();
+      if (this.closed) return;
+      this.beginPass(l, pass, from, preset, false);
+      this.pump();
+    };
+    const written = this.run.append({ seq: this.run.nextSeq(), kind: "loop.pass", path, act: pass, attempt: 0, at: Date.now(), from });
+    if (written instanceof Promise) written.then(go, (e: unknown) => this.fail(new RunError({ code: "block_failed", message: `pass ${pass} of the loop at ${path} could not be written to the journal: ${messageOf(e)}`, path }, { runId: this.run.id })));
+    else go();
+  }
+
+  private replayPass(l: number, pass: number, from: string, preset: Preset, entry: JournalEntry): void {
+    const path = `${this.prefix}${(this.plan.nodes[(this.plan.loops[l] as LoopPlan).entry] as NodePlan).id}`;
+    if (entry.kind !== "loop.pass") throw mismatch(entry, `${missingPass(path, pass)}`);
+    if (entry.from !== from) throw mismatch(entry, `it says block "${entry.from}" asked for pass ${pass} of the loop at ${path}, but here block "${from}" does`);
+    this.beginPass(l, pass, from, preset, true);
+    this.pump();
+  }
+
+  /**
+   * Starts pass `pass` of loop `l`: its region is reset (outputs forgotten, so that a read never
+   * sees an earlier pass; join arrivals from inside the region cleared; each block that ran gets a
+   * new activation), and its entry starts with the input assembled from the ended pass. Blocks of
+   * the region that start with a pass start too: entry blocks of the graph, and `join: "any"`
+   * blocks that an arrival from outside the region already reached (it still counts).
+   */
+  private beginPass(l: number, pass: number, from: string, preset: Preset, replayed: boolean): void {
+    const loop = this.plan.loops[l] as LoopPlan;
+    this.nextPass?.delete(l);
+    if (this.nextPass?.size === 0) this.nextPass = undefined;
+    (this.passNumbers ??= new Uint32Array(this.plan.loops.length).fill(1))[l] = pass;
     const n = this.plan.nodes.length;
-    for (const v of edge.body) {
-      if (this.state[v] === RUNNING) continue;
+    for (const v of loop.region) {
+      if (this.state[v] === QUEUED) this.queue.splice(this.queue.indexOf(v), 1);
       if (this.state[v] !== IDLE) this.again(v);
       this.state[v] = IDLE;
+      this.outputs[v] = undefined;
+      this.presets?.delete(v);
     }
-    for (const e of edge.bodyEdges) this.state[n + e] = OPEN;
-    if (this.state[edge.to] !== RUNNING) this.enqueue(edge.to);
+    for (const e of loop.edges) this.state[n + e] = OPEN;
+    const entry = this.plan.nodes[loop.entry] as NodePlan;
+    if (this.run.listening) this.run.emit({ type: "loop.pass", runId: this.run.id, at: Date.now(), path: `${this.prefix}${entry.id}`, pass, from, replayed });
+    (this.presets ??= new Map()).set(loop.entry, preset);
+    this.enqueue(loop.entry);
+    for (const v of loop.region) {
+      if (v === loop.entry) continue;
+      const node = this.plan.nodes[v] as NodePlan;
+      if (this.plan.entry.includes(v) || (!node.joinAll && node.inEdges.some((e) => this.state[n + e] === FIRED))) this.enqueue(v);
+    }
   }
 
   /**
@@ -670,8 +817,21 @@ function mismatch(entry: JournalEntry, why: string): RunError {
   return new RunError({ code: "journal_mismatch", message: `journal entry ${entry.seq} (${entry.kind} of ${entry.path}, activation ${entry.act}) does not fit: ${why}`, path: entry.path });
 }
 
+/** Why a journal without `loop.pass` entries does not fit once a loop is re-entered. */
+export function missingPass(path: string, pass: number): string {
+  return `the loop at ${path} starts pass ${pass} here, but the journal has no loop.pass entry for it. Journals written before Blockwork recorded loop passes (which ran loops by other rules) cannot be resumed or upgraded across a loop re-entry: let the run finish with the version that started it, or cancel it and start it again`;
+}
+
 function describeInputError(error: unknown): string {
   const issues = (error as { issues?: { path: PropertyKey[]; message: string }[] }).issues;
   if (Array.isArray(issues)) return `its input breaks its contract: ${issues.slice(0, 5).map((i) => `${i.path.map(String).join(".") || "(value)"}: ${i.message}`).join("; ")}`;
   return messageOf(error);
+}
+
+/** When a loop waits for its next pass's entry, a journal entry that fits nowhere most likely comes from a journal without loop passes. */
+export function passHint(context: RunContext): string {
+  const waiting = context.pendingTasks().find((t) => t.loopPass === true);
+  if (waiting === undefined) return "";
+  const at = waiting.key.lastIndexOf("#");
+  return ` (${missingPass(waiting.key.slice(0, at), Number(waiting.key.slice(at + 1)))})`;
 }

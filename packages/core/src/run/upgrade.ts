@@ -76,6 +76,18 @@ export interface UpgradePlan extends UpgradeResult {
  */
 export async function upgrade(runId: string, options: UpgradeOptions): Promise<UpgradeResult> {
   const { store } = options;
+  if ((await store.getRun(runId)) === undefined) throw new RunError({ code: "run_not_found", message: `run ${runId} is not in the store` });
+  // One owner per run: a run another live process executes is not moved under it (run_owned).
+  const taken = store.claimRun ? await store.claimRun(runId) : false;
+  try {
+    return await upgradeOwned(runId, options);
+  } finally {
+    if (taken) await store.releaseRun?.(runId);
+  }
+}
+
+async function upgradeOwned(runId: string, options: UpgradeOptions): Promise<UpgradeResult> {
+  const { store } = options;
   const record = await store.getRun(runId);
   if (record === undefined) throw new RunError({ code: "run_not_found", message: `run ${runId} is not in the store` });
   if (record.status !== "running" && record.status !== "suspended") {
@@ -198,7 +210,7 @@ export function positionOf(path: string): string {
 
 /** Checks one journaled value against the schema its block has in the new graph. */
 function checkEntry(plan: GraphPlan, entry: JournalEntry, reasons: string[]): void {
-  if (entry.kind === "attempt.failed" || entry.kind === "item.failed" || entry.kind === "block.restarted" || entry.kind === "block.suspended" || entry.kind === "run.upgraded" || entry.kind === "step.completed") return;
+  if (entry.kind === "attempt.failed" || entry.kind === "item.failed" || entry.kind === "block.restarted" || entry.kind === "block.suspended" || entry.kind === "run.upgraded" || entry.kind === "step.completed" || entry.kind === "loop.pass") return;
   const item = itemAt(plan, entry.path);
   if (item === undefined) {
     reasons.push(`the new graph has no block ${entry.path}, which the run has a ${entry.kind} entry for`);

@@ -34,6 +34,8 @@ export function dataOf(entry: JournalEntry): unknown {
       return { from: entry.from, to: entry.to, migrated: entry.migrated, ...(entry.input !== undefined ? { input: entry.input } : {}), ...(entry.outputs !== undefined ? { outputs: entry.outputs } : {}) };
     case "step.completed":
       return { step: entry.step, result: entry.result };
+    case "loop.pass":
+      return { from: entry.from };
   }
 }
 
@@ -65,5 +67,7 @@ export function entryOf(row: EntryColumns, data: unknown): JournalEntry {
       const { step, result } = data as { step: string; result: never };
       return { ...base, kind: row.kind, step, result };
     }
+    case "loop.pass":
+      return { ...base, kind: row.kind, from: (data as { from: string }).from };
   }
 }

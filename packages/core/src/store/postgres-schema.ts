@@ -13,6 +13,8 @@ export interface Tables {
   readonly blobs: string;
   readonly blobParts: string;
   readonly blobLinks: string;
+  readonly processes: string;
+  readonly runOwners: string;
   /** The LISTEN/NOTIFY channel that tells watchers that a run changed (payload: the run id). */
   readonly runsChannel: string;
   /** The channel that tells workers that unclaimed tasks are ready. */
@@ -21,7 +23,7 @@ export interface Tables {
 
 export function tablesOf(schema: string): Tables {
   const q = (name: string) => `"${schema}"."${name}"`;
-  return { schema, migrations: q("migrations"), graphs: q("graphs"), runs: q("runs"), journal: q("journal"), tasks: q("tasks"), blobChunks: q("blob_chunks"), blobs: q("blobs"), blobParts: q("blob_parts"), blobLinks: q("blob_links"), runsChannel: `bw_runs_${schema}`, tasksChannel: `bw_tasks_${schema}` };
+  return { schema, migrations: q("migrations"), graphs: q("graphs"), runs: q("runs"), journal: q("journal"), tasks: q("tasks"), blobChunks: q("blob_chunks"), blobs: q("blobs"), blobParts: q("blob_parts"), blobLinks: q("blob_links"), processes: q("processes"), runOwners: q("run_owners"), runsChannel: `bw_runs_${schema}`, tasksChannel: `bw_tasks_${schema}` };
 }
 
 /**
@@ -86,6 +88,14 @@ const MIGRATIONS: readonly { readonly name: string; readonly sql: (t: Tables) =>
       CREATE INDEX blob_links_blob ON ${t.blobLinks} (blob);
       -- A step of a block attempt is recorded once, whatever the workers do.
       CREATE UNIQUE INDEX journal_step_once ON ${t.journal} (run_id, path, act, attempt, (data->>'step')) WHERE kind = 'step.completed';`,
+  },
+  {
+    // Additive: the owner of a run executed by run() in one process (workers lease tasks instead).
+    name: "run owners",
+    sql: (t) => `
+      CREATE TABLE ${t.processes} (token text PRIMARY KEY, pid integer NOT NULL, host text NOT NULL, started text NOT NULL, claimed_at bigint NOT NULL, heartbeat_at bigint NOT NULL);
+      CREATE TABLE ${t.runOwners} (run_id text PRIMARY KEY REFERENCES ${t.runs} (id) ON DELETE CASCADE, token text NOT NULL, claimed_at bigint NOT NULL);
+      CREATE INDEX run_owners_token ON ${t.runOwners} (token);`,
   },
 ];
 

@@ -19,6 +19,7 @@ import { dataOf, type EntryColumns, entryOf } from "./entry-data.js";
 import { describeConnectionError, parsePostgresUrl } from "./postgres-connect.js";
 import { Listener, type Notice } from "./postgres-listener.js";
 import { migrate, type Tables, tablesOf } from "./postgres-schema.js";
+import { isLive, type OwnerRow, ownedError, ownerOf, type RunOwner, takenOverError, thisProcess } from "./owner.js";
 import type { JournalEntry, RunPatch, RunQuery, RunRecord, Store } from "./store.js";
 
 /** Options of {@link PostgresStore}. */
@@ -32,6 +33,10 @@ export interface PostgresStoreOptions {
   readonly maxConnections?: number;
   /** How long to wait for a connection before failing with `store_unavailable` (default 10 s). */
   readonly connectTimeoutMs?: number;
+  /** How often a process that owns runs (run() in one process) writes its heartbeat (default 5,000 ms). */
+  readonly heartbeatMs?: number;
+  /** How old an owner's heartbeat may be before its runs count as orphaned (default 30,000 ms). */
+  readonly staleMs?: number;
 }
 
 
@@ -75,8 +80,15 @@ export class PostgresStore implements Store {
   private ready: Promise<void> | undefined;
   private listener: Listener | undefined;
   private closing: Promise<void> | undefined;
+  /** Runs this store object has claimed (run() in this process): their appends are checked. */
+  private readonly owned = new Set<string>();
+  private heartbeat: ReturnType<typeof setInterval> | undefined;
+  private readonly heartbeatMs: number;
+  private readonly staleMs: number;
 
   constructor(connectionString: string, options: PostgresStoreOptions = {}) {
+    this.heartbeatMs = options.heartbeatMs ?? 5_000;
+    this.staleMs = options.staleMs ?? 30_000;
     const target = parsePostgresUrl(connectionString, options.schema);
     this.schema = target.schema;
     this.display = target.display;
@@ -194,6 +206,21 @@ export class PostgresStore implements Store {
   }
 
   async finishRun(id: string, outcome: Pick<RunRecord, "status" | "output" | "error" | "updatedAt">): Promise<void> {
+    if (this.owned.has(id)) {
+      // Written only while this process owns the run, and the ownership ends with it.
+      this.owned.delete(id);
+      const { runs, runOwners } = this.tables;
+      const ended = await this.query(
+        `WITH mine AS (DELETE FROM ${runOwners} WHERE run_id = $5 AND token = $6 RETURNING run_id)
+         UPDATE ${runs} SET status = $1, output = $2, error = $3, updated_at = $4 WHERE id = $5 AND EXISTS (SELECT 1 FROM mine) RETURNING id`,
+        [outcome.status, json(outcome.output), json(outcome.error), outcome.updatedAt, id, thisProcess().token],
+      );
+      if (ended.length === 0) {
+        if ((await this.getRun(id)) === undefined) throw new Error(`run ${id} is not in ${this.display}`);
+        throw takenOverError(id, await this.ownerRow(id).catch(() => undefined));
+      }
+      return;
+    }
     // A finished run has no ready tasks left for workers.
     const rows = await this.query(
       `WITH gone AS (DELETE FROM ${this.tables.tasks} WHERE run_id = $5)
@@ -211,6 +238,10 @@ export class PostgresStore implements Store {
   }
 
   async append(runId: string, entry: JournalEntry): Promise<void> {
+    if (this.owned.has(runId)) {
+      await this.appendOwned(runId, entry);
+      return;
+    }
     const { runs, journal } = this.tables;
     const appended = `WITH bumped AS (UPDATE ${runs} SET last_seq = greatest(last_seq, $2) WHERE id = $1)
       INSERT INTO ${journal} (run_id, ${JOURNAL_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`;
@@ -224,6 +255,73 @@ export class PostgresStore implements Store {
       entry.at,
       JSON.stringify(dataOf(entry)),
     ], { prepared: true });
+  }
+
+  /** An append written only while this process owns the run (checked in the same statement). */
+  private async appendOwned(runId: string, entry: JournalEntry): Promise<void> {
+    const { runs, journal, runOwners } = this.tables;
+    const appended = `WITH bumped AS (UPDATE ${runs} SET last_seq = greatest(last_seq, $2) WHERE id = $1 AND EXISTS (SELECT 1 FROM ${runOwners} WHERE run_id = $1 AND token = $9) RETURNING id)
+      INSERT INTO ${journal} (run_id, ${JOURNAL_COLUMNS}) SELECT $1, $2, $3, $4, $5, $6, $7, $8 FROM bumped RETURNING seq`;
+    const rows = await this.query(appended, [runId, entry.seq, entry.kind, entry.path, entry.act, entry.attempt, entry.at, JSON.stringify(dataOf(entry)), thisProcess().token], { prepared: true });
+    if (rows.length === 0) {
+      this.owned.delete(runId);
+      throw takenOverError(runId, await this.ownerRow(runId).catch(() => undefined));
+    }
+  }
+
+  async claimRun(runId: string, create?: RunRecord): Promise<boolean> {
+    const me = thisProcess();
+    const { runs, runOwners, processes } = this.tables;
+    const now = Date.now();
+    const taken = await this.transaction(async (client) => {
+      if (create !== undefined) {
+        await client.query(`INSERT INTO ${runs} (${RUN_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, runParams(create));
+      } else {
+        // Claimers of one run queue on its row: the check and the take are one step.
+        await client.query(`SELECT 1 FROM ${runs} WHERE id = $1 FOR UPDATE`, [runId]);
+        const row = ownerRowOf((await client.query<OwnerJoinRow>(ownerQuery(this.tables), [runId])).rows[0]);
+        if (row?.token === me.token) return false;
+        if (row !== undefined && isLive(row, this.staleMs, now)) throw ownedError(runId, row);
+      }
+      await client.query(
+        `INSERT INTO ${processes} (token, pid, host, started, claimed_at, heartbeat_at) VALUES ($1, $2, $3, $4, $5, $5) ON CONFLICT (token) DO UPDATE SET heartbeat_at = excluded.heartbeat_at`,
+        [me.token, me.pid, me.host, me.started, now],
+      );
+      await client.query(`INSERT INTO ${runOwners} (run_id, token, claimed_at) VALUES ($1, $2, $3) ON CONFLICT (run_id) DO UPDATE SET token = excluded.token, claimed_at = excluded.claimed_at`, [runId, me.token, now]);
+      return true;
+    });
+    if (create !== undefined) await linkInputBlobs(this, create);
+    this.owned.add(runId);
+    this.startHeartbeat();
+    return taken;
+  }
+
+  async releaseRun(runId: string): Promise<void> {
+    this.owned.delete(runId);
+    await this.query(`DELETE FROM ${this.tables.runOwners} WHERE run_id = $1 AND token = $2`, [runId, thisProcess().token]);
+  }
+
+  async runOwner(runId: string): Promise<RunOwner | undefined> {
+    const row = await this.ownerRow(runId);
+    return row === undefined ? undefined : ownerOf(row, this.staleMs);
+  }
+
+  private async ownerRow(runId: string): Promise<OwnerRow | undefined> {
+    return ownerRowOf((await this.query<OwnerJoinRow>(ownerQuery(this.tables), [runId]))[0]);
+  }
+
+  private startHeartbeat(): void {
+    if (this.heartbeat !== undefined) return;
+    this.heartbeat = setInterval(() => {
+      if (this.owned.size === 0) {
+        clearInterval(this.heartbeat);
+        this.heartbeat = undefined;
+        return;
+      }
+      // A beat that fails (the database away) is tried again at the next tick.
+      this.query(`UPDATE ${this.tables.processes} SET heartbeat_at = $1 WHERE token = $2`, [Date.now(), thisProcess().token]).catch(() => undefined);
+    }, this.heartbeatMs);
+    this.heartbeat.unref();
   }
 
   async journal(runId: string): Promise<JournalEntry[]> {
@@ -324,13 +422,43 @@ export class PostgresStore implements Store {
   }
 
   /** Closes the connections (waiting for queries in progress). Safe to call twice. */
+  /**
+   * Closes the pool (and the LISTEN connection). The runs this store object still owns are
+   * released first, best effort: nothing more can be written for them through it.
+   */
   close(): Promise<void> {
     this.closing ??= (async () => {
+      if (this.heartbeat !== undefined) clearInterval(this.heartbeat);
+      this.heartbeat = undefined;
+      if (this.owned.size > 0 && this.pool !== undefined) {
+        const runs = [...this.owned];
+        this.owned.clear();
+        await this.pool.query(`DELETE FROM ${this.tables.runOwners} WHERE run_id = ANY($1::text[]) AND token = $2`, [runs, thisProcess().token]).catch(() => undefined);
+      }
       await this.listener?.close();
       await this.pool?.end();
     })();
     return this.closing;
   }
+}
+
+interface OwnerJoinRow {
+  readonly token: string;
+  readonly pid: number | null;
+  readonly host: string | null;
+  readonly started: string | null;
+  readonly claimed_at: number;
+  readonly heartbeat_at: number | null;
+}
+
+function ownerQuery(t: Tables): string {
+  return `SELECT o.token, p.pid, p.host, p.started, o.claimed_at, p.heartbeat_at FROM ${t.runOwners} o LEFT JOIN ${t.processes} p ON p.token = o.token WHERE o.run_id = $1`;
+}
+
+/** An owner row (a process row gone counts as a dead owner: heartbeat 0). */
+function ownerRowOf(row: OwnerJoinRow | undefined): OwnerRow | undefined {
+  if (row === undefined) return undefined;
+  return { token: row.token, pid: row.pid ?? 0, host: row.host ?? "", started: row.started ?? "", claimedAt: row.claimed_at, heartbeatAt: row.heartbeat_at ?? 0 };
 }
 
 const statementNames = new Map<string, string>();

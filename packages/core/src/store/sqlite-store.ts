@@ -19,6 +19,7 @@ import {
   writeChunks,
 } from "./blob-data.js";
 import { dataOf, type EntryColumns, entryOf } from "./entry-data.js";
+import { isLive, type OwnerRow, ownedError, ownerOf, type RunOwner, takenOverError, thisProcess } from "./owner.js";
 import type { JournalEntry, RunPatch, RunQuery, RunRecord, Store } from "./store.js";
 
 /** Options of {@link SqliteStore}. */
@@ -29,6 +30,13 @@ export interface SqliteStoreOptions {
    * disk as well (slower, survives power loss).
    */
   readonly sync?: "normal" | "full";
+  /** How often a process that owns runs in this file writes its heartbeat (default 5,000 ms). */
+  readonly heartbeatMs?: number;
+  /**
+   * How old the heartbeat of an owner on another host may be before its runs count as orphaned and
+   * may be taken over (default 30,000 ms). On the same host the kernel says whether the owner lives.
+   */
+  readonly staleMs?: number;
 }
 
 // Versioned migrations; `PRAGMA user_version` holds how many have been applied.
@@ -49,6 +57,11 @@ const MIGRATIONS = [
    CREATE INDEX blob_parts_chunk ON blob_parts (chunk);
    CREATE TABLE blob_links (run_id TEXT NOT NULL, blob TEXT NOT NULL, PRIMARY KEY (run_id, blob)) WITHOUT ROWID;
    CREATE INDEX blob_links_blob ON blob_links (blob);`,
+  // 3: run ownership. A process that executes runs has a row (with its heartbeat); each run being
+  // executed names its process. Additive.
+  `CREATE TABLE processes (token TEXT PRIMARY KEY, pid INTEGER NOT NULL, host TEXT NOT NULL, started TEXT NOT NULL, claimed_at INTEGER NOT NULL, heartbeat_at INTEGER NOT NULL) WITHOUT ROWID;
+   CREATE TABLE run_owners (run_id TEXT PRIMARY KEY, token TEXT NOT NULL, claimed_at INTEGER NOT NULL) WITHOUT ROWID;
+   CREATE INDEX run_owners_token ON run_owners (token);`,
 ];
 
 /** How many migrations this version of Blockwork applies to a SQLite file (`PRAGMA user_version`). */
@@ -71,18 +84,40 @@ interface JournalRow extends EntryColumns {
   readonly data: string;
 }
 
+interface OwnerJoinRow {
+  readonly token: string;
+  readonly pid: number | null;
+  readonly host: string | null;
+  readonly started: string | null;
+  readonly claimed_at: number;
+  readonly heartbeat_at: number | null;
+}
+
 /**
  * Runs and journals in one SQLite file (WAL mode): the embedded default. One writer process at a
  * time; appends are synchronous, so an entry is on disk (in the WAL) when `append` returns.
+ *
+ * Processes share the file safely: each run has one owner process (`claimRun`), and an append for
+ * a run this process owns is written only while it still owns it (checked in the same statement).
  */
 export class SqliteStore implements Store {
   readonly durable = true;
   readonly file: string;
   private readonly db: Database.Database;
   private readonly statements: ReturnType<SqliteStore["prepare"]>;
+  private readonly transactions: ReturnType<SqliteStore["prepareTransactions"]>;
+  /** Runs this store object has claimed (and not released): their appends are checked. */
+  private readonly owned = new Set<string>();
+  private heartbeat: ReturnType<typeof setInterval> | undefined;
+  /** Whether this store object has written this process's row. */
+  private registered = false;
+  private readonly heartbeatMs: number;
+  private readonly staleMs: number;
 
   constructor(file: string, options: SqliteStoreOptions = {}) {
     this.file = file;
+    this.heartbeatMs = options.heartbeatMs ?? 5_000;
+    this.staleMs = options.staleMs ?? 30_000;
     if (file !== ":memory:") mkdirSync(dirname(file), { recursive: true });
     this.db = new Database(file);
     this.db.pragma("journal_mode = WAL");
@@ -90,6 +125,7 @@ export class SqliteStore implements Store {
     this.db.pragma("busy_timeout = 5000");
     this.migrate();
     this.statements = this.prepare();
+    this.transactions = this.prepareTransactions();
   }
 
   private migrate(): void {
@@ -97,6 +133,8 @@ export class SqliteStore implements Store {
     if (applied > MIGRATIONS.length) {
       throw new Error(`${this.file} was written by a newer Blockwork (schema version ${applied}; this one knows ${MIGRATIONS.length}).`);
     }
+    // Up to date: nothing is written (a full disk, a read-only use, does not stop it opening).
+    if (applied === MIGRATIONS.length) return;
     this.db.transaction(() => {
       for (let i = applied; i < MIGRATIONS.length; i++) this.db.exec(MIGRATIONS[i] as string);
       this.db.pragma(`user_version = ${MIGRATIONS.length}`);
@@ -114,11 +152,26 @@ export class SqliteStore implements Store {
       listAll: this.db.prepare("SELECT * FROM runs ORDER BY created_at DESC, id DESC LIMIT ?"),
       listByStatus: this.db.prepare("SELECT * FROM runs WHERE status = ? ORDER BY created_at DESC, id DESC LIMIT ?"),
       finishRun: this.db.prepare("UPDATE runs SET status = ?, output = ?, error = ?, updated_at = ? WHERE id = ?"),
+      finishOwned: this.db.prepare(
+        "UPDATE runs SET status = ?, output = ?, error = ?, updated_at = ? WHERE id = ? AND EXISTS (SELECT 1 FROM run_owners WHERE run_id = ? AND token = ?)",
+      ),
       updateRun: this.db.prepare(
         "UPDATE runs SET status = COALESCE(?, status), version = COALESCE(?, version), source = COALESCE(?, source), updated_at = ? WHERE id = ? AND status IN ('running', 'suspended')",
       ),
       append: this.db.prepare("INSERT INTO journal (run_id, seq, kind, path, act, attempt, at, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"),
       journal: this.db.prepare("SELECT seq, kind, path, act, attempt, at, data FROM journal WHERE run_id = ? ORDER BY seq"),
+      appendOwned: this.db.prepare(
+        "INSERT INTO journal (run_id, seq, kind, path, act, attempt, at, data) SELECT ?, ?, ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM run_owners WHERE run_id = ? AND token = ?)",
+      ),
+      owner: this.db.prepare(
+        "SELECT o.token, p.pid, p.host, p.started, o.claimed_at, p.heartbeat_at FROM run_owners o LEFT JOIN processes p ON p.token = o.token WHERE o.run_id = ?",
+      ),
+      putProcess: this.db.prepare(
+        "INSERT INTO processes (token, pid, host, started, claimed_at, heartbeat_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (token) DO UPDATE SET heartbeat_at = excluded.heartbeat_at",
+      ),
+      beat: this.db.prepare("UPDATE processes SET heartbeat_at = ? WHERE token = ?"),
+      putOwner: this.db.prepare("INSERT INTO run_owners (run_id, token, claimed_at) VALUES (?, ?, ?) ON CONFLICT (run_id) DO UPDATE SET token = excluded.token, claimed_at = excluded.claimed_at"),
+      dropOwner: this.db.prepare("DELETE FROM run_owners WHERE run_id = ? AND token = ?"),
       putChunk: this.db.prepare("INSERT INTO blob_chunks (hash, data, size, touched_at) VALUES (?, ?, ?, ?) ON CONFLICT (hash) DO UPDATE SET touched_at = excluded.touched_at"),
       hasChunk: this.db.prepare("SELECT 1 FROM blob_chunks WHERE hash = ?").pluck(),
       putBlob: this.db.prepare("INSERT OR IGNORE INTO blobs (hash, size, media_type, preview, chunks, created_at) VALUES (?, ?, ?, ?, ?, ?)"),
@@ -145,6 +198,10 @@ export class SqliteStore implements Store {
   }
 
   createRun(run: RunRecord): void {
+    this.insertRun(run);
+  }
+
+  private insertRun(run: RunRecord): void {
     this.statements.createRun.run(
       run.id,
       run.graphId,
@@ -172,14 +229,17 @@ export class SqliteStore implements Store {
   }
 
   finishRun(id: string, outcome: Pick<RunRecord, "status" | "output" | "error" | "updatedAt">): void {
-    const result = this.statements.finishRun.run(
-      outcome.status,
-      outcome.output === undefined ? null : JSON.stringify(outcome.output),
-      outcome.error === undefined ? null : JSON.stringify(outcome.error),
-      outcome.updatedAt,
-      id,
-    );
-    if (result.changes === 0) throw new Error(`run ${id} is not in ${this.file}`);
+    const output = outcome.output === undefined ? null : JSON.stringify(outcome.output);
+    const error = outcome.error === undefined ? null : JSON.stringify(outcome.error);
+    if (!this.owned.has(id)) {
+      const result = this.statements.finishRun.run(outcome.status, output, error, outcome.updatedAt, id);
+      if (result.changes === 0) throw new Error(`run ${id} is not in ${this.file}`);
+      return;
+    }
+    // The outcome of a run this process owns is written only while it still owns it, and ends
+    // the ownership in the same transaction.
+    this.owned.delete(id);
+    this.transactions.finishOwned.immediate(id, outcome.status, output, error, outcome.updatedAt);
   }
 
   updateRun(id: string, patch: RunPatch): void {
@@ -187,7 +247,92 @@ export class SqliteStore implements Store {
   }
 
   append(runId: string, entry: JournalEntry): void {
-    this.statements.append.run(runId, entry.seq, entry.kind, entry.path, entry.act, entry.attempt, entry.at, JSON.stringify(dataOf(entry)));
+    const data = JSON.stringify(dataOf(entry));
+    if (!this.owned.has(runId)) {
+      this.statements.append.run(runId, entry.seq, entry.kind, entry.path, entry.act, entry.attempt, entry.at, data);
+      return;
+    }
+    // Written only while this process owns the run: one statement, no extra round trip.
+    const me = thisProcess().token;
+    const result = this.statements.appendOwned.run(runId, entry.seq, entry.kind, entry.path, entry.act, entry.attempt, entry.at, data, runId, me);
+    if (result.changes === 0) {
+      this.owned.delete(runId);
+      throw takenOverError(runId, this.ownerRow(runId));
+    }
+  }
+
+  claimRun(runId: string, create?: RunRecord): boolean {
+    const now = Date.now();
+    // The process row once per store object while it beats (the heartbeat keeps it fresh).
+    const register = !this.registered || this.heartbeat === undefined;
+    const taken = this.transactions.claim.immediate(runId, create, now, register);
+    this.registered = true;
+    this.owned.add(runId);
+    this.startHeartbeat();
+    return taken;
+  }
+
+  /** The multi-statement writes, as transactions built once. */
+  private prepareTransactions() {
+    const me = thisProcess();
+    return {
+      claim: this.db.transaction((runId: string, create: RunRecord | undefined, now: number, register: boolean): boolean => {
+        if (create !== undefined) {
+          this.insertRun(create);
+        } else {
+          const row = this.ownerRow(runId);
+          if (row?.token === me.token) return false;
+          if (row !== undefined && isLive(row, this.staleMs, now)) throw ownedError(runId, row);
+        }
+        if (register) this.statements.putProcess.run(me.token, me.pid, me.host, me.started, now, now);
+        this.statements.putOwner.run(runId, me.token, now);
+        return true;
+      }),
+      finishOwned: this.db.transaction((id: string, status: string, output: string | null, error: string | null, updatedAt: number) => {
+        const result = this.statements.finishOwned.run(status, output, error, updatedAt, id, id, me.token);
+        if (result.changes === 0) {
+          if (this.statements.getRun.get(id) === undefined) throw new Error(`run ${id} is not in ${this.file}`);
+          throw takenOverError(id, this.ownerRow(id));
+        }
+        this.statements.dropOwner.run(id, me.token);
+      }),
+    };
+  }
+
+  releaseRun(runId: string): void {
+    this.owned.delete(runId);
+    this.statements.dropOwner.run(runId, thisProcess().token);
+  }
+
+  runOwner(runId: string): RunOwner | undefined {
+    const row = this.ownerRow(runId);
+    return row === undefined ? undefined : ownerOf(row, this.staleMs);
+  }
+
+  /** The owner row of a run (a process row gone counts as a dead owner: heartbeat 0). */
+  private ownerRow(runId: string): OwnerRow | undefined {
+    const row = this.statements.owner.get(runId) as OwnerJoinRow | undefined;
+    if (row === undefined) return undefined;
+    return { token: row.token, pid: row.pid ?? 0, host: row.host ?? "", started: row.started ?? "", claimedAt: row.claimed_at, heartbeatAt: row.heartbeat_at ?? 0 };
+  }
+
+  private startHeartbeat(): void {
+    if (this.heartbeat !== undefined) return;
+    const token = thisProcess().token;
+    this.heartbeat = setInterval(() => {
+      if (this.owned.size === 0) {
+        clearInterval(this.heartbeat);
+        this.heartbeat = undefined;
+        return;
+      }
+      try {
+        this.statements.beat.run(Date.now(), token);
+      } catch {
+        // A heartbeat that cannot be written (disk full, busy) is tried again at the next tick;
+        // on this host, liveness does not depend on it.
+      }
+    }, this.heartbeatMs);
+    this.heartbeat.unref();
   }
 
   journal(runId: string): JournalEntry[] {
@@ -199,8 +344,26 @@ export class SqliteStore implements Store {
     return this.db.prepare("SELECT COALESCE(SUM(LENGTH(data) + LENGTH(path) + LENGTH(kind) + 24), 0) FROM journal WHERE run_id = ?").pluck().get(runId) as number;
   }
 
+  /**
+   * Closes the file. The runs this store object still owns are released first (best effort):
+   * nothing more can be written for them through it, so another process may take them.
+   */
   close(): void {
-    if (this.db.open) this.db.close();
+    if (this.heartbeat !== undefined) clearInterval(this.heartbeat);
+    this.heartbeat = undefined;
+    if (!this.db.open) return;
+    if (this.owned.size > 0) {
+      const token = thisProcess().token;
+      try {
+        this.db.transaction(() => {
+          for (const runId of this.owned) this.statements.dropOwner.run(runId, token);
+        })();
+      } catch {
+        // Released or not, this process stops writing; a dead owner's runs are taken over anyway.
+      }
+      this.owned.clear();
+    }
+    this.db.close();
   }
 
   async putBlob(content: BlobContent, options: BlobPutOptions = {}): Promise<BlobRecord> {

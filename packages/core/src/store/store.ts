@@ -1,5 +1,6 @@
 import type { GraphDef, JsonValue } from "@blockwork/spec";
 import type { ErrorInfo } from "../errors.js";
+import type { RunOwner } from "./owner.js";
 import type { BlobCollectOptions, BlobCollectResult, BlobContent, BlobPutOptions, BlobRange, BlobRecord } from "./blob-data.js";
 
 /** A value or a promise of one: the memory and SQLite stores answer synchronously, PostgreSQL does not. */
@@ -75,7 +76,14 @@ export type JournalEntry =
    * sub-calls): `step` is its key within the attempt, `result` what it returned. A resumed run
    * gives the attempt these results instead of running the steps again.
    */
-  | (EntryBase & { readonly kind: "step.completed"; readonly step: string; readonly result: JsonValue });
+  | (EntryBase & { readonly kind: "step.completed"; readonly step: string; readonly result: JsonValue })
+  /**
+   * A loop started a new pass: `path` is the loop's entry block, `act` the number of the pass
+   * that starts (2, 3, ...; the first pass has no entry), `from` the block whose back edge asked
+   * for it, `attempt` 0. Written once the previous pass settled (every block of the loop's region
+   * it started had finished), before anything of the new pass starts.
+   */
+  | (EntryBase & { readonly kind: "loop.pass"; readonly from: string });
 
 interface EntryBase {
   readonly seq: number;
@@ -127,6 +135,22 @@ export interface Store {
   append(runId: string, entry: JournalEntry): MaybePromise<void>;
   journal(runId: string): MaybePromise<JournalEntry[]>;
   close(): MaybePromise<void>;
+
+  // --- Ownership: one process executes a run (stores that processes share; see docs/runtime.md) ---
+
+  /**
+   * Makes this process the owner of a run, atomically: with `create`, creates the run and takes it
+   * in one transaction (instead of `createRun`); without, takes an existing run that no live
+   * process owns (an orphan: no owner, or a dead one). Throws `run_owned`, naming the owner, when
+   * another live process owns it. Appends for a run this process owns fail with `run_taken_over`
+   * once another process has taken it over. Stores without the method have no owners.
+   * Resolves true when this process took the run now, false when it owned it already.
+   */
+  claimRun?(runId: string, create?: RunRecord): MaybePromise<boolean>;
+  /** Gives a run up (its owner row goes): it is orphaned, and any process may take it. `finishRun` releases too. */
+  releaseRun?(runId: string): MaybePromise<void>;
+  /** The owner of a run, live or dead; undefined when no process owns it. */
+  runOwner?(runId: string): MaybePromise<RunOwner | undefined>;
 
   // --- Blobs: content-addressed, chunked, deduplicated (see docs/rlm.md, "Data by reference") ---
 

@@ -156,7 +156,7 @@ export async function settleOnWorkers(store: PostgresStore, runId: string, optio
 function trackSuspensions(waiting: Map<string, Suspension>, entry: JournalEntry): void {
   const id = `${entry.path}#${entry.act}`;
   if (entry.kind === "block.suspended") waiting.set(id, { id, path: entry.path, act: entry.act, payload: entry.payload, at: entry.at });
-  else if (entry.kind !== "run.upgraded" && entry.kind !== "step.completed") waiting.delete(id);
+  else if (entry.kind !== "run.upgraded" && entry.kind !== "step.completed" && entry.kind !== "loop.pass") waiting.delete(id);
 }
 
 function eventOf(runId: string, entry: JournalEntry, startedAt: number | undefined): RunEvent {
@@ -183,6 +183,8 @@ function eventOf(runId: string, entry: JournalEntry, startedAt: number | undefin
       return { runId, at: entry.at, type: "run.upgraded", from: entry.from, to: entry.to, migrated: entry.migrated };
     case "step.completed":
       return { ...base, type: "block.step", attempt: entry.attempt, step: entry.step, detail: stepDetail(entry.result), replayed: false };
+    case "loop.pass":
+      return { runId, at: entry.at, type: "loop.pass", path: entry.path, pass: entry.act, from: entry.from, replayed: false };
   }
 }
 

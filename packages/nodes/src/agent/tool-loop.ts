@@ -71,6 +71,17 @@ async function callModel(loop: Loop, messages: ChatMessage[]): Promise<Answer> {
   const contextTokens = countContextTokens(messages, loop.specs);
   const started = performance.now();
   const scope = callSignal(ctx.signal);
+  // A failed call costs time and maybe tokens too: report it with its failure class. A block that
+  // is stopped (its time budget, a cancelled run) is reported when it is stopped, because the
+  // runtime may end the run before the aborted call settles.
+  let failed = false;
+  const reportFailure = (error: unknown) => {
+    if (failed) return;
+    failed = true;
+    reportFailedCall(loop, { call: ++loop.state.calls, contextTokens, latencyMs: Math.round(performance.now() - started), error });
+  };
+  const onAbort = () => reportFailure(ctx.signal.reason);
+  ctx.signal.addEventListener("abort", onAbort, { once: true });
   let response: Awaited<ReturnType<typeof agent.model.generate>>;
   try {
     response = await agent.model.generate({
@@ -81,7 +92,11 @@ async function callModel(loop: Loop, messages: ChatMessage[]): Promise<Answer> {
       ...(agent.options.temperature !== undefined ? { temperature: agent.options.temperature } : {}),
       signal: scope.signal,
     });
+  } catch (error) {
+    reportFailure(error);
+    throw error;
   } finally {
+    ctx.signal.removeEventListener("abort", onAbort);
     scope.done();
   }
   const latencyMs = Math.round(performance.now() - started);
@@ -116,6 +131,32 @@ export function reportCall(loop: Pick<Loop, "agent" | "ctx">, answer: Answer, ou
     ...(pricing ? { costUsd: (input * pricing.inputPerMillion + output * pricing.outputPerMillion) / 1e6 } : {}),
     outcome,
   });
+}
+
+/**
+ * Reports a model call that got no answer (a 429, a 5xx, a timeout, a network error...): its
+ * outcome is the failure kind (`rate_limit`, `server`, `timeout`, `network`, `auth`,
+ * `bad_request`, `provider`, or `cancelled` when the block was stopped for another reason), with
+ * the HTTP status when there was one.
+ */
+function reportFailedCall(loop: Pick<Loop, "agent" | "ctx">, failed: { call: number; contextTokens: number; latencyMs: number; error: unknown }): void {
+  const { error } = failed;
+  const modelError = isModelError(error) ? error : undefined;
+  const outcome = modelError?.kind ?? (loop.ctx.signal.aborted ? (/timed out/i.test(String(loop.ctx.signal.reason)) ? "timeout" : "cancelled") : "provider");
+  loop.ctx.report({
+    type: "usage",
+    model: loop.agent.model.id,
+    call: failed.call,
+    contextTokens: failed.contextTokens,
+    latencyMs: failed.latencyMs,
+    outcome,
+    answered: false,
+    ...(modelError?.status !== undefined ? { status: modelError.status } : {}),
+  });
+}
+
+function isModelError(error: unknown): error is { kind: string; status: number | undefined } {
+  return error instanceof Error && error.name === "ModelError" && typeof (error as { kind?: unknown }).kind === "string";
 }
 
 async function runTool(loop: Loop, call: { id: string; name: string; input: string }): Promise<string> {

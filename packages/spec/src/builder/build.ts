@@ -5,6 +5,7 @@ import { contractToDef } from "../contract/contract.js";
 import type { BindingDef, CodeNodeDef, ContractDef, EdgeDef, GraphDef, GraphNodeDef, JoinMode, JsonSchema, NodeDef, RestartDef, RetryDef, SupervisionDef } from "../def/graph-def.js";
 import { GRAPH_DEF_FORMAT } from "../def/graph-def.js";
 import { BlockworkError } from "../errors.js";
+import type { RecordedRoute } from "./match.js";
 import type { Target } from "./types.js";
 
 /** One recorded builder call. The builder keeps a chain of them; `build` folds it into a GraphDef. */
@@ -20,6 +21,7 @@ export type Op =
       readonly cases: readonly (readonly [string, Target<string>])[];
       readonly otherwise?: Target<string>;
     }
+  | { readonly kind: "match"; readonly from: string; readonly route: RecordedRoute }
   | { readonly kind: "output"; readonly output: BindingDef };
 
 interface GraphHead {
@@ -38,6 +40,7 @@ export function buildGraph(head: GraphHead, ops: readonly Op[]): GraphBlock {
   const blocks = new Map<string, AnyBlock>();
   const entry: string[] = [];
   const edges: EdgeDef[] = [];
+  const guards = new Map<string, (value: unknown) => boolean>();
   let output: BindingDef | undefined;
 
   for (const op of ops) {
@@ -70,6 +73,17 @@ export function buildGraph(head: GraphHead, ops: readonly Op[]): GraphBlock {
         if (op.otherwise !== undefined) edges.push({ ...edgeTo(op.from, op.otherwise), when: { kind: "otherwise" } });
         break;
       }
+      case "match": {
+        // Edges of an earlier .match() from the same block are replaced: one pattern route per block.
+        for (let i = edges.length - 1; i >= 0; i--) if (edges[i]?.from === op.from && edges[i]?.when?.kind === "match") edges.splice(i, 1);
+        op.route.cases.forEach((c, i) => {
+          const name = c.guard ? `${op.from}#${i + 1}` : undefined;
+          if (name !== undefined && c.guard) guards.set(name, c.guard);
+          edges.push({ ...edgeTo(op.from, c.target), when: { kind: "match", pattern: c.pattern, ...(name !== undefined ? { guard: name } : {}) } });
+        });
+        if (op.route.otherwise !== undefined) edges.push({ ...edgeTo(op.from, op.route.otherwise), when: { kind: "otherwise" } });
+        break;
+      }
       case "output":
         output = op.output;
         break;
@@ -87,10 +101,16 @@ export function buildGraph(head: GraphHead, ops: readonly Op[]): GraphBlock {
     ...(output ? { output } : {}),
     ...(head.supervision ? { supervision: { ...head.supervision } } : {}),
   };
-  return makeGraphBlock(head.id, head, def, blocks);
+  return makeGraphBlock(head.id, head, def, { blocks, guards });
 }
 
-function makeGraphBlock(id: string, head: GraphHead, def: GraphDef, blocks: ReadonlyMap<string, AnyBlock>): GraphBlock {
+interface Carried {
+  readonly blocks: ReadonlyMap<string, AnyBlock>;
+  readonly guards: ReadonlyMap<string, (value: unknown) => boolean>;
+}
+
+function makeGraphBlock(id: string, head: GraphHead, def: GraphDef, carried: Carried): GraphBlock {
+  const { blocks, guards } = carried;
   const graph: GraphBlock = {
     kind: "graph",
     id,
@@ -99,9 +119,10 @@ function makeGraphBlock(id: string, head: GraphHead, def: GraphDef, blocks: Read
     contract: { input: head.input, output: head.output, error: head.error, resume: undefined } as Contract<BlockTypes>,
     def,
     blocks,
+    ...(guards.size > 0 ? { guards } : {}),
     as(newId: string) {
       assertId(newId, `${id}.as`);
-      return makeGraphBlock(newId, head, def, blocks) as never;
+      return makeGraphBlock(newId, head, def, carried) as never;
     },
   };
   return Object.freeze(graph);

@@ -5,6 +5,7 @@ import type { AnySchema, Unset } from "../contract/contract.js";
 import type { BindingDef, EdgeDef, SupervisionDef } from "../def/graph-def.js";
 import { BlockworkError } from "../errors.js";
 import { buildGraph, type Op } from "./build.js";
+import { recordRoute, type RouteMatch } from "./match.js";
 import { createBlockRefs, createRef, toBindingDef } from "./refs.js";
 import type { BindingFor } from "./refs.js";
 import type {
@@ -85,6 +86,22 @@ export interface GraphBuilder<S extends BuilderState> {
     cases: PartialCases<S, $From, $Field>,
     otherwise: Target<IdsOf<S>>,
   ): GraphBuilder<S>;
+
+  /**
+   * A pattern route: selects the case with ts-pattern patterns over `from`'s output, tried in
+   * order (the first that matches is taken). `cases` receives ts-pattern's `Match`; each handler
+   * returns the case's target, and the chain ends with `.exhaustive()` (a type error when the
+   * cases do not cover the output) or `.otherwise(() => target)`. Use `P` from `@blockwork/spec`
+   * so that the checker can read the patterns; `P.when` and guards work, but make the route
+   * "unknown" to the checker.
+   *
+   * @example
+   * .match("classify", (m) => m
+   *   .with({ kind: "refund", amount: P.number.gte(100) }, () => "review")
+   *   .with({ kind: P.union("refund", "question") }, () => "answer")
+   *   .exhaustive())
+   */
+  match<$From extends IdsOf<S>>(from: $From, cases: (m: RouteMatch<OutputAt<S, $From>, Target<IdsOf<S>>>) => Target<IdsOf<S>>): GraphBuilder<S>;
 
   /** Where to go when `from` fails with a typed error (one satisfying its `error` schema). */
   onError<$From extends IdsOf<S>>(from: ErrorSource<S, $From>, to: IdsOf<S>): GraphBuilder<S>;
@@ -187,6 +204,10 @@ class Builder {
       cases: Object.entries(cases).filter((entry): entry is [string, Target<string>] => entry[1] !== undefined),
       ...(otherwise !== undefined ? { otherwise } : {}),
     });
+  }
+
+  match(from: string, cases: (m: unknown) => unknown): Builder {
+    return this.next({ kind: "match", from, route: recordRoute(from, cases) });
   }
 
   onError(from: string, to: string): Builder {

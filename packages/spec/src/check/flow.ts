@@ -633,7 +633,8 @@ export class Flow {
 }
 
 function edgeKind(edge: EdgeDef): FlowEdgeKind {
-  return edge.when === undefined ? "always" : edge.when.kind;
+  // A pattern-route case is a case like any other for control flow.
+  return edge.when === undefined ? "always" : edge.when.kind === "match" ? "case" : edge.when.kind;
 }
 
 /** A fixed-size set of block indices. */

@@ -3,6 +3,7 @@ import type { EdgeDef, GraphDef, JsonValue, NodeDef, ValuePath } from "../def/gr
 import { standalone } from "./bundle.js";
 import { issue, type Issue } from "./issues.js";
 import { lookupPath } from "./schema-path.js";
+import { checkPatternRoute } from "./pattern-routes.js";
 
 type At = (path: ValuePath, block?: string) => { path: ValuePath; graph: readonly string[]; block: string | undefined };
 
@@ -43,6 +44,21 @@ function checkErrorEdges(node: NodeDef, edges: readonly { edge: EdgeDef; i: numb
 function checkCases(node: NodeDef, nodeIndex: number, edges: readonly { edge: EdgeDef; i: number }[], at: At, report: (i: Issue) => void): void {
   const cases = edges.filter(({ edge }) => edge.when?.kind === "case");
   const otherwise = edges.find(({ edge }) => edge.when?.kind === "otherwise");
+  const matches = edges.filter(({ edge }) => edge.when?.kind === "match");
+  if (matches.length > 0) {
+    if (cases.length > 0) {
+      report(
+        issue(
+          "conflicting_route_fields",
+          at(["edges", (matches[0] as { i: number }).i], node.id),
+          `Block "${node.id}" routes both on a discriminant ("${(cases[0]?.edge.when as { field: string }).field}") and with patterns (.match()); a block routes one way. Express the discriminant cases as patterns ({ ${(cases[0]?.edge.when as { field: string }).field}: "value" }) in the .match() route.`,
+        ),
+      );
+      return;
+    }
+    checkPatternRoute(node, nodeIndex, { matches, otherwise }, at, report);
+    return;
+  }
   if (cases.length === 0) {
     if (otherwise) {
       report(

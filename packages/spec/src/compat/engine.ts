@@ -12,7 +12,7 @@
  */
 import type { JsonValue } from "../def/graph-def.js";
 import { createCtx, nodeSetKey, type Loc, type NodeSet } from "./context.js";
-import { isTrivialSchema, JSON_TYPES, type JsonType } from "./draft.js";
+import { isTrivialSchema, JSON_TYPES, OPAQUE_KEYWORD, type JsonType } from "./draft.js";
 import { arrayContains, arrayPieceEmpty, buildArray } from "./array-check.js";
 import { YES, type Candidate, type Engine, type PieceCheck, type Sub } from "./engine-types.js";
 import { jsonEqual, preview } from "./json.js";
@@ -106,8 +106,19 @@ function sameSchema(x: Loc, y: Loc): boolean {
   if (x.doc.draft !== y.doc.draft) return false;
   if (x.schema === y.schema && x.base === y.base && (x.doc === y.doc || x.doc.root === y.doc.root)) return true;
   if (typeof x.schema !== "object" || typeof y.schema !== "object" || !jsonEqual(x.schema, y.schema)) return false;
+  // An opaque schema stands for code (a refinement, a transform): equal text is no proof of equal code.
+  if (hasOpaque(x.schema)) return false;
   // Equal text means equal meaning only if any $ref inside resolves the same way.
   return !hasRef(x.schema) || (x.base === y.base && (x.doc === y.doc || jsonEqual(x.doc.root, y.doc.root)));
+}
+
+function hasOpaque(value: unknown): boolean {
+  if (typeof value !== "object" || value === null) return false;
+  if (Array.isArray(value)) return value.some(hasOpaque);
+  for (const key in value) {
+    if (key === OPAQUE_KEYWORD || hasOpaque((value as Record<string, unknown>)[key])) return true;
+  }
+  return false;
 }
 
 function hasRef(value: unknown): boolean {

@@ -73,8 +73,15 @@ export type BlockReport =
       readonly outputTokens?: number;
       readonly latencyMs: number;
       readonly costUsd?: number;
-      /** `ok`, or the failure class of the call's answer (`syntax`, `schema`, `refusal`, `truncated`, ...). */
+      /**
+       * `ok`, the failure class of the call's answer (`syntax`, `schema`, `refusal`, `truncated`, ...),
+       * or, for a call that got no answer, the provider failure (`rate_limit`, `server`, `timeout`, ...).
+       */
       readonly outcome: string;
+      /** False when the call got no answer (a 429, a 5xx, a timeout): it used time, maybe no tokens. */
+      readonly answered?: boolean;
+      /** The HTTP status of a failed call, when there was one. */
+      readonly status?: number;
     }
   | {
       readonly type: "tool";
@@ -181,6 +188,8 @@ export interface GraphBlock<T extends BlockTypes = BlockTypes> extends BlockBase
   readonly def: GraphDef;
   /** Implementations by name, for the blocks of this graph (not of nested graphs: they carry their own). */
   readonly blocks: ReadonlyMap<string, AnyBlock>;
+  /** The predicates of pattern-route cases that JSON Schema cannot describe (`P.when`), by guard name. */
+  readonly guards?: ReadonlyMap<string, (value: unknown) => boolean>;
   /** The same graph under another block id. */
   as<const $Id extends string>(id: $Id): GraphBlock<Rename<T, $Id>>;
 }

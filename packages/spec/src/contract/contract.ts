@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { BudgetDef, ContractDef, JsonSchema } from "../def/graph-def.js";
 import { BLOB_KEYWORD, blobJsonSchema } from "./blob.js";
+import { declarationCovers, declaredFragment, FINGERPRINT_KEYWORD, lostConstraint } from "./refinements.js";
 
 /** Any zod schema. Contracts are written in zod; the GraphDef holds their JSON Schema. */
 export type AnySchema = z.ZodType;
@@ -84,22 +85,84 @@ interface ZodInternals {
  * a reader receives). The `$schema` key is dropped: every schema in a GraphDef is draft 2020-12.
  */
 export function toJsonSchema(schema: AnySchema, io: "input" | "output"): JsonSchema {
-  const json = z.toJSONSchema(schema, {
-    io,
-    target: "draft-2020-12",
-    unrepresentable: "any",
-    override: (ctx) => {
-      const def = (ctx.zodSchema as unknown as ZodInternals)._zod.def;
-      const opaque = OPAQUE_ZOD_TYPES[def.type] ?? flaggedRegex(def);
-      if (opaque !== undefined) ctx.jsonSchema[OPAQUE_KEYWORD] = opaque;
-      if (ctx.jsonSchema[BLOB_KEYWORD] !== undefined) blobJsonSchema(ctx.jsonSchema);
-      if (io === "input" && def.type === "pipe" && (def.transform !== undefined || def.out?._zod.def.type === "transform")) {
-        ctx.jsonSchema[PARSED_DIFFERS_KEYWORD] = true;
-      }
-    },
-  }) as Record<string, unknown>;
+  let json: Record<string, unknown>;
+  try {
+    json = z.toJSONSchema(schema, {
+      io,
+      target: "draft-2020-12",
+      unrepresentable: "any",
+      override: (ctx) => {
+        const def = (ctx.zodSchema as unknown as ZodInternals)._zod.def;
+        const out = ctx.jsonSchema as Record<string, unknown>;
+        const declared = declaredFragment(out, io);
+        const loss = lostConstraint(ctx.zodSchema, io);
+        const opaque = OPAQUE_ZOD_TYPES[def.type] ?? flaggedRegex(def) ?? loss?.reason;
+        if (declared.length > 0) {
+          const allOf = (out["allOf"] as unknown[] | undefined) ?? [];
+          // A schema derived from a declared one inherits its meta: declare each fragment once.
+          out["allOf"] = [...allOf, ...declared.filter((f) => !allOf.some((g) => JSON.stringify(g) === JSON.stringify(f)))];
+          if (declarationCovers(ctx.zodSchema)) {
+            // The author declared what this schema's own construct means (and what it was derived from).
+            delete out[OPAQUE_KEYWORD];
+            delete out[FINGERPRINT_KEYWORD];
+          } else if (opaque !== undefined) markOpaque(out, opaque, loss?.fingerprint);
+        } else if (opaque !== undefined) markOpaque(out, opaque, loss?.fingerprint);
+        if (out[BLOB_KEYWORD] !== undefined) blobJsonSchema(out);
+        if (io === "input" && def.type === "pipe" && (def.transform !== undefined || def.out?._zod.def.type === "transform")) {
+          out[PARSED_DIFFERS_KEYWORD] = true;
+        }
+      },
+    }) as Record<string, unknown>;
+  } catch (error) {
+    // The converter gave up (a z.lazy getter that throws, say): say so rather than fail the build.
+    const why = error instanceof Error ? error.message.split("\n")[0] : String(error);
+    return { [OPAQUE_KEYWORD]: `zod could not convert this schema to JSON Schema (${why})` };
+  }
   delete json["$schema"];
+  markUnguardedRefs(json);
   return json;
+}
+
+function markOpaque(json: Record<string, unknown>, reason: string, fingerprint: string | undefined): void {
+  json[OPAQUE_KEYWORD] = reason;
+  if (fingerprint !== undefined) json[FINGERPRINT_KEYWORD] = fingerprint;
+}
+
+const APPLICATORS = ["allOf", "anyOf", "oneOf"] as const;
+
+/**
+ * zod converts a z.lazy that reaches itself without an object or array in between (`z.lazy(() =>
+ * self)`, `z.lazy(() => z.union([z.string(), self]))`) to a `$ref` loop that validates nothing: such
+ * a place is marked opaque, so the engine does not read the loop as a constraint.
+ */
+function markUnguardedRefs(root: Record<string, unknown>): void {
+  const resolve = (ref: string): unknown => {
+    if (ref === "#") return root;
+    const m = /^#\/\$defs\/([^/]+)$/.exec(ref);
+    return m ? (root["$defs"] as Record<string, unknown> | undefined)?.[decodeURIComponent(m[1] as string)] : undefined;
+  };
+  const loops = (node: unknown, path: Set<unknown>): boolean => {
+    if (typeof node !== "object" || node === null) return false;
+    if (path.has(node)) return true;
+    path.add(node);
+    const o = node as Record<string, unknown>;
+    const next: unknown[] = [];
+    if (typeof o["$ref"] === "string") next.push(resolve(o["$ref"]));
+    for (const k of APPLICATORS) if (Array.isArray(o[k])) next.push(...(o[k] as unknown[]));
+    const found = next.some((n) => loops(n, path));
+    path.delete(node);
+    return found;
+  };
+  const visit = (node: unknown, seen: Set<unknown>): void => {
+    if (typeof node !== "object" || node === null || seen.has(node)) return;
+    seen.add(node);
+    const o = node as Record<string, unknown>;
+    if (typeof o["$ref"] === "string" && loops(o, new Set())) {
+      o[OPAQUE_KEYWORD] = "a z.lazy schema that refers to itself without an object or array in between has no JSON Schema";
+    }
+    for (const v of Object.values(o)) if (typeof v === "object") visit(v, seen);
+  };
+  visit(root, new Set());
 }
 
 /**

@@ -53,6 +53,11 @@ const EdgeConditionSchema = z.discriminatedUnion("kind", [
     field: z.string().min(1),
     equals: z.union([z.string(), z.number(), z.boolean(), z.null()]),
   }),
+  z.strictObject({
+    kind: z.literal("match"),
+    pattern: JsonSchemaSchema.describe("the JSON Schema of the values this case matches (a ts-pattern pattern)"),
+    guard: z.string().min(1).optional().describe("the predicate of a pattern with a part JSON Schema cannot describe (P.when), by name"),
+  }),
   z.strictObject({ kind: z.literal("otherwise") }),
   z.strictObject({ kind: z.literal("error") }),
 ]);

@@ -186,7 +186,15 @@ export type NodeKind = NodeDef["kind"];
 export type EdgeCondition =
   /** The source succeeded and `output[field]` equals `equals`. */
   | { readonly kind: "case"; readonly field: string; readonly equals: string | number | boolean | null }
-  /** The source succeeded and no `case` edge of the same source matched. */
+  /**
+   * A case of a pattern route (`.match()`): the source succeeded and its output matches `pattern`,
+   * the JSON Schema of a ts-pattern pattern. The cases of one source are tried in edge order and
+   * the first that matches is taken. A pattern with a part that has no JSON Schema (`P.when`) is
+   * opaque there and names a `guard`: the predicate, carried by the graph block like an
+   * implementation.
+   */
+  | { readonly kind: "match"; readonly pattern: JsonSchema; readonly guard?: string }
+  /** The source succeeded and no `case` (or `match`) edge of the same source matched. */
   | { readonly kind: "otherwise" }
   /** The source failed with a typed error (one satisfying its `error` schema). */
   | { readonly kind: "error" };

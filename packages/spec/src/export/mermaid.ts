@@ -1,4 +1,5 @@
 import type { EdgeDef, GraphDef, NodeDef } from "../def/graph-def.js";
+import { formatSchema } from "../patch/notation.js";
 
 /** Options of {@link toMermaid}. */
 export interface MermaidOptions {
@@ -167,7 +168,7 @@ function sameEdge(a: EdgeDef, b: EdgeDef): boolean {
 function arrowText(edge: EdgeDef): string {
   const when = edge.when;
   if (when === undefined) return "";
-  return when.kind === "case" ? `${when.field} = ${JSON.stringify(when.equals)}` : when.kind;
+  return when.kind === "case" ? `${when.field} = ${JSON.stringify(when.equals)}` : when.kind === "match" ? `matches ${formatSchema(when.pattern, { maxLength: 40 })}` : when.kind;
 }
 
 function drawNode(node: NodeDef, d: Drawing): void {
@@ -202,6 +203,8 @@ function arrow(edge: EdgeDef): string {
   switch (when.kind) {
     case "case":
       return `-- ${label(`${when.field} = ${JSON.stringify(when.equals)}${bound}`)} -->`;
+    case "match":
+      return `-- ${label(`matches ${formatSchema(when.pattern, { maxLength: 40 })}${bound}`)} -->`;
     case "otherwise":
       return `-- ${label(`otherwise${bound}`)} -->`;
     case "error":

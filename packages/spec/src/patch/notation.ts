@@ -45,6 +45,8 @@ export function formatCondition(when: EdgeCondition | undefined): string {
   switch (when.kind) {
     case "case":
       return `[${when.field} = ${JSON.stringify(when.equals)}]`;
+    case "match":
+      return `[matches ${formatSchema(when.pattern, { maxLength: 80 })}${when.guard !== undefined ? ` guard ${when.guard}` : ""}]`;
     case "otherwise":
       return "[otherwise]";
     case "error":

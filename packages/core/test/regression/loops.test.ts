@@ -1,0 +1,59 @@
+import { check } from "@blockwork/spec";
+import { describe, expect, it } from "vitest";
+import { MemoryStore, run, type RunEvent } from "../../src/index.js";
+import { joinInLoop, routeInLoop, type Seen } from "../fixtures/loop-graphs.js";
+
+// Issue 12, part 1: the loop examples of the issue, as they must behave now.
+
+describe("loops (issue 12 regressions)", () => {
+  it("a join inside a loop waits for the slow branch of its own pass: no binding_failed", async () => {
+    const seen: Seen[] = [];
+    const graph = joinInLoop(seen);
+    expect(check(graph.def).filter((i) => i.severity === "error")).toEqual([]);
+    const events: RunEvent[] = [];
+    const store = new MemoryStore();
+    const handle = run(graph, {}, { store, onEvent: (e) => events.push(e) });
+    await expect(handle.result).resolves.toEqual({ rounds: 3, pair: "A3/K3" });
+    // b6 ran once per pass, with both inputs from that pass.
+    const joins = seen.filter((s) => s.block === "b6").map((s) => s.input);
+    expect(joins).toEqual([
+      { a: "A1", k: "K1" },
+      { a: "A2", k: "K2" },
+      { a: "A3", k: "K3" },
+    ]);
+    // b5 of pass 1 was not cancelled: pass 2 waited for it.
+    expect(seen.filter((s) => s.block === "b5").map((s) => s.input)).toEqual([{ round: 1 }, { round: 2 }, { round: 3 }]);
+    const passes = events.filter((e): e is Extract<RunEvent, { type: "loop.pass" }> => e.type === "loop.pass");
+    expect(passes.map((e) => [e.path, e.pass, e.from, e.replayed])).toEqual([
+      ["b0", 2, "b4", false],
+      ["b0", 3, "b4", false],
+    ]);
+    // The pass started only after the slow b5 of the ending pass had completed.
+    const order = events.flatMap((e) => (e.type === "loop.pass" ? [`pass${e.pass}`] : e.type === "block.completed" && e.path === "b5" ? [`b5#${e.act}`] : []));
+    expect(order).toEqual(["b5#1", "pass2", "b5#2", "pass3", "b5#3"]);
+    expect(store.journal(handle.id).filter((e) => e.kind === "loop.pass").map((e) => e.act)).toEqual([2, 3]);
+  });
+
+  it("a join inside a loop never mixes passes, whatever the delays", async () => {
+    for (const slowMs of [0, 1, 5, 20]) {
+      const seen: Seen[] = [];
+      await expect(run(joinInLoop(seen, { slowMs }), {}).result).resolves.toEqual({ rounds: 3, pair: "A3/K3" });
+      for (const s of seen.filter((x) => x.block === "b6")) {
+        const { a, k } = s.input as { a: string; k: string };
+        expect(a.slice(1), `b6 saw ${a} and ${k}`).toBe(k.slice(1));
+      }
+      expect(seen.filter((x) => x.block === "b6")).toHaveLength(3);
+    }
+  });
+
+  it("a read never sees an earlier pass: firstOf(B.v, C.v) after the route chose C returns C's value", async () => {
+    const seen: Seen[] = [];
+    const graph = routeInLoop(seen);
+    expect(check(graph.def).filter((i) => i.severity === "error")).toEqual([]);
+    await expect(run(graph, {}).result).resolves.toEqual({ v: "C2" });
+    expect(seen.filter((s) => s.block === "D").map((s) => s.input)).toEqual([
+      { v: "B1", round: 1 },
+      { v: "C2", round: 2 },
+    ]);
+  });
+});
