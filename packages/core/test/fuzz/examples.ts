@@ -168,9 +168,18 @@ export const foundOnLoopBranch: readonly { readonly name: string; readonly graph
     schedule: { seed: 3, choices: [] },
   },
   {
-    // The same graph crashed after its two loop.pass entries: replaying the outer one leaves the
+    // foundBeforeLoopFix's refiredFirst: b1's self-loop and b6 -> b2 both wait for the end of the
+    // pass, then both re-enter; b5 = firstOf(b4.v) starts without b4: input_invalid again.
+    name: "the same with b1's self-loop around b6 -> b2 (input_invalid)",
+    graph: fromEdges("refiredFirst: entry b0; b0 -> b1, b1 -> b2, b1 -> b1 (max 1, then b2), b2 -> b3, b3 -> b4, b3 -> b5, b4 -> b5, b4 -> b6, b6 -> b2 (max 1)", {
+      b5: { f0: "firstOf(b4.v)" },
+    }),
+    schedule: { seed: 500911963, choices: [] },
+  },
+  {
+    // The first graph of this list crashed after its two loop.pass entries: replaying the outer leaves the
     // inner one without a waiting block.
-    name: "the same two re-entries, crashed and resumed (journal_mismatch on the second loop.pass entry)",
+    name: "two nested loops re-entering together, crashed and resumed (journal_mismatch on the second loop.pass entry)",
     graph: fromEdges("nestedResume: entry b0; b0 -> b1, b0 -> b0 (max 1, then b1), b1 -> b2, b1 -> b1 (max 1, then b2)"),
     schedule: { seed: 1480265603, choices: [], cut: 32 },
     replay: true,
