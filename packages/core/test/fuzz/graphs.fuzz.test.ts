@@ -57,13 +57,14 @@ describe("graph fuzzer (seed set)", () => {
         for (const e of graph.edges) {
           if (e.max !== undefined) seen.add(e.onExhausted ? "loop with onExhausted" : "loop");
           if (e.when) seen.add(e.when.kind);
+          if (e.when?.kind === "pattern" && e.when.form === "guard") seen.add("pattern guard");
         }
         if (graph.entry.length > 1) seen.add("several entries");
       };
       walk(g);
     }
     expect([...seen].sort()).toEqual(
-      ["case", "code", "error", "first", "graph", "input", "join any", "loop", "loop with onExhausted", "map", "maybe", "otherwise", "ref", "retry", "route", "several entries"].sort(),
+      ["case", "code", "error", "first", "graph", "input", "join any", "loop", "loop with onExhausted", "map", "maybe", "otherwise", "pattern", "pattern guard", "ref", "retry", "route", "several entries"].sort(),
     );
   });
 
