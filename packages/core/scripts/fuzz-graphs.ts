@@ -10,13 +10,15 @@
  * --no-loops, --no-subgraphs, --no-maps, --no-errors, --depth N, --max-failures N (default 5),
  * --only <problem kind> (only that kind fails: binding_failed, input_invalid, hang, pass_mixing, ...),
  * --replay (crash every run after a random number of journal entries and resume it),
+ * --skip-overlapping-loops (leave out graphs with nested or overlapping loops),
  * --keep-going (count misbehaving runs without shrinking or stopping: how often a runtime fails),
  * --json <file> (the summary as JSON).
  */
 import { writeFileSync } from "node:fs";
 import fc from "fast-check";
 import { emptyStats, FuzzFailure, graphProperty } from "../test/fuzz/fuzz.js";
-import type { FuzzProblem } from "../test/fuzz/harness.js";
+import { type FuzzProblem, hasOverlappingLoops } from "../test/fuzz/harness.js";
+import type { GraphBlock } from "@blockwork/spec";
 
 function flag(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -38,6 +40,7 @@ const seed = num("seed", Date.now() % 1_000_000_000);
 const maxFailures = num("max-failures", 5);
 const keepGoing = has("keep-going");
 const replay = has("replay");
+const skipOverlapping = has("skip-overlapping-loops");
 const only = flag("only") as FuzzProblem["kind"] | undefined;
 const graph = {
   maxBlocks: num("max-blocks", 8),
@@ -54,14 +57,14 @@ let exploring = true;
 const started = Date.now();
 const out = (line: string) => process.stdout.write(`${line}\n`);
 const summary = () =>
-  `${stats.graphs} graphs generated, ${stats.accepted} accepted by check, ${stats.runs} runs executed (${stats.completed} completed${replay ? `, ${stats.resumed} crashed and resumed from ${stats.replayedEntries} journal entries` : ""}), ${stats.failures} failures${stats.failures ? ` ${JSON.stringify(stats.problems)}` : ""}`;
+  `${stats.graphs} graphs generated, ${stats.accepted} accepted by check${stats.skipped ? ` (+${stats.skipped} skipped)` : ""}, ${stats.runs} runs executed (${stats.completed} completed${replay ? `, ${stats.resumed} crashed and resumed from ${stats.replayedEntries} journal entries` : ""}), ${stats.failures} failures${stats.failures ? ` ${JSON.stringify(stats.problems)}` : ""}`;
 
 out(`fuzz:graphs: ${graphs} graphs, ${schedules} schedules each${replay ? ", each run crashed and resumed" : ""}, seed ${seed}, options ${JSON.stringify(graph)}`);
 for (let b = 0; stats.graphs < graphs && failures.length < maxFailures; b++) {
   const numRuns = Math.min(batch, graphs - stats.graphs);
   exploring = true;
   // Counting stops at the first failure: what fast-check runs after it is shrinking.
-  const property = graphProperty({ graph, schedules, stats, keepGoing, replay, ...(only ? { only } : {}), counting: () => exploring, onFailure: () => (exploring = false) });
+  const property = graphProperty({ graph, schedules, stats, keepGoing, replay, ...(skipOverlapping ? { skip: (g: GraphBlock) => hasOverlappingLoops(g.def) } : {}), ...(only ? { only } : {}), counting: () => exploring, onFailure: () => (exploring = false) });
   const result = await fc.check(property, { seed: seed + b, numRuns });
   if (result.failed) {
     const error = result.errorInstance;

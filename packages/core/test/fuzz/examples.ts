@@ -154,3 +154,50 @@ export const foundBeforeLoopFix: readonly { readonly name: string; readonly grap
     schedule: { seed: 10, choices: [] },
   },
 ];
+
+/**
+ * Counterexamples the fuzzer found (and shrank) on the loop semantics of branch i12-loops (commit
+ * 6c15270, merged with this branch), with a schedule that broke them there.
+ */
+export const foundOnLoopBranch: readonly { readonly name: string; readonly graph: FuzzGraph; readonly schedule: { seed: number; choices: number[]; cut?: number }; readonly replay?: boolean }[] = [
+  {
+    // Both self-loops take their back edge in pass 1 and wait for it to end; then both re-enter:
+    // b0's new pass resets b1's region, but b1's own re-entry starts b1 anyway, before b0 ran.
+    name: "two nested loops re-entering at the same end of a pass: the inner one starts after the outer reset it (binding_failed)",
+    graph: fromEdges("nested: entry b0; b0 -> b1, b0 -> b0 (max 1, then b1), b1 -> b2, b1 -> b1 (max 1, then b2)", { b1: { f0: "b0.v" } }),
+    schedule: { seed: 3, choices: [] },
+  },
+  {
+    // foundBeforeLoopFix's refiredFirst: b1's self-loop and b6 -> b2 both wait for the end of the
+    // pass, then both re-enter; b5 = firstOf(b4.v) starts without b4: input_invalid again.
+    name: "the same with b1's self-loop around b6 -> b2 (input_invalid)",
+    graph: fromEdges("refiredFirst: entry b0; b0 -> b1, b1 -> b2, b1 -> b1 (max 1, then b2), b2 -> b3, b3 -> b4, b3 -> b5, b4 -> b5, b4 -> b6, b6 -> b2 (max 1)", {
+      b5: { f0: "firstOf(b4.v)" },
+    }),
+    schedule: { seed: 500911963, choices: [] },
+  },
+  {
+    // The first graph of this list crashed after its two loop.pass entries: replaying the outer leaves the
+    // inner one without a waiting block.
+    name: "two nested loops re-entering together, crashed and resumed (journal_mismatch on the second loop.pass entry)",
+    graph: fromEdges("nestedResume: entry b0; b0 -> b1, b0 -> b0 (max 1, then b1), b1 -> b2, b1 -> b1 (max 1, then b2)"),
+    schedule: { seed: 1480265603, choices: [], cut: 32 },
+    replay: true,
+  },
+  {
+    // b2 (an entry block of the graph, in b1's loop) runs before the loop's entry b1 ever ran, and
+    // loops back to b1 while b3 (b2 -> b3) is queued; the new pass starts b1, then b3 still runs
+    // with b2's output from before the reset.
+    name: "a back edge taken while a successor in the loop is queued: the successor runs in the new pass with the old pass's value",
+    graph: fromEdges("earlyEntry: entry b0, b2; b0 -> b1, b1 -> b2, b2 -> b3, b2 -> b1 (max 1, then b3), b3 -> b4", { b3: { f0: "b2.v" } }),
+    schedule: { seed: 352279561, choices: [] },
+  },
+  {
+    // b0's bound runs out and its onExhausted jump starts b1 (the entry of another loop) while
+    // b1's region is still running its pass: b3 then reads b2's output from before the jump.
+    // (What a jump into a running loop means is a question for the semantics: a new pass, or not.)
+    name: "an onExhausted jump into the entry of a loop that is still running a pass",
+    graph: fromEdges("jumpIntoLoop: entry b0, b1; b0 -> b1, b0 -> b0 (max 1, then b1), b1 -> b2, b1 -> b1 (max 1, then b2), b2 -> b3", { b3: { f0: "b2.v" } }),
+    schedule: { seed: 2147467231, choices: [] },
+  },
+];

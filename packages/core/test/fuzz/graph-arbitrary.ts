@@ -36,8 +36,10 @@ export interface FuzzNode {
   readonly kind: "code" | "graph" | "map";
   readonly join: "all" | "any";
   readonly inputs: readonly FuzzField[];
-  /** The values of the discriminant `k` when the block routes. */
+  /** The values of the discriminant `k` when the block routes on it. */
   readonly cases?: readonly string[];
+  /** The block routes with ts-pattern patterns over its output's `n` (a whole number 0 … 9). */
+  readonly patterns?: boolean;
   /** The block declares an error schema (it has an error edge) and sometimes fails with a typed error. */
   readonly error: boolean;
   /** Two attempts: the first one sometimes throws. */
@@ -50,9 +52,21 @@ export interface FuzzNode {
 export interface FuzzEdge {
   readonly from: string;
   readonly to: string;
-  readonly when?: { readonly kind: "case"; readonly equals: string } | { readonly kind: "otherwise" } | { readonly kind: "error" };
+  readonly when?: { readonly kind: "case"; readonly equals: string } | { readonly kind: "otherwise" } | { readonly kind: "error" } | FuzzPatternCase;
   readonly max?: number;
   readonly onExhausted?: string;
+}
+
+/**
+ * A case of a pattern route (`.match()`): the outputs whose `n` is in `[lo, hi)`, written as
+ * `P.number.gte(lo).lt(hi)` (`range`), `P.union(lo, …, hi - 1)` (`union`), or `P.when(...)`
+ * (`guard`: a predicate the checker cannot read, so the route is undecided).
+ */
+export interface FuzzPatternCase {
+  readonly kind: "pattern";
+  readonly lo: number;
+  readonly hi: number;
+  readonly form: "range" | "union" | "guard";
 }
 
 /**
@@ -80,6 +94,8 @@ export interface FuzzGraphOptions {
   readonly maps?: boolean;
   /** Error edges (blocks that fail with typed errors). Default true. */
   readonly errors?: boolean;
+  /** Pattern routes (`.match()` with ts-pattern's `P`) besides routes on a discriminant. Default true. */
+  readonly patterns?: boolean;
   /** How deep subgraphs nest. Default 1. */
   readonly depth?: number;
 }
@@ -106,6 +122,9 @@ interface RawNode {
   readonly any: boolean;
   readonly fields: readonly RawField[];
   readonly route: boolean;
+  /** 0: on the discriminant `k`; otherwise a pattern route, the case forms drawn from `forms`. */
+  readonly pattern: number;
+  readonly forms: readonly number[];
   readonly otherwise: boolean;
   readonly error: number | null;
   readonly retry: boolean;
@@ -146,6 +165,8 @@ function rawGraph(options: Required<FuzzGraphOptions>, depth: number, maxBlocks:
     any: rare(3),
     fields: fc.array(rawField, { maxLength: 3 }),
     route: fc.boolean(),
+    pattern: options.patterns ? fc.nat({ max: 2 }) : fc.constant(0),
+    forms: fc.array(fc.nat({ max: 5 }), { maxLength: 4 }),
     otherwise: rare(3),
     error: options.errors ? sometimes(fc.nat({ max: 20 }), 1, 5) : fc.constant(null),
     retry: rare(4),
@@ -193,6 +214,7 @@ function withDefaults(options: FuzzGraphOptions): Required<FuzzGraphOptions> {
     subgraphs: options.subgraphs ?? true,
     maps: options.maps ?? true,
     errors: options.errors ?? true,
+    patterns: options.patterns ?? true,
     depth: options.depth ?? 1,
   };
 }
@@ -218,6 +240,7 @@ export function assembleGraph(raw: RawGraph, options: FuzzGraphOptions = {}, id 
   });
   const edges: FuzzEdge[] = [];
   const cases: (string[] | undefined)[] = new Array(n).fill(undefined);
+  const patterned: boolean[] = new Array(n).fill(false);
   for (let i = 0; i < n; i++) {
     const r = raw.nodes[i] as RawNode;
     const outs = preds.flatMap((p, j) => (p.includes(i) ? [j] : []));
@@ -228,11 +251,25 @@ export function assembleGraph(raw: RawGraph, options: FuzzGraphOptions = {}, id 
       if (back && !back.exhaust) targets.push({ to: back.to, max: back.max });
       const names = targets.map((_, c) => `c${c}`);
       const useOtherwise = r.otherwise && targets.length >= 2;
-      cases[i] = useOtherwise ? [...names.slice(0, -1), "cx"] : names;
-      targets.forEach((t, c) => {
-        const when = useOtherwise && c === targets.length - 1 ? { kind: "otherwise" as const } : { kind: "case" as const, equals: names[c] as string };
-        edges.push({ from: ids[i] as string, to: ids[t.to] as string, when, ...(t.max !== undefined ? { max: t.max } : {}) });
-      });
+      if (r.pattern > 0) {
+        patterned[i] = true;
+        // The values 0 … 9 of `n`, cut into one interval per target (the last one may be `otherwise`).
+        const m = targets.length;
+        targets.forEach((t, c) => {
+          const lo = Math.floor((c * 10) / m);
+          const hi = Math.floor(((c + 1) * 10) / m);
+          const f = r.forms[c] ?? 0;
+          const form = f === 5 ? "guard" : f >= 3 ? "union" : "range";
+          const when = useOtherwise && c === m - 1 ? { kind: "otherwise" as const } : { kind: "pattern" as const, lo, hi, form: form as FuzzPatternCase["form"] };
+          edges.push({ from: ids[i] as string, to: ids[t.to] as string, when, ...(t.max !== undefined ? { max: t.max } : {}) });
+        });
+      } else {
+        cases[i] = useOtherwise ? [...names.slice(0, -1), "cx"] : names;
+        targets.forEach((t, c) => {
+          const when = useOtherwise && c === targets.length - 1 ? { kind: "otherwise" as const } : { kind: "case" as const, equals: names[c] as string };
+          edges.push({ from: ids[i] as string, to: ids[t.to] as string, when, ...(t.max !== undefined ? { max: t.max } : {}) });
+        });
+      }
     } else {
       for (const to of outs) edges.push({ from: ids[i] as string, to: ids[to] as string });
     }
@@ -264,6 +301,7 @@ export function assembleGraph(raw: RawGraph, options: FuzzGraphOptions = {}, id 
       join: r.any ? "any" : "all",
       inputs,
       ...(c ? { cases: c } : {}),
+      ...(patterned[i] ? { patterns: true } : {}),
       error: errorTo[i] !== undefined,
       retry: kind === "code" && r.retry,
       ...(sub ? { sub } : {}),

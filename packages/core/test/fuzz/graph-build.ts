@@ -4,9 +4,9 @@
  * back as builder code, and repairs the bindings the checker says may not have a value (so that
  * most generated graphs are accepted and the fuzzer spends its runs on graphs `check` vouches for).
  */
-import { type AnyBlock, type BlockContext, check, createGraph, defineContract, firstOf, type GraphBlock, type Issue, mapOf, maybe, type ValuePath } from "@blockwork/spec";
+import { type AnyBlock, type BlockContext, check, createGraph, defineContract, firstOf, type GraphBlock, type Issue, mapOf, maybe, P, type ValuePath } from "@blockwork/spec";
 import { z } from "zod";
-import type { FuzzBinding, FuzzEdge, FuzzField, FuzzGraph, FuzzNode } from "./graph-arbitrary.js";
+import type { FuzzBinding, FuzzEdge, FuzzField, FuzzGraph, FuzzNode, FuzzPatternCase } from "./graph-arbitrary.js";
 
 /** What the generated blocks do when they run: the fuzz harness decides (see harness.ts). */
 export interface FuzzImplementation {
@@ -37,7 +37,14 @@ export function buildFuzzGraph(g: FuzzGraph, impl: FuzzImplementation, top = tru
   for (const node of g.nodes) {
     const out = g.edges.filter((e) => e.from === node.id);
     const cases = out.filter((e) => e.when?.kind === "case" || e.when?.kind === "otherwise");
-    if (cases.length > 0) {
+    if (node.patterns) {
+      b = b.match(node.id, (m: MatchChain) => {
+        let chain = m;
+        for (const e of out) if (e.when?.kind === "pattern") chain = chain.with({ n: patternOf(e.when) }, () => target(e));
+        const otherwise = out.find((e) => e.when?.kind === "otherwise");
+        return otherwise ? chain.otherwise(() => target(otherwise)) : chain.exhaustive();
+      });
+    } else if (cases.length > 0) {
       const record: Record<string, unknown> = {};
       let otherwise: unknown;
       for (const e of cases) {
@@ -62,9 +69,32 @@ function blockOf(node: FuzzNode, impl: FuzzImplementation, graph: FuzzGraph): An
     return mapOf(item, { id: node.id, concurrency: 2 });
   }
   const input = z.object(Object.fromEntries(node.inputs.map((f) => [f.name, schemaOf(f)])));
-  const output = node.cases ? BlockOutput.extend({ k: z.enum(node.cases as [string, ...string[]]) }) : BlockOutput;
+  const output = node.cases
+    ? BlockOutput.extend({ k: z.enum(node.cases as [string, ...string[]]) })
+    : node.patterns
+      ? BlockOutput.extend({ n: z.number().int().min(0).max(9) })
+      : BlockOutput;
   const contract = node.error ? defineContract({ id: node.id, input, output, error: Failure }) : defineContract({ id: node.id, input, output });
   return (contract as ReturnType<typeof defineContract>).implement(((value: unknown, ctx: BlockContext<{ reason: string }>) => impl.block(node, value, ctx, graph)) as never);
+}
+
+interface MatchChain {
+  with(pattern: unknown, handler: () => unknown): MatchChain;
+  otherwise(handler: () => unknown): unknown;
+  exhaustive(): unknown;
+}
+
+/** The ts-pattern pattern of a case: the values of `n` in `[lo, hi)`. */
+function patternOf(c: FuzzPatternCase): unknown {
+  const values = Array.from({ length: c.hi - c.lo }, (_, k) => c.lo + k);
+  switch (c.form) {
+    case "range":
+      return P.number.gte(c.lo).lt(c.hi);
+    case "union":
+      return values.length === 1 ? values[0] : (P.union as (...v: number[]) => unknown)(...values);
+    case "guard":
+      return P.when((n: unknown) => typeof n === "number" && n >= c.lo && n < c.hi);
+  }
 }
 
 function schemaOf(f: FuzzField): z.ZodType {
@@ -188,14 +218,18 @@ export function printFuzzGraph(g: FuzzGraph, indent = ""): string {
         ? `mapOf(item, { id: "${node.id}" })`
         : node.kind === "graph"
           ? `subgraph("${node.id}")`
-          : `block("${node.id}"${node.cases ? `, { k: ${node.cases.map((c) => `"${c}"`).join(" | ")} }` : ""}${node.error ? ", { error }" : ""})`;
+          : `block("${node.id}"${node.cases ? `, { k: ${node.cases.map((c) => `"${c}"`).join(" | ")} }` : node.patterns ? ", { n: 0..9 }" : ""}${node.error ? ", { error }" : ""})`;
     lines.push(`${indent}  .add(${what}, (input, b) => (${printFields(node.inputs)})${opts ? `, { ${opts} }` : ""})`);
   }
   lines.push(`${indent}  .start(${g.entry.map((e) => `"${e}"`).join(", ")})`);
   for (const node of g.nodes) {
     const out = g.edges.filter((e) => e.from === node.id);
     const cases = out.filter((e) => e.when?.kind === "case" || e.when?.kind === "otherwise");
-    if (cases.length > 0) {
+    if (node.patterns) {
+      const withs = out.flatMap((e) => (e.when?.kind === "pattern" ? [`.with({ n: ${printPattern(e.when)} }, () => ${printTarget(e)})`] : []));
+      const otherwise = out.find((e) => e.when?.kind === "otherwise");
+      lines.push(`${indent}  .match("${node.id}", (m) => m${withs.join("")}${otherwise ? `.otherwise(() => ${printTarget(otherwise)})` : ".exhaustive()"})`);
+    } else if (cases.length > 0) {
       const record = cases.filter((e) => e.when?.kind === "case").map((e) => `${(e.when as { equals: string }).equals}: ${printTarget(e)}`);
       const otherwise = cases.find((e) => e.when?.kind === "otherwise");
       lines.push(`${indent}  .route("${node.id}", "k", { ${record.join(", ")} }${otherwise ? `, ${printTarget(otherwise)}` : ""})`);
@@ -215,11 +249,26 @@ export function printFuzzGraph(g: FuzzGraph, indent = ""): string {
 /** One line per graph: the edges, compactly (`b0 -> b1`, `b1 -k=c1-> b0 (max 2)`, `b2 -error-> b3`). */
 export function printFuzzEdges(g: FuzzGraph): string {
   const edge = (e: FuzzEdge) => {
-    const label = e.when === undefined ? "->" : e.when.kind === "case" ? `-k=${e.when.equals}->` : e.when.kind === "otherwise" ? "-otherwise->" : "-error->";
+    const label =
+      e.when === undefined
+        ? "->"
+        : e.when.kind === "case"
+          ? `-k=${e.when.equals}->`
+          : e.when.kind === "pattern"
+            ? `-n∈[${e.when.lo},${e.when.hi})${e.when.form === "guard" ? "?" : ""}->`
+            : e.when.kind === "otherwise"
+              ? "-otherwise->"
+              : "-error->";
     const bounded = e.max === undefined ? "" : ` (max ${e.max}${e.onExhausted ? `, then ${e.onExhausted}` : ""})`;
     return `${e.from} ${label} ${e.to}${bounded}`;
   };
   return `${g.id}: entry ${g.entry.join(", ")}; ${g.edges.map(edge).join(", ") || "no edges"}`;
+}
+
+function printPattern(c: FuzzPatternCase): string {
+  if (c.form === "range") return `P.number.gte(${c.lo}).lt(${c.hi})`;
+  if (c.form === "guard") return `P.when((n) => n >= ${c.lo} && n < ${c.hi})`;
+  return c.hi - c.lo === 1 ? String(c.lo) : `P.union(${Array.from({ length: c.hi - c.lo }, (_, k) => c.lo + k).join(", ")})`;
 }
 
 function printTarget(e: FuzzEdge): string {

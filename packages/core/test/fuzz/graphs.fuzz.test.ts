@@ -1,23 +1,23 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { foundBeforeLoopFix, fromEdges, joinInLoop, staleFirstOf } from "./examples.js";
+import { foundBeforeLoopFix, foundOnLoopBranch, fromEdges, joinInLoop, staleFirstOf } from "./examples.js";
 import { emptyStats, FuzzFailure, formatFailure, graphProperty, scheduleArbitrary } from "./fuzz.js";
 import { fuzzGraphArbitrary, type FuzzGraph } from "./graph-arbitrary.js";
 import { buildFuzzGraph, checkErrors, printBinding, printFuzzEdges, printFuzzGraph, repairFuzzGraph } from "./graph-build.js";
-import { FuzzRun, runFuzzGraph, SwitchImplementation } from "./harness.js";
+import { FuzzRun, hasOverlappingLoops, runFuzzGraph, SwitchImplementation } from "./harness.js";
 
 /**
- * Loops are left out of the seed set until the loop semantics of issue 12 (branch i12-loops: a
- * pass waits for the current one to quiesce, then resets the loop's region; reads see only the
- * current pass; joins count arrivals per pass) are merged: on the runtime before them the fuzzer
- * finds pass mixing and `binding_failed` within a few graphs. Switch this on with that merge.
+ * Crash-and-resume stays off for graphs with loops until the known replay bug below is fixed (two
+ * nested loops re-entering at the same end of a pass: the second `loop.pass` entry finds no
+ * waiting block, `journal_mismatch`; see `foundOnLoopBranch` in examples.ts and the `it.fails`
+ * tests at the end). Switch it on with that fix. Without loops every run is also resumed.
  */
-const LOOPS_FIXED = false;
+const RESUME_LOOPS = false;
 
 describe("graph fuzzer (seed set)", () => {
-  it("runs every generated graph that check accepts under many schedules without a binding failure, a hang or pass mixing", async () => {
+  it("runs every generated loop-free graph that check accepts under many schedules, crashed and resumed too, without a binding failure, a hang, a wrong value", async () => {
     const stats = emptyStats();
-    await fc.assert(graphProperty({ graph: { loops: LOOPS_FIXED, maxBlocks: 7 }, schedules: 6, stats, replay: true }), { seed: 12, numRuns: 60 });
+    await fc.assert(graphProperty({ graph: { loops: false, maxBlocks: 7 }, schedules: 6, stats, replay: true }), { seed: 12, numRuns: 60 });
     // The seed set must exercise something: most graphs are accepted and most runs complete.
     expect(stats.accepted).toBeGreaterThan(stats.graphs / 2);
     expect(stats.runs).toBe(stats.accepted * 6);
@@ -27,6 +27,18 @@ describe("graph fuzzer (seed set)", () => {
     expect(stats.replayedEntries).toBeGreaterThan(0);
     // Bound values were compared with what their bindings name (refs, maybe, firstOf).
     expect(stats.checkedValues).toBeGreaterThan(stats.runs / 2);
+    expect(stats.failures).toBe(0);
+  });
+
+  it("runs every generated graph with loops that check accepts under many schedules without a binding failure, a hang, pass mixing or a wrong value", async () => {
+    const stats = emptyStats();
+    // Overlapping loops (nested, or sharing blocks) are left out until the known bug of two loops
+    // re-entering at the same end of a pass is fixed (see the it.fails tests below); then drop `skip`.
+    await fc.assert(graphProperty({ graph: { maxBlocks: 7 }, schedules: 6, stats, replay: RESUME_LOOPS, skip: (g) => hasOverlappingLoops(g.def) }), { seed: 12, numRuns: 80 });
+    expect(stats.accepted).toBeGreaterThan(stats.graphs / 2);
+    expect(stats.completed).toBeGreaterThan(stats.runs / 2);
+    // Loops ran to their bounds in some runs.
+    expect(stats.outcomes["loop_bound_exceeded"] ?? 0).toBeGreaterThan(0);
     expect(stats.failures).toBe(0);
   });
 
@@ -45,13 +57,14 @@ describe("graph fuzzer (seed set)", () => {
         for (const e of graph.edges) {
           if (e.max !== undefined) seen.add(e.onExhausted ? "loop with onExhausted" : "loop");
           if (e.when) seen.add(e.when.kind);
+          if (e.when?.kind === "pattern" && e.when.form === "guard") seen.add("pattern guard");
         }
         if (graph.entry.length > 1) seen.add("several entries");
       };
       walk(g);
     }
     expect([...seen].sort()).toEqual(
-      ["case", "code", "error", "first", "graph", "input", "join any", "loop", "loop with onExhausted", "map", "maybe", "otherwise", "ref", "retry", "route", "several entries"].sort(),
+      ["case", "code", "error", "first", "graph", "input", "join any", "loop", "loop with onExhausted", "map", "maybe", "otherwise", "pattern", "pattern guard", "ref", "retry", "route", "several entries"].sort(),
     );
   });
 
@@ -166,27 +179,42 @@ describe("the fuzzer's oracle", () => {
   });
 });
 
-// The issue's loop examples: accepted by check, so no schedule may break them. On the runtime
-// before the loop semantics of issue 12 they fail (see LOOPS_FIXED above).
-describe.skipIf(!LOOPS_FIXED)("issue 12's loop examples and the fuzzer's earlier finds, under many schedules", () => {
+// The issue's loop examples and what the fuzzer found before the loop semantics: accepted by
+// check, so no schedule may break them.
+describe("issue 12's loop examples and the fuzzer's earlier finds, under many schedules", () => {
   const cases = [
     { name: "the issue's join inside a loop", graph: joinInLoop, schedule: { seed: 0, choices: [] } },
     { name: "the issue's stale firstOf across passes", graph: staleFirstOf, schedule: { seed: 1744830442, choices: [] } },
-    ...foundBeforeLoopFix,
+    // refiredFirst has two overlapping loops: it is a known bug again (see below).
+    ...foundBeforeLoopFix.filter((f) => f.graph.id !== "refiredFirst"),
   ];
   for (const example of cases) {
-    it(`${example.name}: no binding failure, hang or pass mixing, also when crashed and resumed`, async () => {
+    it(`${example.name}: no binding failure, hang or pass mixing${RESUME_LOOPS ? ", also when crashed and resumed" : ""}`, async () => {
       const impl = new SwitchImplementation();
       const graph = buildFuzzGraph(example.graph, impl);
       expect(checkErrors(graph)).toEqual([]);
       await fc.assert(
         fc.asyncProperty(scheduleArbitrary(), async (schedule) => {
-          const report = await runFuzzGraph(example.graph, graph, impl, schedule, { replay: true });
+          const report = await runFuzzGraph(example.graph, graph, impl, schedule, { replay: RESUME_LOOPS });
           if (report.problems.length > 0) throw new Error(formatFailure(example.graph, schedule, report));
         }),
         // The schedule that broke it before the loop fix comes first.
         { seed: 7, numRuns: 150, examples: [[{ ...example.schedule, cut: 0 }]] },
       );
+    });
+  }
+});
+
+// Known bugs of the loop semantics as merged (issue 12), found and shrunk by the fuzzer: each
+// still misbehaves under its schedule. When one is fixed its test fails: turn `it.fails` into `it`.
+describe("known loop bugs the fuzzer found after the loop semantics were merged", () => {
+  for (const found of foundOnLoopBranch) {
+    it.fails(`known bug: ${found.name}`, async () => {
+      const impl = new SwitchImplementation();
+      const graph = buildFuzzGraph(found.graph, impl);
+      expect(checkErrors(graph)).toEqual([]);
+      const report = await runFuzzGraph(found.graph, graph, impl, found.schedule, { replay: found.replay ?? false });
+      expect(report.problems, formatFailure(found.graph, found.schedule, report)).toEqual([]);
     });
   }
 });

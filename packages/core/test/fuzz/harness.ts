@@ -18,7 +18,7 @@
  */
 import { type BlockContext, type GraphBlock, type GraphDef, loopEdges } from "@blockwork/spec";
 import { setImmediate as nextTurn, setTimeout as sleep } from "node:timers/promises";
-import { isRunError, type JournalEntry, MemoryStore, resume, run, type RunHandle } from "../../src/index.js";
+import { isRunError, type JournalEntry, MemoryStore, resume, run, type RunEvent, type RunHandle } from "../../src/index.js";
 import type { FuzzGraph, FuzzNode } from "./graph-arbitrary.js";
 import type { FuzzImplementation } from "./graph-build.js";
 
@@ -161,6 +161,16 @@ function positionOf(top: LoopMap, path: readonly string[], leafAct: number): Pos
   return { keys, entryOf, passOf, jumpTarget };
 }
 
+/**
+ * Whether two loops of a graph (or of a subgraph in it) have overlapping regions: nested loops,
+ * or loops that share blocks. (The seed set leaves them out while a known bug of theirs is open.)
+ */
+export function hasOverlappingLoops(def: GraphDef): boolean {
+  const map = new LoopMap(def);
+  for (const loops of map.loopsOf.values()) if (loops.length > 1) return true;
+  return def.nodes.some((n) => (n.kind === "graph" && hasOverlappingLoops(n.graph)) || (n.kind === "map" && n.item.kind === "graph" && hasOverlappingLoops(n.item.graph)));
+}
+
 /** Opens gates one at a time in the schedule's order. */
 class Gates {
   readonly waiting: { label: string; open: () => void }[] = [];
@@ -241,8 +251,9 @@ export class FuzzRun implements FuzzImplementation {
       this.completed.set(key, { act, vector });
       const items = Array.from({ length: Math.floor(r() * 3) }, () => ({ v: stamp }));
       const k = node.cases?.[Math.floor(r() * node.cases.length)];
-      done(k === undefined ? "ok" : `k = ${k}`);
-      return { v: stamp, items, ...(k !== undefined ? { k } : {}) };
+      const n = node.patterns ? Math.floor(r() * 10) : undefined;
+      done(k !== undefined ? `k = ${k}` : n !== undefined ? `n = ${n}` : "ok");
+      return { v: stamp, items, ...(k !== undefined ? { k } : {}), ...(n !== undefined ? { n } : {}) };
     };
     if (!gated) return finish();
     return this.gates.wait(`${key}#${act}`).then(finish);
@@ -264,6 +275,21 @@ export class FuzzRun implements FuzzImplementation {
   passOf(key: string): number {
     return Math.max(1, (this.ledger.get(key) ?? 0) + (this.early.has(key) ? 1 : 0));
   }
+
+  /**
+   * A block started (a `block.started` event): a loop entry's new activation begins a pass. Leaf
+   * blocks say so themselves; this also sees subgraphs and maps (an empty map runs no block).
+   */
+  blockStarted(path: string, act: number): void {
+    const position = positionOf(this.loops, path.split("/"), act);
+    for (const [k, pass] of position.passOf) if (pass > (this.ledger.get(k) ?? 0)) this.ledger.set(k, pass);
+  }
+
+  /** Listens to a run's events for loop passes. */
+  readonly onEvent = (e: RunEvent): void => {
+    if (e.type === "edge.taken" && e.loop) this.loopTaken(e.to);
+    else if (e.type === "block.started" && e.attempt === 1) this.blockStarted(e.path, e.act);
+  };
 
   /** The run took a back edge into the loop entry at `key` (an `edge.taken` event with `loop`). */
   loopTaken(key: string): void {
@@ -485,7 +511,7 @@ export async function runFuzzGraph(g: FuzzGraph, graph: GraphBlock, impl: Switch
   const fuzz = new FuzzRun(graph, schedule, options.fatalRate ?? 0.02);
   impl.current = fuzz;
   const store = new MemoryStore();
-  const handle = run(graph, fuzzInput(g) as never, { store, onEvent: (e) => e.type === "edge.taken" && e.loop && fuzz.loopTaken(e.to) });
+  const handle = run(graph, fuzzInput(g) as never, { store, onEvent: fuzz.onEvent });
   const settled = await drive(handle, fuzz, schedule, hangMs, "");
   impl.current = undefined;
   if (settled === undefined) handle.cancel("fuzz: hang");
@@ -512,7 +538,7 @@ async function replay(o: { graph: GraphBlock; impl: SwitchImplementation; schedu
   o.impl.current = fuzz;
   let report: FuzzRunReport;
   try {
-    const handle = await resume(record.id, { store: crashed, graph: o.graph, onEvent: (e) => e.type === "edge.taken" && e.loop && fuzz.loopTaken(e.to) });
+    const handle = await resume(record.id, { store: crashed, graph: o.graph, onEvent: fuzz.onEvent });
     const settled = await drive(handle, fuzz, o.schedule, o.hangMs, "replay");
     if (settled === undefined) handle.cancel("fuzz: hang");
     report = reportOf(fuzz, settled, o.hangMs);
