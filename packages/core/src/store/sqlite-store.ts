@@ -199,6 +199,15 @@ export class SqliteStore implements Store {
     return this.db.prepare("SELECT COALESCE(SUM(LENGTH(data) + LENGTH(path) + LENGTH(kind) + 24), 0) FROM journal WHERE run_id = ?").pluck().get(runId) as number;
   }
 
+  /**
+   * @internal The open database, for adapters that keep their own tables in the store's file
+   * (the LangGraph checkpointer of `@blockwork/nodes/langgraph`), so that one process has one
+   * writer connection to it.
+   */
+  get database(): Database.Database {
+    return this.db;
+  }
+
   close(): void {
     if (this.db.open) this.db.close();
   }
