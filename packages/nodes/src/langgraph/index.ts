@@ -91,3 +91,5 @@ function interruptOf(snapshot: Awaited<ReturnType<LangGraphRunnable["getState"]>
 
 export { BlockworkCheckpointSaver } from "./checkpointer.js";
 export type { CheckpointStore } from "./checkpointer.js";
+export { LangGraphCompileError, toLangGraph } from "./to-langgraph.js";
+export type { BlockworkLangGraphState } from "./to-langgraph.js";
