@@ -142,6 +142,29 @@ describe("contracts on LangGraph's engine, and what does not compile", () => {
     await expect(onLangGraph(lying, { n: "one" })).rejects.toMatchObject({ code: "input_invalid", path: "lying/liar" });
   });
 
+  it("retries a block up to its attempts (LangGraph's retry policy), and fails a slow attempt with block_timeout", async () => {
+    let calls = 0;
+    const flaky = defineContract({ id: "flaky", input: z.object({ n: z.number() }), output: z.object({ n: z.number() }), budget: { attempts: 3 } }).implement(({ n }) => {
+      calls += 1;
+      if (calls < 3) throw new Error("not yet");
+      return { n };
+    });
+    const retried = createGraph({ id: "retried", input: z.object({ n: z.number() }), output: z.object({ n: z.number() }) })
+      .then(flaky, (input) => input)
+      .output((_, r) => r.flaky)
+      .build();
+    await expect(onLangGraph(retried, { n: 5 })).resolves.toMatchObject({ output: { n: 5 } });
+    expect(calls).toBe(3);
+    const slow = defineContract({ id: "slow", input: z.object({ n: z.number() }), output: z.object({ n: z.number() }), budget: { timeoutMs: 50 } }).implement(
+      ({ n }) => new Promise<{ n: number }>((done) => setTimeout(() => done({ n }), 5_000).unref()),
+    );
+    const timed = createGraph({ id: "timed", input: z.object({ n: z.number() }), output: z.object({ n: z.number() }) })
+      .then(slow, (input) => input)
+      .output((_, r) => r.slow)
+      .build();
+    await expect(onLangGraph(timed, { n: 1 })).rejects.toMatchObject({ code: "block_timeout", path: "timed/slow" });
+  });
+
   it("refuses supervision with a clear error instead of dropping it", () => {
     const supervised = { ...lying, def: { ...lying.def, supervision: { strategy: "one_for_all" as const } } } as GraphBlock;
     expect(() => toLangGraph(supervised)).toThrow(LangGraphCompileError);

@@ -14,7 +14,7 @@ import {
   type JsonValue,
   type NodeDef,
 } from "@blockwork/spec";
-import { Annotation, Command, END, interrupt, type LangGraphRunnableConfig, Send, START, StateGraph } from "@langchain/langgraph";
+import { Annotation, Command, END, interrupt, type LangGraphRunnableConfig, type RetryPolicy, Send, START, StateGraph } from "@langchain/langgraph";
 import { type z, z as zod } from "zod";
 
 /** Thrown by {@link toLangGraph} for a graph that uses something LangGraph's engine cannot run as Blockwork does. */
@@ -94,7 +94,7 @@ function merge(a: Record<string, unknown>, b: Record<string, unknown>): Record<s
  *
  * What LangGraph cannot run as Blockwork does is refused with a {@link LangGraphCompileError}
  * (code `langgraph_unsupported`), never dropped: supervision (restart policies and strategies),
- * and retry backoff settings other than the number of attempts. Resume data that the resume
+ * and maps of maps. Resume data that the resume
  * schema rejects does not throw (LangGraph keeps a resume value once given): the block interrupts
  * again with `{ payload, code: "resume_invalid", issues }`.
  *
@@ -119,7 +119,7 @@ function compileGraph(graph: GraphBlock, where: string) {
     if (node.restart !== undefined) {
       throw new LangGraphCompileError(path, `its restart policy ("${node.restart.type}") is supervision, which LangGraph has no equivalent for; remove \`restart\` (retries with \`retry.attempts\` compile)`);
     }
-    const retryPolicy = retryOf(node, path);
+    const retryPolicy = retryOf(node);
     const targets = [...new Set(def.edges.filter((e) => e.from === node.id).flatMap((e) => [e.to, ...(e.onExhausted ? [e.onExhausted] : [])]))];
     const ends = [...targets, "__bw_output"];
     const route = router(def, node, path);
@@ -288,14 +288,23 @@ function joinGuard(node: NodeDef, flow: ForwardFlow): (state: BlockworkLangGraph
   };
 }
 
-function retryOf(node: NodeDef, path: string): { maxAttempts: number } | undefined {
+/** Blockwork's retry settings as LangGraph's retry policy: thrown errors and timeouts are retried, contract violations not. */
+function retryOf(node: NodeDef): RetryPolicy | undefined {
   const attempts = node.retry?.attempts ?? node.contract.budget?.attempts;
-  if (node.retry !== undefined) {
-    const extra = Object.keys(node.retry).filter((k) => k !== "attempts");
-    if (extra.length > 0) throw new LangGraphCompileError(path, `its retry settings ${extra.join(", ")} have no LangGraph equivalent that keeps their meaning (only \`attempts\` compiles)`);
-  }
-  return attempts !== undefined && attempts > 1 ? { maxAttempts: attempts } : undefined;
+  if (attempts === undefined || attempts <= 1) return undefined;
+  const retry = node.retry ?? {};
+  return {
+    maxAttempts: attempts,
+    initialInterval: retry.initialDelayMs ?? 100,
+    maxInterval: retry.maxDelayMs ?? 30_000,
+    backoffFactor: retry.factor ?? 2,
+    jitter: (retry.jitter ?? 0.2) > 0,
+    retryOn: (error: unknown) => !(error instanceof RunError && NOT_RETRIED.has(error.code)),
+    logWarning: false,
+  };
 }
+
+const NOT_RETRIED = new Set<string>(["input_invalid", "output_invalid", "error_invalid", "binding_failed", "suspend_invalid", "typed_failure", "loop_bound_exceeded"]);
 
 /** `trail`: the leaf blocks a subgraph ran, by their paths inside it. */
 type BlockOutcome = { failed: false; output: unknown; trail?: string[] } | { failed: true; error: unknown };
