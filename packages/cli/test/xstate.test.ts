@@ -99,6 +99,7 @@ describe("blockwork simulate --paths", () => {
     // The exhausted bound: four revisions in one path, the last going to publish.
     expect(all.some((p) => (p.match(/verdict=revise/g) ?? []).length === 4)).toBe(true);
     for (const p of paths) expect(p.steps.at(-1)).toBe("publish.done");
+    expect(paths).toHaveLength(3);
   });
 
   it("prints one path per branch of support-triage", async () => {
