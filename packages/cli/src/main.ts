@@ -107,6 +107,8 @@ Examples:
     .option("-e, --export <name>", "which export, when the module exports several graphs")
     .addOption(new Option("-f, --format <format>", "output format").choices(["mermaid", "json", "xstate"]).default("mermaid"))
     .addOption(new Option("--direction <dir>", "Mermaid direction").choices(["TD", "LR"]).default("TD"))
+    .option("--run <id>", "draw the path this run took: blocks with pass counts, taken edges thick, failures marked")
+    .option("-s, --store <path|url>", "where the run is (with --run): a SQLite file or postgres://... (default: .blockwork/runs.sqlite)")
     .addHelpText(
       "after",
       `
@@ -115,9 +117,15 @@ Examples:
   blockwork graph examples/release-notes/release-notes.graph.ts --export releaseNotesGraph --format json > release-notes.graph.json
   blockwork graph examples/refund-approval/refund.graph.ts --format xstate > refund.machine.json   (createMachine / Stately)`,
     )
-    .action(async (file: string, opts: { export?: string; format: "mermaid" | "json" | "xstate"; direction: "TD" | "LR" }) => {
+    .action(async (file: string, opts: { export?: string; format: "mermaid" | "json" | "xstate"; direction: "TD" | "LR"; run?: string; store?: string }) => {
       const { runGraph } = await import("./commands/graph.js");
-      setCode(await runGraph(file, { format: opts.format, direction: opts.direction, ...(opts.export ? { exportName: opts.export } : {}) }, io));
+      setCode(
+        await runGraph(
+          file,
+          { format: opts.format, direction: opts.direction, ...(opts.export ? { exportName: opts.export } : {}), ...(opts.run ? { run: opts.run } : {}), ...(opts.store ? { store: opts.store } : {}) },
+          io,
+        ),
+      );
     });
 
   program

@@ -94,7 +94,7 @@ export type { CompatOptions, CompatResult, Draft, Enumeration, ValidationResult 
 export { toMermaid } from "./export/mermaid.js";
 export { toXStateConfig } from "./export/xstate.js";
 export type { XStateMachineConfig, XStateStateConfig, XStateTransition } from "./export/xstate.js";
-export type { MermaidOptions, MermaidStatus } from "./export/mermaid.js";
+export type { MermaidOptions, MermaidRun, MermaidStatus } from "./export/mermaid.js";
 
 // Patches: typed, checked edits of a GraphDef (what the coordinator agent proposes).
 export { applyPatch } from "./patch/apply.js";
