@@ -102,21 +102,30 @@ Examples:
 
   program
     .command("graph")
-    .description("Print a graph as a Mermaid diagram or as its GraphDef (JSON).")
+    .description("Print a graph as a Mermaid diagram, as its GraphDef (JSON), or as an XState machine config.")
     .argument("<file>", "a module exporting graphs, or a .graph.json file")
     .option("-e, --export <name>", "which export, when the module exports several graphs")
-    .addOption(new Option("-f, --format <format>", "output format").choices(["mermaid", "json"]).default("mermaid"))
+    .addOption(new Option("-f, --format <format>", "output format").choices(["mermaid", "json", "xstate"]).default("mermaid"))
     .addOption(new Option("--direction <dir>", "Mermaid direction").choices(["TD", "LR"]).default("TD"))
+    .option("--run <id>", "draw the path this run took: blocks with pass counts, taken edges thick, failures marked")
+    .option("-s, --store <path|url>", "where the run is (with --run): a SQLite file or postgres://... (default: .blockwork/runs.sqlite)")
     .addHelpText(
       "after",
       `
 Examples:
   blockwork graph examples/support-triage/triage.graph.ts
-  blockwork graph examples/release-notes/release-notes.graph.ts --export releaseNotesGraph --format json > release-notes.graph.json`,
+  blockwork graph examples/release-notes/release-notes.graph.ts --export releaseNotesGraph --format json > release-notes.graph.json
+  blockwork graph examples/refund-approval/refund.graph.ts --format xstate > refund.machine.json   (createMachine / Stately)`,
     )
-    .action(async (file: string, opts: { export?: string; format: "mermaid" | "json"; direction: "TD" | "LR" }) => {
+    .action(async (file: string, opts: { export?: string; format: "mermaid" | "json" | "xstate"; direction: "TD" | "LR"; run?: string; store?: string }) => {
       const { runGraph } = await import("./commands/graph.js");
-      setCode(await runGraph(file, { format: opts.format, direction: opts.direction, ...(opts.export ? { exportName: opts.export } : {}) }, io));
+      setCode(
+        await runGraph(
+          file,
+          { format: opts.format, direction: opts.direction, ...(opts.export ? { exportName: opts.export } : {}), ...(opts.run ? { run: opts.run } : {}), ...(opts.store ? { store: opts.store } : {}) },
+          io,
+        ),
+      );
     });
 
   program
@@ -154,6 +163,7 @@ Examples:
     .option("-n, --runs <n>", "how many runs", (v) => positiveInt(v, "--runs"), 20)
     .option("--seed <n>", "the seed: the same seed replays the same runs", (v) => positiveInt(v, "--seed"), 1)
     .option("--all", "replace every code block, not only agent blocks", false)
+    .option("--paths", "print route-coverage paths (xstate's graph utilities over the graph's machine) instead of running", false)
     .addOption(new Option("-f, --format <format>", "output format").choices(["text", "json"]).default("text"))
     .addHelpText(
       "after",
@@ -164,9 +174,15 @@ that hit their bound, and runtime failures (exit 1 when a run failed).
 
 Examples:
   blockwork simulate examples/support-agent/support.graph.ts --runs 50 --seed 7
-  blockwork simulate examples/support-triage/triage.graph.ts --all`,
+  blockwork simulate examples/support-triage/triage.graph.ts --all
+  blockwork simulate examples/release-notes/release-notes.graph.ts --paths`,
     )
-    .action(async (file: string, opts: { export?: string; runs: number; seed: number; all: boolean; format: "text" | "json" }) => {
+    .action(async (file: string, opts: { export?: string; runs: number; seed: number; all: boolean; paths: boolean; format: "text" | "json" }) => {
+      if (opts.paths) {
+        const { runPaths } = await import("./commands/paths.js");
+        setCode(await runPaths(file, { format: opts.format, ...(opts.export ? { exportName: opts.export } : {}) }, io));
+        return;
+      }
       const { runSimulate } = await import("./commands/simulate.js");
       setCode(await runSimulate(file, { runs: opts.runs, seed: opts.seed, all: opts.all, format: opts.format, ...(opts.export ? { exportName: opts.export } : {}) }, io));
     });

@@ -96,7 +96,9 @@ export { compat, enumerateValues, validateValue } from "./compat/index.js";
 export type { CompatOptions, CompatResult, Draft, Enumeration, ValidationResult } from "./compat/index.js";
 
 export { toMermaid } from "./export/mermaid.js";
-export type { MermaidOptions, MermaidStatus } from "./export/mermaid.js";
+export { toXStateConfig } from "./export/xstate.js";
+export type { XStateMachineConfig, XStateStateConfig, XStateTransition } from "./export/xstate.js";
+export type { MermaidOptions, MermaidRun, MermaidStatus } from "./export/mermaid.js";
 
 // Patches: typed, checked edits of a GraphDef (what the coordinator agent proposes).
 export { applyPatch } from "./patch/apply.js";

@@ -349,6 +349,15 @@ export class SqliteStore implements Store {
   }
 
   /**
+   * @internal The open database, for adapters that keep their own tables in the store's file
+   * (the LangGraph checkpointer of `@blockwork/nodes/langgraph`), so that one process has one
+   * writer connection to it.
+   */
+  get database(): Database.Database {
+    return this.db;
+  }
+
+  /**
    * Closes the file. The runs this store object still owns are released first (best effort):
    * nothing more can be written for them through it, so another process may take them.
    */

@@ -88,3 +88,8 @@ function interruptOf(snapshot: Awaited<ReturnType<LangGraphRunnable["getState"]>
   for (const task of snapshot.tasks) for (const interrupt of task.interrupts) return { value: interrupt.value };
   return undefined;
 }
+
+export { BlockworkCheckpointSaver } from "./checkpointer.js";
+export type { CheckpointStore } from "./checkpointer.js";
+export { LangGraphCompileError, toLangGraph } from "./to-langgraph.js";
+export type { BlockworkLangGraphState } from "./to-langgraph.js";

@@ -18,6 +18,22 @@ export interface MermaidOptions {
    * `digest`; `each/3` counts for the map `each`): what a run viewer draws to show the path taken.
    */
   readonly status?: { readonly [path: string]: MermaidStatus };
+  /**
+   * The path a run took: blocks get their pass counts in their labels (`review ×2`), taken edges
+   * (top level and inside drawn subgraphs) are drawn thick with how often they were taken, and
+   * failed blocks are marked. See {@link MermaidRun}.
+   */
+  readonly run?: MermaidRun;
+}
+
+/** What {@link MermaidOptions.run} draws, by block path (`digest/normalise`; `each/3` counts for the map `each`). */
+export interface MermaidRun {
+  /** How many times each block ran to an outcome (completed or failed). */
+  readonly passes: { readonly [path: string]: number };
+  /** Blocks whose last activation failed. */
+  readonly failed?: readonly string[];
+  /** How often each edge was taken, keyed `path/from->to` (`digest/normalise->rankSentences`); an onExhausted link as `from->to!exhausted`. */
+  readonly edges: { readonly [key: string]: number };
 }
 
 /** A block's state in a run, for {@link MermaidOptions.status}. */
@@ -44,10 +60,11 @@ export interface MermaidHighlight {
  */
 export function toMermaid(def: GraphDef, options: MermaidOptions = {}): string {
   const lines = [`flowchart ${options.direction ?? "TD"}`];
-  const drawing: Drawing = { prefix: "", lines, expand: options.expandSubgraphs ?? true, indent: "  ", ids: new MermaidIds(), links: { count: 0, ofEdge: new Map() } };
+  const drawing: Drawing = { prefix: "", lines, expand: options.expandSubgraphs ?? true, indent: "  ", ids: new MermaidIds(), links: { count: 0, ofEdge: new Map() }, taken: [], ...(options.run ? { run: options.run } : {}) };
   drawGraph(def, drawing);
   if (options.highlight) drawHighlight(def, options.highlight, drawing);
   if (options.status) drawStatus(def, options.status, drawing);
+  if (options.run) drawRun(def, options.run, drawing);
   return lines.join("\n");
 }
 
@@ -59,6 +76,9 @@ interface Drawing {
   readonly ids: MermaidIds;
   /** Link statements so far (Mermaid's `linkStyle` numbers them in order), and the top-level edges' numbers. */
   readonly links: { count: number; readonly ofEdge: Map<EdgeDef, number> };
+  /** With a run: what it took, and the numbers of the links it took. */
+  readonly run?: MermaidRun;
+  readonly taken: number[];
 }
 
 function drawGraph(def: GraphDef, d: Drawing): void {
@@ -73,11 +93,18 @@ function drawGraph(def: GraphDef, d: Drawing): void {
     lines.push(line);
     return d.links.count++;
   };
+  const countOf = (key: string) => d.run?.edges[`${prefix}${key}`] ?? 0;
   for (const entry of def.entry) link(`${indent}${start} --> ${id(entry)}`);
   for (const edge of def.edges) {
-    const n = link(`${indent}${id(edge.from)} ${arrow(edge)} ${id(edge.to)}`);
+    const times = countOf(`${edge.from}->${edge.to}`);
+    const n = link(`${indent}${id(edge.from)} ${arrow(edge, times)} ${id(edge.to)}`);
+    if (times > 0) d.taken.push(n);
     if (prefix === "") d.links.ofEdge.set(edge, n);
-    if (edge.onExhausted !== undefined) link(`${indent}${id(edge.from)} -. ${label(`exhausted ${edge.from}→${edge.to}`)} .-> ${id(edge.onExhausted)}`);
+    if (edge.onExhausted !== undefined) {
+      const exhausted = countOf(`${edge.from}->${edge.onExhausted}!exhausted`);
+      const m = link(`${indent}${id(edge.from)} -. ${label(`exhausted ${edge.from}→${edge.to}${exhausted > 0 ? ` ×${exhausted}` : ""}`)} .-> ${id(edge.onExhausted)}`);
+      if (exhausted > 0) d.taken.push(m);
+    }
   }
   const hasSuccessEdge = new Set(def.edges.filter((e) => e.when?.kind !== "error").map((e) => e.from));
   for (const node of def.nodes) if (!hasSuccessEdge.has(node.id)) link(`${indent}${id(node.id)} --> ${end}`);
@@ -174,7 +201,9 @@ function arrowText(edge: EdgeDef): string {
 function drawNode(node: NodeDef, d: Drawing): void {
   const { prefix, lines, indent } = d;
   const id = d.ids.of(`${prefix}${node.id}`);
-  const join = node.join === "any" ? " (join: any)" : "";
+  const passes = passesOf(d.run, `${prefix}${node.id}`, node.kind === "map");
+  const failed = d.run?.failed?.includes(`${prefix}${node.id}`) ? " ✗ failed" : "";
+  const join = `${node.join === "any" ? " (join: any)" : ""}${passes > 0 ? ` ×${passes}` : ""}${failed}`;
   if (node.kind === "graph" && d.expand) {
     lines.push(`${indent}subgraph ${id} [${label(`${node.id}: graph ${node.graph.id}${join}`)}]`);
     lines.push(`${indent}  direction TB`);
@@ -196,8 +225,8 @@ function drawNode(node: NodeDef, d: Drawing): void {
   }
 }
 
-function arrow(edge: EdgeDef): string {
-  const bound = edge.max === undefined ? "" : ` (max ${edge.max})`;
+function arrow(edge: EdgeDef, times = 0): string {
+  const bound = `${edge.max === undefined ? "" : ` (max ${edge.max})`}${times > 0 ? ` ×${times}` : ""}`;
   const when = edge.when;
   if (when === undefined) return bound ? `-- ${label(bound.trim())} -->` : "-->";
   switch (when.kind) {
@@ -210,6 +239,33 @@ function arrow(edge: EdgeDef): string {
     case "error":
       return `-. ${label(`error${bound}`)} .->`;
   }
+}
+
+/** A block's passes; a map's are its items'. */
+function passesOf(run: MermaidRun | undefined, path: string, map: boolean): number {
+  if (run === undefined) return 0;
+  if (!map) return run.passes[path] ?? 0;
+  return Object.entries(run.passes).filter(([p]) => p.startsWith(`${path}/`)).reduce((sum, [, n]) => sum + n, 0);
+}
+
+const RUN = { node: "fill:#dbeafe,stroke:#1d4ed8,stroke-width:2px", failed: "fill:#fee2e2,stroke:#b91c1c,stroke-width:3px", link: "stroke:#1d4ed8,stroke-width:3px" } as const;
+
+/** Classes for the blocks a run passed through and the blocks that failed, and thick taken links. */
+function drawRun(def: GraphDef, run: MermaidRun, d: Drawing): void {
+  const ran: string[] = [];
+  const failed: string[] = [];
+  const walk = (graph: GraphDef, prefix: string) => {
+    for (const node of graph.nodes) {
+      const path = `${prefix}${node.id}`;
+      if (run.failed?.includes(path)) failed.push(d.ids.of(path));
+      else if (passesOf(run, path, node.kind === "map") > 0 || (node.kind === "graph" && Object.keys(run.passes).some((p) => p.startsWith(`${path}/`)))) ran.push(d.ids.of(path));
+      if (node.kind === "graph" && d.expand) walk(node.graph, `${path}/`);
+    }
+  };
+  walk(def, "");
+  if (ran.length > 0) d.lines.push(`${d.indent}classDef ran ${RUN.node}`, `${d.indent}class ${ran.join(",")} ran`);
+  if (failed.length > 0) d.lines.push(`${d.indent}classDef runFailed ${RUN.failed}`, `${d.indent}class ${failed.join(",")} runFailed`);
+  if (d.taken.length > 0) d.lines.push(`${d.indent}linkStyle ${d.taken.join(",")} ${RUN.link}`);
 }
 
 /**
