@@ -1,4 +1,5 @@
-import { check } from "@blockwork/spec";
+import { check, createGraph, defineContract } from "@blockwork/spec";
+import { z } from "zod";
 import { describe, expect, it } from "vitest";
 import { MemoryStore, run, type RunEvent } from "../../src/index.js";
 import { joinInLoop, routeInLoop, type Seen } from "../fixtures/loop-graphs.js";
@@ -55,5 +56,21 @@ describe("loops (issue 12 regressions)", () => {
       { v: "B1", round: 1 },
       { v: "C2", round: 2 },
     ]);
+  });
+});
+
+describe("the graph's input (issue 12 regression)", () => {
+  it("a block with an optional field the graph's input lacks passes check and runs; an unknown input key is refused", async () => {
+    const block = defineContract({ id: "block", input: z.object({ text: z.string(), lang: z.string().optional() }), output: z.object({ text: z.string(), lang: z.string() }) }).implement(
+      ({ text, lang }) => ({ text, lang: lang ?? "en" }),
+    );
+    const graph = createGraph({ id: "optional-field", input: z.object({ text: z.string() }), output: z.object({ text: z.string(), lang: z.string() }) })
+      .then(block, (input) => input)
+      .output((_, { block }) => block)
+      .build();
+    expect(check(graph.def)).toEqual([]);
+    await expect(run(graph, { text: "hi" }).result).resolves.toEqual({ text: "hi", lang: "en" });
+    // What makes the closed reading right: the runtime never lets another key through.
+    expect(() => run(graph, { text: "hi", lang: 42 } as never)).toThrow(expect.objectContaining({ code: "input_invalid" }));
   });
 });
