@@ -59,6 +59,28 @@ describe("loops (issue 12 regressions)", () => {
   });
 });
 
+describe("loop passes and in-flight upgrades", () => {
+  it("an upgrade in the middle of a pass follows the same rules: the pass ends on the new version, then the next starts", async () => {
+    const seen: Seen[] = [];
+    const store = new MemoryStore();
+    const events: RunEvent[] = [];
+    const handle = run(joinInLoop(seen, { slowMs: 40 }), {}, { store, onEvent: (e) => events.push(e) });
+    // Upgrade while the slow block of pass 2 runs (the latch has asked for pass 3 by then).
+    while (!seen.some((s) => s.block === "b5" && s.act === 2)) await new Promise((r) => setTimeout(r, 2));
+    const after: Seen[] = [];
+    await expect(handle.upgrade(joinInLoop(after, { slowMs: 1, version: "v2" }))).resolves.toMatchObject({ to: expect.any(String) });
+    await expect(handle.result).resolves.toEqual({ rounds: 3, pair: "A3/K3" });
+    const journal = store.journal(handle.id);
+    expect(journal.filter((e) => e.kind === "loop.pass").map((e) => e.act)).toEqual([2, 3]);
+    const pairs = journal.flatMap((e) => (e.kind === "block.completed" && e.path === "b6" ? [(e.output as { pair: string }).pair] : []));
+    expect(pairs).toEqual(["A1/K1", "A2/K2", "A3/K3"]);
+    // The pass that was running finished on the new version before pass 3 started there.
+    expect(after.map((s) => `${s.block}#${s.act}`)).toEqual(expect.arrayContaining(["b0#3", "b5#3", "b6#3"]));
+    expect(events.some((e) => e.type === "run.upgraded")).toBe(true);
+    expect(events.some((e) => e.type === "loop.pass" && e.pass === 3 && !e.replayed)).toBe(true);
+  });
+});
+
 describe("the graph's input (issue 12 regression)", () => {
   it("a block with an optional field the graph's input lacks passes check and runs; an unknown input key is refused", async () => {
     const block = defineContract({ id: "block", input: z.object({ text: z.string(), lang: z.string().optional() }), output: z.object({ text: z.string(), lang: z.string() }) }).implement(
