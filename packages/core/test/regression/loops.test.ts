@@ -2,7 +2,7 @@ import { check, createGraph, defineContract } from "@blockwork/spec";
 import { z } from "zod";
 import { describe, expect, it } from "vitest";
 import { MemoryStore, run, type RunEvent } from "../../src/index.js";
-import { joinInLoop, routeInLoop, type Seen } from "../fixtures/loop-graphs.js";
+import { carriedArrival, joinInLoop, nestedLoops, routeInLoop, type Seen } from "../fixtures/loop-graphs.js";
 
 // Issue 12, part 1: the loop examples of the issue, as they must behave now.
 
@@ -56,6 +56,33 @@ describe("loops (issue 12 regressions)", () => {
       { v: "B1", round: 1 },
       { v: "C2", round: 2 },
     ]);
+  });
+});
+
+describe("loop pass rules", () => {
+  it("an arrival from outside the loop still counts in a new pass: a join-any block of the region starts again with the pass", async () => {
+    const seen: Seen[] = [];
+    const graph = carriedArrival(seen);
+    expect(check(graph.def).filter((i) => i.severity === "error")).toEqual([]);
+    const events: RunEvent[] = [];
+    await expect(run(graph, {}, { onEvent: (e) => events.push(e) }).result).resolves.toEqual({});
+    expect(events.filter((e) => e.type === "loop.pass").length).toBe(1);
+    // m ran once per pass (its arrival from "a" counts in pass 2, "a" itself ran once).
+    expect(seen.filter((s) => s.block === "m")).toHaveLength(2);
+    expect(seen.filter((s) => s.block === "a")).toHaveLength(1);
+    expect(seen.filter((s) => s.block === "e").map((s) => s.act)).toEqual([1, 2]);
+  });
+
+  it("an outer loop's new pass wins over an inner loop's: the inner loop starts over with it", async () => {
+    const seen: Seen[] = [];
+    const graph = nestedLoops(seen);
+    expect(check(graph.def).filter((i) => i.severity === "error")).toEqual([]);
+    const events: RunEvent[] = [];
+    await expect(run(graph, {}, { onEvent: (e) => events.push(e) }).result).resolves.toEqual({});
+    // Only the outer loop started a new pass; the inner one's request (il, pass 1) was dropped.
+    expect(events.flatMap((e) => (e.type === "loop.pass" ? [`${e.path}:${e.pass}:${e.from}`] : []))).toEqual(["o:2:ol"]);
+    expect(seen.filter((s) => s.block === "i").map((s) => s.act)).toEqual([1, 2]);
+    expect(seen.some((s) => s.block === "finish")).toBe(true);
   });
 });
 
