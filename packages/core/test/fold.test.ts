@@ -2,6 +2,7 @@ import { createGraph, defineContract, type GraphBlock } from "@blockwork/spec";
 import { describe, expect, it } from "vitest";
 import { foldRun, type JournalEntry, newRunRecord, run, type RunOutcome, runTask } from "../src/index.js";
 import { fanOut, loop, mapGraph, N, routed } from "./fixtures/graphs.js";
+import { joinInLoop } from "./fixtures/loop-graphs.js";
 
 /**
  * A single "worker" that runs a run task by task through foldRun/runTask, the way workers sharing a
@@ -31,6 +32,19 @@ async function inProcess(graph: GraphBlock, input: unknown): Promise<RunOutcome>
 }
 
 describe("foldRun and runTask (running a run task by task)", () => {
+  it("runs loop passes task by task as run() does: a pass's entry is written with the task that ends the pass", async () => {
+    for (const pick of [() => 0, (n: number) => n - 1]) {
+      const { outcome, journal } = await drive(joinInLoop([], { slowMs: 0 }), {}, pick);
+      expect(outcome).toEqual({ status: "completed", output: { rounds: 3, pair: "A3/K3" } });
+      expect(journal.filter((e) => e.kind === "loop.pass").map((e) => [e.act, e.path, (e as { from?: string }).from])).toEqual([
+        [2, "b0", "b4"],
+        [3, "b0", "b4"],
+      ]);
+      const pairs = journal.flatMap((e) => (e.kind === "block.completed" && e.path === "b6" ? [(e.output as { pair: string }).pair] : []));
+      expect(pairs).toEqual(["A1/K1", "A2/K2", "A3/K3"]);
+    }
+  });
+
   const items = [1, 2, 3, 4, 5].map((n) => ({ n }));
   const cases: [string, () => GraphBlock, unknown][] = [
     ["a route and a merge", () => routed([]), { n: 3 }],

@@ -683,6 +683,8 @@ export class Scope implements TaskOwner, Child, Pausable {
   private beginPass(l: number, pass: number, from: string, preset: Preset, replayed: boolean): void {
     const loop = this.plan.loops[l] as LoopPlan;
     this.nextPass?.delete(l);
+    // Loops whose entry is in this region start over with this pass: their requests are void.
+    if (this.nextPass !== undefined) for (const k of this.nextPass.keys()) if (loop.member[(this.plan.loops[k] as LoopPlan).entry]) this.nextPass.delete(k);
     if (this.nextPass?.size === 0) this.nextPass = undefined;
     (this.passNumbers ??= new Uint32Array(this.plan.loops.length).fill(1))[l] = pass;
     const n = this.plan.nodes.length;

@@ -65,6 +65,20 @@ describe("journals written before loop passes were journaled", () => {
     expect((error as Error).message).toMatch(/journal entry 4 .*the loop at A starts pass 2 here, but the journal has no loop.pass entry/);
   });
 
+  it("a journal that ends after the pass settled but before its loop.pass entry: the pass starts when replay ends", async () => {
+    const seen: Seen[] = [];
+    const graph = routeInLoop(seen);
+    const store = new MemoryStore();
+    const record = newRunRecord(graph, {});
+    store.createRun(record);
+    for (const e of [entry(1, "A", 1, { round: 1, side: "B" }), entry(2, "B", 1, { v: "B1" }), entry(3, "D", 1, { v: "B1", round: 1, again: true })]) store.append(record.id, e);
+    const handle = await resume(record.id, { store, graph });
+    await expect(handle.result).resolves.toEqual({ v: "C2" });
+    expect(store.journal(record.id).map((e) => `${e.kind === "loop.pass" ? "pass " : ""}${e.path}#${e.act}`)).toEqual(["A#1", "B#1", "D#1", "pass A#2", "A#2", "C#2", "D#2", "done#1"]);
+    // (C was ruled out in pass 1, so it runs as activation 2; blocks count activations, loops count passes.)
+    expect(seen.map((s) => `${s.block}${s.act}`)).toEqual(["A2", "C2", "D2"]);
+  });
+
   it("resume of an old journal that never re-entered a loop works", async () => {
     const seen: Seen[] = [];
     const graph = routeInLoop(seen);

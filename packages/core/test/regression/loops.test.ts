@@ -1,7 +1,8 @@
-import { check } from "@blockwork/spec";
+import { check, createGraph, defineContract } from "@blockwork/spec";
+import { z } from "zod";
 import { describe, expect, it } from "vitest";
 import { MemoryStore, run, type RunEvent } from "../../src/index.js";
-import { joinInLoop, routeInLoop, type Seen } from "../fixtures/loop-graphs.js";
+import { carriedArrival, joinInLoop, nestedLoops, routeInLoop, type Seen } from "../fixtures/loop-graphs.js";
 
 // Issue 12, part 1: the loop examples of the issue, as they must behave now.
 
@@ -55,5 +56,70 @@ describe("loops (issue 12 regressions)", () => {
       { v: "B1", round: 1 },
       { v: "C2", round: 2 },
     ]);
+  });
+});
+
+describe("loop pass rules", () => {
+  it("an arrival from outside the loop still counts in a new pass: a join-any block of the region starts again with the pass", async () => {
+    const seen: Seen[] = [];
+    const graph = carriedArrival(seen);
+    expect(check(graph.def).filter((i) => i.severity === "error")).toEqual([]);
+    const events: RunEvent[] = [];
+    await expect(run(graph, {}, { onEvent: (e) => events.push(e) }).result).resolves.toEqual({});
+    expect(events.filter((e) => e.type === "loop.pass").length).toBe(1);
+    // m ran once per pass (its arrival from "a" counts in pass 2, "a" itself ran once).
+    expect(seen.filter((s) => s.block === "m")).toHaveLength(2);
+    expect(seen.filter((s) => s.block === "a")).toHaveLength(1);
+    expect(seen.filter((s) => s.block === "e").map((s) => s.act)).toEqual([1, 2]);
+  });
+
+  it("an outer loop's new pass wins over an inner loop's: the inner loop starts over with it", async () => {
+    const seen: Seen[] = [];
+    const graph = nestedLoops(seen);
+    expect(check(graph.def).filter((i) => i.severity === "error")).toEqual([]);
+    const events: RunEvent[] = [];
+    await expect(run(graph, {}, { onEvent: (e) => events.push(e) }).result).resolves.toEqual({});
+    // Only the outer loop started a new pass; the inner one's request (il, pass 1) was dropped.
+    expect(events.flatMap((e) => (e.type === "loop.pass" ? [`${e.path}:${e.pass}:${e.from}`] : []))).toEqual(["o:2:ol"]);
+    expect(seen.filter((s) => s.block === "i").map((s) => s.act)).toEqual([1, 2]);
+    expect(seen.some((s) => s.block === "finish")).toBe(true);
+  });
+});
+
+describe("loop passes and in-flight upgrades", () => {
+  it("an upgrade in the middle of a pass follows the same rules: the pass ends on the new version, then the next starts", async () => {
+    const seen: Seen[] = [];
+    const store = new MemoryStore();
+    const events: RunEvent[] = [];
+    const handle = run(joinInLoop(seen, { slowMs: 40 }), {}, { store, onEvent: (e) => events.push(e) });
+    // Upgrade while the slow block of pass 2 runs (the latch has asked for pass 3 by then).
+    while (!seen.some((s) => s.block === "b5" && s.act === 2)) await new Promise((r) => setTimeout(r, 2));
+    const after: Seen[] = [];
+    await expect(handle.upgrade(joinInLoop(after, { slowMs: 1, version: "v2" }))).resolves.toMatchObject({ to: expect.any(String) });
+    await expect(handle.result).resolves.toEqual({ rounds: 3, pair: "A3/K3" });
+    const journal = store.journal(handle.id);
+    expect(journal.filter((e) => e.kind === "loop.pass").map((e) => e.act)).toEqual([2, 3]);
+    const pairs = journal.flatMap((e) => (e.kind === "block.completed" && e.path === "b6" ? [(e.output as { pair: string }).pair] : []));
+    expect(pairs).toEqual(["A1/K1", "A2/K2", "A3/K3"]);
+    // The pass that was running finished on the new version before pass 3 started there.
+    expect(after.map((s) => `${s.block}#${s.act}`)).toEqual(expect.arrayContaining(["b0#3", "b5#3", "b6#3"]));
+    expect(events.some((e) => e.type === "run.upgraded")).toBe(true);
+    expect(events.some((e) => e.type === "loop.pass" && e.pass === 3 && !e.replayed)).toBe(true);
+  });
+});
+
+describe("the graph's input (issue 12 regression)", () => {
+  it("a block with an optional field the graph's input lacks passes check and runs; an unknown input key is refused", async () => {
+    const block = defineContract({ id: "block", input: z.object({ text: z.string(), lang: z.string().optional() }), output: z.object({ text: z.string(), lang: z.string() }) }).implement(
+      ({ text, lang }) => ({ text, lang: lang ?? "en" }),
+    );
+    const graph = createGraph({ id: "optional-field", input: z.object({ text: z.string() }), output: z.object({ text: z.string(), lang: z.string() }) })
+      .then(block, (input) => input)
+      .output((_, { block }) => block)
+      .build();
+    expect(check(graph.def)).toEqual([]);
+    await expect(run(graph, { text: "hi" }).result).resolves.toEqual({ text: "hi", lang: "en" });
+    // What makes the closed reading right: the runtime never lets another key through.
+    expect(() => run(graph, { text: "hi", lang: 42 } as never)).toThrow(expect.objectContaining({ code: "input_invalid" }));
   });
 });

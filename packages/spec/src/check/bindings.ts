@@ -2,6 +2,7 @@ import { compat, validateValue } from "../compat/index.js";
 import type { BindingDef, GraphDef, JsonSchema, JsonValue, NodeDef, ValuePath } from "../def/graph-def.js";
 import { SchemaBundle, standalone } from "./bundle.js";
 import { issue, type Issue } from "./issues.js";
+import { PARSED_DIFFERS_KEYWORD } from "../contract/contract.js";
 import { describePath, lookupPath, resolveLocalRef, type SchemaAt } from "./schema-path.js";
 
 export interface BindingContext {
@@ -66,7 +67,7 @@ function evaluate(ctx: BindingContext, binding: BindingDef, path: ValuePath, blo
       return { kind: "literal", value: binding.value };
     case "input": {
       const source = `graph input ${describePath(binding.path)}`;
-      return lookup(ctx, ctx.def.contract.input, binding.path, { path, block, source, readsParsed: true, optional: false });
+      return lookup(ctx, closedInput(ctx.def.contract.input), binding.path, { path, block, source, readsParsed: true, optional: false });
     }
     case "output": {
       const source = ctx.nodes.get(binding.node);
@@ -88,6 +89,42 @@ function evaluate(ctx: BindingContext, binding: BindingDef, path: ValuePath, blo
     case "first":
       return { kind: "first", of: binding.of.map((b, i) => evaluate(ctx, b, [...path, "of", i], block)) };
   }
+}
+
+const closedInputs = new WeakMap<object, JsonSchema>();
+
+/**
+ * A graph's input schema as bindings read it: with every object closed that the runtime closes.
+ * The runtime parses a run's input with unknown keys rejected (and a resumed or subgraph input
+ * with them stripped), so an object without `additionalProperties` holds no other field there;
+ * read as an open object it could hold any value in a field it does not declare (a spurious
+ * `binding_type_mismatch` for a block's optional field). Objects that allow extra keys
+ * (`additionalProperties` set: `z.looseObject`, a catchall), pattern properties, `$ref`s, `allOf`
+ * and transformed values are left as they are (the runtime does not close them either).
+ */
+export function closedInput(schema: JsonSchema): JsonSchema {
+  if (typeof schema !== "object" || schema === null) return schema;
+  let closed = closedInputs.get(schema);
+  if (closed === undefined) {
+    closed = close(schema);
+    closedInputs.set(schema, closed);
+  }
+  return closed;
+}
+
+function close(node: JsonSchema): JsonSchema {
+  if (typeof node !== "object" || node === null || Array.isArray(node) || node[PARSED_DIFFERS_KEYWORD] !== undefined) return node;
+  const out: Record<string, unknown> = { ...node };
+  const sub = (v: unknown) => (typeof v === "object" && v !== null && !Array.isArray(v) ? close(v as JsonSchema) : v);
+  const props = node["properties"];
+  if (typeof props === "object" && props !== null) out["properties"] = Object.fromEntries(Object.entries(props as Record<string, JsonSchema>).map(([k, v]) => [k, sub(v)]));
+  if (node["items"] !== undefined) out["items"] = sub(node["items"]);
+  if (Array.isArray(node["prefixItems"])) out["prefixItems"] = (node["prefixItems"] as unknown[]).map(sub);
+  for (const key of ["anyOf", "oneOf"]) if (Array.isArray(node[key])) out[key] = (node[key] as unknown[]).map(sub);
+  const additional = node["additionalProperties"];
+  if (typeof additional === "object" && additional !== null) out["additionalProperties"] = sub(additional);
+  if (node["type"] === "object" && additional === undefined && node["patternProperties"] === undefined) out["additionalProperties"] = false;
+  return out as JsonSchema;
 }
 
 function lookup(

@@ -139,14 +139,23 @@ function checkFlow(def: GraphDef, flow: Flow, nodeAt: readonly number[], at: At,
       );
     }
   }
-  for (const cycle of flow.unboundedCycles()) {
+  const cycles = flow.unboundedCycles();
+  const starts = cycles.length > 0 ? flow.passStarts() : undefined;
+  for (const cycle of cycles) {
     const ids = cycle.map(idOf);
     const edgeIndex = cycleEdge(flow, cycle);
+    // A cycle closed by a loop pass's other start: no edge between the loop's entry and that block bounds it.
+    const members = new Set(cycle);
+    const bypass = cycle.flatMap((e) => (starts?.get(e) ?? []).filter((v) => members.has(v)).map((v) => [e, v] as const))[0];
+    const why =
+      bypass === undefined
+        ? ""
+        : ` Block "${idOf(bypass[1])}" starts again at every new pass of the loop at "${idOf(bypass[0])}" (it has a way in from outside the loop, or is an entry block, and that still counts in a new pass), so a bound between "${idOf(bypass[0])}" and it does not limit the loop.`;
     report(
       issue(
         "unbounded_cycle",
         at(edgeIndex === undefined ? ["nodes", nodeAt[cycle[0] as number] as number] : ["edges", edgeIndex], ids[0]),
-        `Blocks ${ids.map((id) => `"${id}"`).join(" -> ")} -> "${ids[0]}" form a cycle with no bound, so a run could loop forever. Bound one of its edges: .edge(from, to, { max: N }) or a route case { to, max: N } ("max" in JSON).`,
+        `Blocks ${ids.map((id) => `"${id}"`).join(" -> ")} -> "${ids[0]}" form a cycle with no bound, so a run could loop forever.${why} Bound one of its edges: .edge(from, to, { max: N }) or a route case { to, max: N } ("max" in JSON).`,
       ),
     );
   }

@@ -579,20 +579,66 @@ export class Flow {
     return changed;
   }
 
-  /** Cycles (strongly connected components) that no bounded edge breaks; iterative Tarjan. */
+  /**
+   * Where a new pass of a loop starts besides its entry: per loop entry (the target of a back
+   * edge), the blocks of its region (forward-reachable from the entry, as the runtime resets it)
+   * that start again at every pass without the entry's path leading to them — graph entry blocks,
+   * and blocks with an incoming edge from outside the region (that arrival still counts in a new
+   * pass). The runtime's rules are in docs/runtime.md ("Loops"); a cycle through such a start
+   * bypasses the edges between the entry and the block, and their bounds.
+   */
+  passStarts(): Map<number, number[]> {
+    const starts = new Map<number, number[]>();
+    const member = new Uint8Array(this.n);
+    const region: number[] = [];
+    const forward = (e: number): boolean => {
+      const edge = this.edges[e] as FlowEdge;
+      return !this.back[e] && edge.def !== undefined && edge.kind !== "exhausted" && edge.to < this.n;
+    };
+    for (let e = 0; e < this.edges.length; e++) {
+      const edge = this.edges[e] as FlowEdge;
+      if (!this.back[e] || edge.def === undefined || edge.kind === "exhausted" || starts.has(edge.to) || !this.reachable[edge.to]) continue;
+      region.length = 0;
+      region.push(edge.to);
+      member[edge.to] = 1;
+      for (let k = 0; k < region.length; k++) {
+        for (const o of this.out[region[k] as number] as number[]) {
+          if (!forward(o)) continue;
+          const t = (this.edges[o] as FlowEdge).to;
+          if (!member[t]) (member[t] = 1), region.push(t);
+        }
+      }
+      const found: number[] = [];
+      for (const v of region) {
+        if (v === edge.to) continue;
+        if (this.isEntry[v] || (this.in[v] as number[]).some((i) => forward(i) && !member[(this.edges[i] as FlowEdge).from])) found.push(v);
+      }
+      for (const v of region) member[v] = 0;
+      starts.set(edge.to, found);
+    }
+    return starts;
+  }
+
+  /**
+   * Cycles (strongly connected components) that no bounded edge breaks; iterative Tarjan. A loop's
+   * pass starts (see {@link passStarts}) count as unbounded edges from its entry.
+   */
   unboundedCycles(): number[][] {
     const size = this.n;
+    const starts = this.passStarts();
     const indexOf = new Int32Array(size).fill(-1);
     const low = new Int32Array(size);
     const onStack = new Uint8Array(size);
     const stack: number[] = [];
     const cycles: number[][] = [];
     let counter = 0;
-    const succ = (v: number): number[] =>
-      (this.out[v] as number[])
+    const succ = (v: number): number[] => [
+      ...(this.out[v] as number[])
         .map((e) => this.edges[e] as FlowEdge)
         .filter((e) => !e.bounded && e.to < this.n)
-        .map((e) => e.to);
+        .map((e) => e.to),
+      ...(starts.get(v) ?? []),
+    ];
     for (let root = 0; root < size; root++) {
       if (indexOf[root] !== -1 || !this.reachable[root]) continue;
       const work: [number, number[], number][] = [[root, succ(root), 0]];
