@@ -89,7 +89,7 @@ export { formatDefPath, formatIssues, formatLocation, summarizeIssues } from "./
 export type { FormatOptions } from "./check/format.js";
 
 export { compat, enumerateValues, validateValue } from "./compat/index.js";
-export type { CompatOptions, CompatResult, Draft, Enumeration, ValidationResult } from "./compat/index.js";
+export type { AnalysisLimits, CompatOptions, CompatResult, Draft, Enumeration, ValidationResult } from "./compat/index.js";
 
 export { toMermaid } from "./export/mermaid.js";
 export type { MermaidOptions, MermaidStatus } from "./export/mermaid.js";
