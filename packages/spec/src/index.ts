@@ -78,6 +78,7 @@ export { BlockworkError, isBlockworkError, SPEC_ERROR_CODES } from "./errors.js"
 export type { SpecErrorCode } from "./errors.js";
 
 export { parseGraphDef, parseGraphDefJson, isGraphDefLike } from "./def/load.js";
+export { documentProblems, MAX_DOCUMENT_DEPTH } from "./def/guard.js";
 export type { LoadProblem, LoadResult } from "./def/load.js";
 
 export { check } from "./check/check.js";

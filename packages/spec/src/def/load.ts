@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { GRAPH_DEF_FORMAT, type GraphDef, type ValuePath } from "./graph-def.js";
 import { GraphDefSchema } from "./graph-def-schema.js";
+import { documentProblems } from "./guard.js";
 
 /** Something wrong with a GraphDef document, and where. */
 export interface LoadProblem {
@@ -36,6 +37,8 @@ export function parseGraphDef(value: unknown): LoadResult {
       };
     }
   }
+  const guarded = documentProblems(value);
+  if (guarded.length > 0) return { ok: false, problems: guarded };
   const parsed = GraphDefSchema.safeParse(value);
   if (parsed.success) return { ok: true, def: parsed.data as GraphDef };
   return { ok: false, problems: parsed.error.issues.map(toProblem) };
