@@ -39,14 +39,19 @@ export function compat(a: JsonSchema, b: JsonSchema, options: CompatOptions = {}
 }
 
 /**
- * Runs one analysis; a stack overflow (a nesting the depth guards did not foresee) becomes the
- * reason of an `unknown` instead of an exception. Other errors are bugs and are rethrown.
+ * Runs one analysis; a stack overflow (a nesting the depth guards did not foresee) or a JavaScript
+ * size limit (a huge string or pattern) becomes the reason of an `unknown` instead of an exception.
+ * Other errors are bugs and are rethrown.
  */
 function bounded<T>(f: () => T): T | string {
   try {
     return f();
   } catch (error) {
     if (error instanceof RangeError && /call stack/i.test(error.message)) return "the schemas nest too deeply to analyse (the call stack ran out)";
+    // Hostile sizes hit JavaScript's own limits (a string or pattern too large to build or compile).
+    if (error instanceof RangeError || (error instanceof SyntaxError && /regular expression/i.test(error.message))) {
+      return `the schemas exceed what the engine can build (${error.message.length > 120 ? `${error.message.slice(0, 120)}…` : error.message})`;
+    }
     throw error;
   }
 }

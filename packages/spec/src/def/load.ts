@@ -20,6 +20,8 @@ export type LoadResult = { readonly ok: true; readonly def: GraphDef } | { reado
  * the wiring (that is what `check` is for).
  */
 export function parseGraphDef(value: unknown): LoadResult {
+  const guarded = documentProblems(value);
+  if (guarded.length > 0) return { ok: false, problems: guarded };
   if (typeof value === "object" && value !== null && !Array.isArray(value)) {
     const format = (value as Record<string, unknown>)["format"];
     if (format !== GRAPH_DEF_FORMAT) {
@@ -37,8 +39,6 @@ export function parseGraphDef(value: unknown): LoadResult {
       };
     }
   }
-  const guarded = documentProblems(value);
-  if (guarded.length > 0) return { ok: false, problems: guarded };
   const parsed = GraphDefSchema.safeParse(value);
   if (parsed.success) return { ok: true, def: parsed.data as GraphDef };
   return { ok: false, problems: parsed.error.issues.map(toProblem) };
