@@ -6,6 +6,7 @@ import { isGraphDefLike, parseGraphDef, parseGraphDefJson } from "@blockwork/spe
 import { findNodeAtLocation, parseTree } from "jsonc-parser";
 import { glob, isDynamicPattern } from "tinyglobby";
 import { CliError } from "./io.js";
+import { graphDefProblems } from "./schema-check.js";
 
 /** A graph found in a file: its export name (for modules), its GraphDef, and the built graph (modules only). */
 export interface LoadedGraph {
@@ -110,7 +111,9 @@ export async function loadFile(file: string, cwd: string): Promise<LoadedFile> {
   });
   const extension = extname(file);
   if (extension === ".json") {
-    const result = parseGraphDefJson(text);
+    const parsed = parseGraphDefJson(text);
+    const edge = parsed.ok ? graphDefProblems(parsed.def) : [];
+    const result = edge.length > 0 ? { ok: false as const, problems: edge } : parsed;
     if (result.ok) return { file, text, graphs: [{ file, def: result.def }], problems: [] };
     return { file, text, graphs: [], problems: [{ file, problems: result.problems.map((p) => withPosition(p, text)) }] };
   }
@@ -152,8 +155,9 @@ async function loadModule(file: string, shown: string, text: string): Promise<Lo
     if (def === undefined) continue;
     const parsed = parseGraphDef(def);
     const graph = isBuiltGraph(value) ? { graph: value } : {};
-    if (parsed.ok) graphs.push({ file, exportName, def: parsed.def, ...graph });
-    else problems.push({ file, exportName, problems: parsed.problems });
+    const edge = parsed.ok ? graphDefProblems(parsed.def) : [];
+    if (parsed.ok && edge.length === 0) graphs.push({ file, exportName, def: parsed.def, ...graph });
+    else problems.push({ file, exportName, problems: parsed.ok ? edge : parsed.problems });
   }
   if (graphs.length === 0 && problems.length === 0) {
     problems.push({
@@ -187,7 +191,13 @@ function withPosition(problem: LoadProblem, text: string): LoadProblem {
 
 /** The 1-based line and column of the value at `path` in a JSON document (nearest existing parent). */
 export function positionOf(text: string, path: readonly (string | number)[]): { line: number; column: number } | undefined {
-  const tree = parseTree(text);
+  let tree: ReturnType<typeof parseTree>;
+  try {
+    tree = parseTree(text);
+  } catch {
+    // jsonc-parser recurses: a document nested thousands deep has no position (its problem still has a path).
+    return undefined;
+  }
   if (!tree) return undefined;
   for (let length = path.length; length >= 0; length--) {
     const node = findNodeAtLocation(tree, path.slice(0, length) as (string | number)[]);

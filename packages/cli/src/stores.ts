@@ -1,12 +1,23 @@
-import { resolve } from "node:path";
+import { statSync, type Stats } from "node:fs";
+import { join, resolve } from "node:path";
 import { isPostgresUrl, isRunError, MemoryStore, PostgresStore, SqliteStore, type Store } from "@blockwork/core";
 import { CliError } from "./io.js";
 import { DEFAULT_STORE, STORE_HELP } from "./options.js";
 
 export { DEFAULT_STORE, STORE_HELP };
 
-/** `memory`, a PostgreSQL connection string, or a path to a SQLite file (created when missing). */
-export function openStore(spec: string | undefined, cwd: string): Store {
+/** Options of {@link openStore}. */
+export interface OpenStoreOptions {
+  /** The command only reads: a SQLite file that does not exist is an error, never created. */
+  readonly read?: boolean;
+}
+
+/**
+ * `memory`, a PostgreSQL connection string, or a path to a SQLite file (created when missing,
+ * unless `read`). A path that is a directory, lies under a file, is not a SQLite database or cannot
+ * be written is one clear `CliError`, not a stack trace.
+ */
+export function openStore(spec: string | undefined, cwd: string, options: OpenStoreOptions = {}): Store {
   if (spec === "memory") return new MemoryStore();
   // Not a file name: an unsupported URL would otherwise become a SQLite file named after it.
   if (spec !== undefined && /^[a-z][a-z0-9+.-]*:\/\//i.test(spec) && !isPostgresUrl(spec)) {
@@ -19,7 +30,36 @@ export function openStore(spec: string | undefined, cwd: string): Store {
       throw storeError(error) ?? error;
     }
   }
-  return new SqliteStore(resolve(cwd, spec ?? DEFAULT_STORE));
+  return openSqlite(spec ?? DEFAULT_STORE, resolve(cwd, spec ?? DEFAULT_STORE), options);
+}
+
+function openSqlite(shown: string, file: string, options: OpenStoreOptions): Store {
+  const at = `--store ${shown}`;
+  let info: Stats | undefined;
+  try {
+    info = statSync(file);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOTDIR") throw new CliError(`${at}: a part of the path is a file, not a directory; give the path of a SQLite file.`);
+    if (code !== "ENOENT") throw new CliError(`${at}: cannot be read (${(error as Error).message}).`);
+  }
+  if (info?.isDirectory()) throw new CliError(`${at} is a directory; give the path of a SQLite file inside it (for example ${join(shown, "runs.sqlite")}).`);
+  if (info === undefined && options.read) {
+    throw new CliError(`${at}: no such store (the file does not exist, and this command only reads). Check the path, or start a run with it first.`);
+  }
+  try {
+    return new SqliteStore(file);
+  } catch (error) {
+    const e = error as NodeJS.ErrnoException & { code?: string };
+    const code = e.code ?? "";
+    if (code === "ENOTDIR" || code === "EEXIST") throw new CliError(`${at}: a part of the path is a file, not a directory; give the path of a SQLite file.`);
+    if (code === "SQLITE_NOTADB" || /not a database/i.test(e.message)) throw new CliError(`${at} is not a SQLite database (it is some other file); give the path of a Blockwork store, or a new file name.`);
+    if (code === "SQLITE_READONLY" || code.startsWith("SQLITE_CANTOPEN") || code === "EACCES" || code === "EPERM" || code === "EROFS" || /readonly|read-only|unable to open/i.test(e.message)) {
+      throw new CliError(`${at} cannot be opened for writing (${e.message}); check the file's permissions, or use another path.`);
+    }
+    if (/newer Blockwork/.test(e.message)) throw new CliError(`${at}: ${e.message}`);
+    throw error;
+  }
 }
 
 /** The store named by `--store`, which must be PostgreSQL (for commands that need workers). */

@@ -19,6 +19,7 @@ export const RUNTIME_ERROR_CODES = {
   upgrade_refused: "A run cannot be moved to the new graph version: the message lists every reason (declare a migration, or keep the old version).",
   journal_mismatch: "The journal of a run does not fit the graph it is resumed on.",
   run_not_found: "No run with that id is in the store.",
+  run_id_invalid: "A run id given to start a run is empty, longer than 200 characters, or holds control characters (NUL included) or lone surrogates.",
   graph_not_found: "The graph version a run was started on is not available to resume it.",
   store_unavailable: "The store (a PostgreSQL database) cannot be reached, or refused the connection.",
   store_invalid: "The store is misconfigured: a malformed connection string or schema name, or a schema written by a newer Blockwork.",

@@ -2,6 +2,7 @@
 
 export { isRunError, kindOf, RUNTIME_ERROR_CODES, RunError } from "./errors.js";
 export type { AttemptRecord, ErrorInfo, EscalationStep, FailureRecord, RuntimeErrorCode } from "./errors.js";
+export { checkRunId, MAX_RUN_ID_LENGTH, runIdProblem } from "./run/run-id.js";
 
 export { resume, run } from "./run/run.js";
 export type { HandleUpgradeOptions, ResumeOptions, RunHandle, RunOptions, RunSettled } from "./run/run.js";

@@ -82,6 +82,7 @@ export { BlockworkError, isBlockworkError, SPEC_ERROR_CODES } from "./errors.js"
 export type { SpecErrorCode } from "./errors.js";
 
 export { parseGraphDef, parseGraphDefJson, isGraphDefLike } from "./def/load.js";
+export { documentProblems, MAX_DOCUMENT_DEPTH } from "./def/guard.js";
 export type { LoadProblem, LoadResult } from "./def/load.js";
 
 export { check } from "./check/check.js";
@@ -93,7 +94,7 @@ export { formatDefPath, formatIssues, formatLocation, summarizeIssues } from "./
 export type { FormatOptions } from "./check/format.js";
 
 export { compat, enumerateValues, validateValue } from "./compat/index.js";
-export type { CompatOptions, CompatResult, Draft, Enumeration, ValidationResult } from "./compat/index.js";
+export type { AnalysisLimits, CompatOptions, CompatResult, Draft, Enumeration, ValidationResult } from "./compat/index.js";
 
 export { toMermaid } from "./export/mermaid.js";
 export { toXStateConfig } from "./export/xstate.js";

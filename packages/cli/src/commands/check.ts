@@ -1,7 +1,7 @@
 import { relative } from "node:path";
 import { check, formatIssues, summarizeIssues, type Issue } from "@blockwork/spec";
-import { type Io, useColor } from "../io.js";
-import { expandPaths, loadFile, type FileProblem, type LoadedGraph } from "../load.js";
+import { CliError, type Io, useColor } from "../io.js";
+import { expandPaths, loadFile, type FileProblem, type LoadedFile, type LoadedGraph } from "../load.js";
 import { toSarif } from "../sarif.js";
 
 export interface CheckCommandOptions {
@@ -40,10 +40,19 @@ export async function runCheck(paths: readonly string[], options: CheckCommandOp
   for (const [n, file] of files.entries()) {
     const shown = relative(io.cwd, file) || file;
     if (live && io.isTTY) io.err(`\u001b[2K\rchecking ${n + 1}/${files.length} ${shown}`);
-    const loaded = await loadFile(file, io.cwd);
+    // One file that cannot be read, loaded or checked never hides the report for the others.
+    let loaded: LoadedFile;
+    let reports: GraphReport[];
+    try {
+      loaded = await loadFile(file, io.cwd);
+      reports = loaded.graphs.map(checkOne);
+    } catch (error) {
+      const message = error instanceof CliError ? error.message : `internal error (a bug in Blockwork; run with --verbose and report it): ${error instanceof Error ? error.message : String(error)}`;
+      loaded = { file, text: "", graphs: [], problems: [{ file, problems: [{ path: [], message }] }] };
+      reports = [];
+    }
     texts.set(file, loaded.text);
     problems.push(...loaded.problems);
-    const reports = loaded.graphs.map(checkOne);
     graphs.push(...reports);
     if (live) {
       if (io.isTTY) io.err("\u001b[2K\r");
@@ -85,7 +94,7 @@ function textForFile(shown: string, reports: readonly GraphReport[], problems: r
     lines.push(`${bad(color)} ${shown}${p.exportName ? ` (${p.exportName})` : ""}: cannot be loaded`);
     for (const problem of p.problems) {
       const where = problem.line !== undefined ? `${shown}:${problem.line}:${problem.column ?? 1} ` : "";
-      const path = problem.path.length ? `at ${problem.path.join(".")}: ` : "";
+      const path = problem.path.length ? `at ${(problem.path.length > 8 ? [...problem.path.slice(0, 4), `…(${problem.path.length - 6} more)…`, ...problem.path.slice(-2)] : problem.path).join(".")}: ` : "";
       lines.push(`    ${where}${path}${problem.message}`);
     }
   }

@@ -2,6 +2,12 @@ import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { compat, type CompatResult, type Draft, type JsonSchema } from "@blockwork/spec";
 import { CliError, type Io } from "../io.js";
+import { schemaProblems } from "../schema-check.js";
+
+function problemText(problems: readonly { readonly path: readonly (string | number)[]; readonly message: string }[]): string {
+  const where = (path: readonly (string | number)[]) => (path.length > 8 ? [...path.slice(0, 4), `…(${path.length - 6} more)…`, ...path.slice(-2)] : path).join("/");
+  return problems.map((p) => `at ${p.path.length > 0 ? `/${where(p.path)}` : "the root"}: ${p.message}`).join("; ");
+}
 
 export interface CompatCommandOptions {
   readonly draft?: Draft;
@@ -10,7 +16,7 @@ export interface CompatCommandOptions {
 
 /** `blockwork compat <a.json> <b.json>`: is every value of A valid for B? Exit 0 yes, 1 no, 3 unknown. */
 export async function runCompat(a: string, b: string, options: CompatCommandOptions, io: Io): Promise<number> {
-  const [left, right] = await Promise.all([readSchema(a, io), readSchema(b, io)]);
+  const [left, right] = await Promise.all([readSchema(a, io, options.draft), readSchema(b, io, options.draft)]);
   const result = compat(left, right, options.draft ? { draft: options.draft } : {});
   if (options.format === "json") io.out(`${JSON.stringify(result)}\n`);
   else io.out(`${describe(result, a, b)}\n`);
@@ -27,7 +33,7 @@ export async function runCompatPairs(file: string, options: CompatCommandOptions
   const lines = text.split("\n");
   lines.forEach((line, n) => {
     if (line.trim() === "") return;
-    const pair = parsePair(line);
+    const pair = parsePair(line, options.draft);
     if (typeof pair === "string") {
       bad++;
       io.out(`${JSON.stringify({ error: `line ${n + 1}: ${pair}` })}\n`);
@@ -39,7 +45,7 @@ export async function runCompatPairs(file: string, options: CompatCommandOptions
   return bad > 0 ? 2 : 0;
 }
 
-function parsePair(line: string): { a: JsonSchema; b: JsonSchema } | string {
+function parsePair(line: string, draft: Draft | undefined): { a: JsonSchema; b: JsonSchema } | string {
   let value: unknown;
   try {
     value = JSON.parse(line);
@@ -49,6 +55,8 @@ function parsePair(line: string): { a: JsonSchema; b: JsonSchema } | string {
   if (typeof value !== "object" || value === null || !("a" in value) || !("b" in value)) return 'expected an object {"a": <schema>, "b": <schema>}';
   const { a, b } = value as { a: unknown; b: unknown };
   if (!isSchema(a) || !isSchema(b)) return '"a" and "b" must be JSON Schemas (objects or booleans)';
+  const problems = [...schemaProblems(a, ["a"], draft), ...schemaProblems(b, ["b"], draft)];
+  if (problems.length > 0) return `not a valid JSON Schema: ${problemText(problems)}`;
   return { a, b };
 }
 
@@ -62,7 +70,7 @@ async function readText(file: string, io: Io): Promise<string> {
   });
 }
 
-async function readSchema(file: string, io: Io): Promise<JsonSchema> {
+async function readSchema(file: string, io: Io, draft: Draft | undefined): Promise<JsonSchema> {
   const text = await readText(file, io);
   let value: unknown;
   try {
@@ -71,6 +79,8 @@ async function readSchema(file: string, io: Io): Promise<JsonSchema> {
     throw new CliError(`${file} is not valid JSON: ${error instanceof Error ? error.message : String(error)}.`);
   }
   if (!isSchema(value)) throw new CliError(`${file} is not a JSON Schema: expected an object or a boolean.`);
+  const problems = schemaProblems(value, [], draft);
+  if (problems.length > 0) throw new CliError(`${file} is not a valid JSON Schema: ${problemText(problems)}.`);
   return value;
 }
 

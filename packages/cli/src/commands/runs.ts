@@ -13,7 +13,7 @@ export interface RunsOptions {
 
 /** `blockwork runs list`: the newest runs in a store. */
 export async function runsList(options: RunsOptions & { status?: RunStatus; limit: number; json: boolean }, io: Io): Promise<number> {
-  return withStore(openStore(options.store, io.cwd), async (store) => {
+  return withStore(openStore(options.store, io.cwd, { read: true }), async (store) => {
     const runs = await store.listRuns({ ...(options.status ? { status: options.status } : {}), limit: options.limit });
     if (options.json) {
       const withOwners = await Promise.all(runs.map(async (r) => ({ ...r, ...(store.runOwner && (r.status === "running" || r.status === "suspended") ? { owner: (await store.runOwner(r.id)) ?? null } : {}) })));
@@ -33,7 +33,7 @@ export async function runsList(options: RunsOptions & { status?: RunStatus; limi
 
 /** `blockwork runs show <id>`: a run's outcome and its journal as a timeline. */
 export async function runsShow(id: string, options: RunsOptions & { json: boolean }, io: Io): Promise<number> {
-  return withStore(openStore(options.store, io.cwd), async (store) => {
+  return withStore(openStore(options.store, io.cwd, { read: true }), async (store) => {
     const record = await store.getRun(id);
     const where = store instanceof PostgresStore ? store.display : (options.store ?? "the default store");
     if (!record) throw new CliError(`no run ${id} in ${where} (list them with: blockwork runs list).`);
@@ -52,7 +52,7 @@ export async function runsShow(id: string, options: RunsOptions & { json: boolea
  * from the module it was started from.
  */
 export async function runsResume(id: string | undefined, options: RunsOptions & { quiet: boolean; concurrency?: number }, io: Io): Promise<number> {
-  return withStore(openStore(options.store, io.cwd), async (store) => {
+  return withStore(openStore(options.store, io.cwd, { read: true }), async (store) => {
     const records = id === undefined ? await store.listRuns({ status: "running", limit: 1_000_000 }) : [await mustGet(store, id)];
     if (records.length === 0) {
       io.out("No unfinished runs to resume.\n");
@@ -109,7 +109,7 @@ export async function resumeBlock(id: string, options: RunsOptions & { block?: s
   }
   if (options.data === undefined) throw new CliError(`--block ${block} needs --data: the JSON to resume it with (it must satisfy the block's resume schema).`);
   const data = await readJson(options.data, "--data", io);
-  return withStore(openStore(options.store, io.cwd), async (store) => {
+  return withStore(openStore(options.store, io.cwd, { read: true }), async (store) => {
     const record = await mustGet(store, id);
     if (record.status !== "running" && record.status !== "suspended") throw new CliError(`run ${id} has already ended (${record.status}); there is nothing to resume.`);
     if (!record.source) throw new CliError(`run ${id} does not say which module its graph came from (it was not started by blockwork run); resume it from code with resume().`);

@@ -26,7 +26,7 @@ export async function runUpgrade(runId: string, file: string, options: UpgradeCo
   const { graph, exportName, module } = await loadGraph(file, options.exportName, io);
   const migrate = options.migration === undefined ? undefined : await loadMigration(options.migration, io);
   const source = { module, ...(exportName ? { exportName } : {}) };
-  return withStore(openStore(options.store, io.cwd), async (store) => {
+  return withStore(openStore(options.store, io.cwd, { read: true }), async (store) => {
     let result: UpgradeResult;
     try {
       // With --resume, this process owns the run from the upgrade to the end: nobody resumes it

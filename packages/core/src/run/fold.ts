@@ -1,5 +1,6 @@
 import type { GraphBlock, JsonValue } from "@blockwork/spec";
 import { type ErrorInfo, RunError } from "../errors.js";
+import { checkRunId } from "./run-id.js";
 import { type GraphPlan, planOf } from "../plan/plan.js";
 import { MemoryStore } from "../store/memory-store.js";
 import type { JournalEntry, RunRecord, RunSource, Store } from "../store/store.js";
@@ -53,6 +54,7 @@ export interface TaskResult {
  * unknown fields rejected), without starting it: for stores that other processes execute.
  */
 export function newRunRecord(graph: AnyGraph, input: unknown, options: { runId?: string; source?: RunSource } = {}): RunRecord {
+  if (options.runId !== undefined) checkRunId(options.runId);
   return prepareRun(planOf(graph), graph, input, options).record;
 }
 

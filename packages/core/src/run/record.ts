@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { checkRunId } from "./run-id.js";
 import type { GraphBlock, JsonValue } from "@blockwork/spec";
 import { RunError } from "../errors.js";
 import type { GraphPlan } from "../plan/plan.js";
@@ -10,6 +11,7 @@ import type { RunRecord, RunSource } from "../store/store.js";
  * Throws `input_invalid` with the first issues.
  */
 export function prepareRun(plan: GraphPlan, graph: GraphBlock, input: unknown, options: { readonly runId?: string | undefined; readonly source?: RunSource | undefined } = {}): { readonly record: RunRecord; readonly input: unknown } {
+  if (options.runId !== undefined) checkRunId(options.runId);
   const parsed = plan.strictInput.safeParse(input);
   if (!parsed.success) {
     const issues = parsed.error.issues.slice(0, 5).map((i) => `${i.path.join(".") || "(value)"}: ${i.message}`).join("; ");

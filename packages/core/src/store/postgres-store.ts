@@ -1,4 +1,5 @@
 import { blobHandlesIn, type GraphDef } from "@blockwork/spec";
+import { runIdProblem } from "../run/run-id.js";
 import {
   type BlobCollectOptions,
   type BlobCollectResult,
@@ -192,6 +193,8 @@ export class PostgresStore implements Store {
   }
 
   async getRun(id: string): Promise<RunRecord | undefined> {
+    // No run can have an id PostgreSQL text cannot hold (NUL), so none is asked for (error 22021).
+    if (runIdProblem(id) !== null) return undefined;
     const rows = await this.query<RunRow>(`SELECT * FROM ${this.tables.runs} WHERE id = $1`, [id]);
     return rows[0] === undefined ? undefined : recordOf(rows[0]);
   }

@@ -1,6 +1,7 @@
 import type { BindingDef, GraphDef, NodeDef, ValuePath } from "../def/graph-def.js";
 import { checkBindingTypes, type BindingContext } from "./bindings.js";
 import { Flow, type BitSet, type FlowEdge } from "./flow.js";
+import { MAX_DOCUMENT_DEPTH } from "../def/guard.js";
 import { issue, type Issue } from "./issues.js";
 import { checkRoutes } from "./routes.js";
 import { checkSubgraphContract } from "./subgraphs.js";
@@ -22,7 +23,14 @@ export interface CheckOptions {
  */
 export function check(def: GraphDef, options: CheckOptions = {}): Issue[] {
   const issues: Issue[] = [];
-  checkGraph(def, { graph: [def.id], path: [], options, issues });
+  try {
+    checkGraph(def, { graph: [def.id], path: [], options, issues });
+  } catch (error) {
+    // A GraphDef nested deeper than parseGraphDef admits (built in code, not loaded) can exhaust
+    // the stack: that is a graph the checker cannot prove, so an error, not a crash.
+    if (!(error instanceof RangeError && /call stack/i.test(error.message))) throw error;
+    issues.push(issue("compat_unknown", { path: [], graph: [def.id] }, `Graph "${def.id}" nests too deeply to check (the checker ran out of stack), so it is not proven. GraphDefs may nest at most ${MAX_DOCUMENT_DEPTH} levels: flatten the deepest binding, literal or schema.`, "error"));
+  }
   return issues;
 }
 

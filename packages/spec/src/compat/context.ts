@@ -5,7 +5,7 @@
  */
 import type { JsonSchema } from "../def/graph-def.js";
 import { idKeyword } from "./draft.js";
-import type { Draft } from "./types.js";
+import type { AnalysisLimits, Draft, ValidationResult } from "./types.js";
 
 /** One schema document and the dialect it is read in. */
 export interface Doc {
@@ -37,12 +37,57 @@ export interface Ctx {
   budget: number;
   /** Validation is linear in the value, so it gets its own, larger allowance. */
   validationBudget: number;
+  /** Schema nodes that may still be normalised. */
+  nodeBudget: number;
+  /** How deep schemas and values may nest along one chain of calls. */
+  readonly maxDepth: number;
+  /** The current nesting of normalisation and of validation. */
+  normDepth: number;
+  validationDepth: number;
+  /** `Date.now()` past which the call answers `unknown`. */
+  readonly deadline: number;
+  readonly timeMs: number;
+  /** Why the call stopped early, once a budget is spent (the first reason wins). */
+  exhausted: string | null;
+  timedOut: boolean;
+  /** Definite validation results of `$ref` targets, by value, value path and target. */
+  readonly validated: Map<string, ValidationResult>;
 }
 
 const DEFAULT_BASE = "https://blockwork.invalid/schema.json";
 
-export function createCtx(budget = 200_000): Ctx {
-  return { ids: new Map(), regexes: new Map(), urls: new Map(), docCount: 0, budget, validationBudget: 2_000_000 };
+/** The defaults of {@link AnalysisLimits}. */
+export const DEFAULT_LIMITS = { steps: 200_000, nodes: 100_000, depth: 200, timeMs: 2_000 } as const;
+
+export function createCtx(limits: AnalysisLimits = {}): Ctx {
+  const timeMs = limits.timeMs ?? DEFAULT_LIMITS.timeMs;
+  return {
+    ids: new Map(), regexes: new Map(), urls: new Map(), docCount: 0,
+    budget: limits.steps ?? DEFAULT_LIMITS.steps, validationBudget: 2_000_000, nodeBudget: limits.nodes ?? DEFAULT_LIMITS.nodes,
+    maxDepth: limits.depth ?? DEFAULT_LIMITS.depth, normDepth: 0, validationDepth: 0,
+    deadline: Date.now() + timeMs, timeMs, exhausted: null, timedOut: false, validated: new Map(),
+  };
+}
+
+/**
+ * Spends one unit of a budget; returns why the call must stop, or null to go on. The clock is
+ * read every 256 units, so the time budget costs nothing measurable. Running out of validation
+ * budget only makes validations `unknown`; the other budgets (and time) stop the whole call.
+ */
+export function spend(ctx: Ctx, which: "budget" | "nodeBudget" | "validationBudget"): string | null {
+  if (ctx.exhausted !== null && (which !== "validationBudget" || ctx.timedOut)) return ctx.exhausted;
+  const left = --ctx[which];
+  if (left < 0) {
+    if (which === "validationBudget") return "validation budget exhausted";
+    ctx.exhausted = which === "budget" ? "the comparison exceeded its work budget (limits.steps)" : "the schemas are too large to analyse (limits.nodes)";
+    return ctx.exhausted;
+  }
+  if ((left & 255) === 0 && Date.now() > ctx.deadline) {
+    ctx.timedOut = true;
+    ctx.exhausted = `the analysis exceeded its time budget of ${ctx.timeMs} ms (limits.timeMs)`;
+    return ctx.exhausted;
+  }
+  return null;
 }
 
 export function createDoc(ctx: Ctx, root: JsonSchema, draft: Draft): Doc {

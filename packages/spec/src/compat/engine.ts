@@ -11,7 +11,8 @@
  * assumption may still fail.
  */
 import type { JsonValue } from "../def/graph-def.js";
-import { createCtx, nodeSetKey, type Loc, type NodeSet } from "./context.js";
+import { createCtx, nodeSetKey, spend, type Loc, type NodeSet } from "./context.js";
+import type { AnalysisLimits } from "./types.js";
 import { isTrivialSchema, JSON_TYPES, OPAQUE_KEYWORD, type JsonType } from "./draft.js";
 import { arrayContains, arrayPieceEmpty, buildArray } from "./array-check.js";
 import { YES, type Candidate, type Engine, type PieceCheck, type Sub } from "./engine-types.js";
@@ -26,10 +27,10 @@ import { validateNodes } from "./validate.js";
 
 const MAX_DEPTH = 256;
 
-export function createEngine(budget?: number): Engine {
+export function createEngine(limits?: AnalysisLimits): Engine {
   // Fields are listed, not spread from createCtx(): V8 builds spread-then-extend literals in a
   // slow dictionary mode, which cost more than the whole comparison of two small schemas.
-  const ctx = createCtx(budget);
+  const ctx = createCtx(limits);
   const e: Engine = {
     ids: ctx.ids,
     regexes: ctx.regexes,
@@ -37,6 +38,15 @@ export function createEngine(budget?: number): Engine {
     docCount: ctx.docCount,
     budget: ctx.budget,
     validationBudget: ctx.validationBudget,
+    nodeBudget: ctx.nodeBudget,
+    maxDepth: ctx.maxDepth,
+    normDepth: 0,
+    validationDepth: 0,
+    deadline: ctx.deadline,
+    timeMs: ctx.timeMs,
+    exhausted: null,
+    timedOut: false,
+    validated: ctx.validated,
     norms: new Map(),
     normStack: new Set(),
     memo: new Map(),
@@ -74,7 +84,8 @@ export function subsume(e: Engine, a: NodeSet, b: NodeSet): Sub {
   const bs = b.filter((l) => !isTrivialSchema(l.schema));
   if (bs.length === 0) return YES;
   if (a.length === 1 && bs.length === 1 && sameSchema(a[0] as Loc, bs[0] as Loc)) return YES;
-  if (--e.budget < 0) return { kind: "unknown", path: [], reason: "the comparison exceeded its work budget" };
+  const spent = spend(e, "budget");
+  if (spent !== null) return { kind: "unknown", path: [], reason: spent };
   const key = `${nodeSetKey(e, a)}<${nodeSetKey(e, bs)}`;
   const memo = e.memo.get(key);
   if (memo !== undefined) return memo;
@@ -83,7 +94,7 @@ export function subsume(e: Engine, a: NodeSet, b: NodeSet): Sub {
     e.lowest = Math.min(e.lowest, onStack);
     return YES;
   }
-  if (e.depth > MAX_DEPTH) return { kind: "unknown", path: [], reason: "the schemas nest too deeply to compare" };
+  if (e.depth > Math.min(MAX_DEPTH, e.maxDepth)) return { kind: "unknown", path: [], reason: `the schemas nest too deeply to compare (more than ${Math.min(MAX_DEPTH, e.maxDepth)} levels, limits.depth)` };
   const depth = e.depth;
   const outer = e.lowest;
   e.stack.set(key, depth);

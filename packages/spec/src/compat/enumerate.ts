@@ -24,7 +24,7 @@ type Listing = { readonly values: readonly JsonValue[] } | { readonly infinite: 
 
 export function enumerate(schema: JsonSchema, options: CompatOptions & { readonly limit?: number } = {}): Enumeration {
   const limit = options.limit ?? 256;
-  const e = createEngine();
+  const e = createEngine(options.limits);
   const loc = rootLoc(createDoc(e, schema, draftOf(schema, options.draft)));
   const norm = normalize(e, loc, "over");
   const all: JsonValue[] = [];

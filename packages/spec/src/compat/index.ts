@@ -12,7 +12,7 @@ import { enumerate } from "./enumerate.js";
 import type { CompatOptions, CompatResult, Enumeration, ValidationResult } from "./types.js";
 import { validateNodes } from "./validate.js";
 
-export type { CompatOptions, CompatResult, Draft, Enumeration, ValidationResult } from "./types.js";
+export type { AnalysisLimits, CompatOptions, CompatResult, Draft, Enumeration, ValidationResult } from "./types.js";
 
 /**
  * Decides whether every value valid under `a` is valid under `b`.
@@ -30,11 +30,30 @@ export function compat(a: JsonSchema, b: JsonSchema, options: CompatOptions = {}
   const draftA = draftOf(a, options.draft);
   const draftB = draftOf(b, options.draft);
   if (draftA === draftB && a === b) return { verdict: "yes" };
-  const e = createEngine();
-  const r = subsume(e, [rootLoc(createDoc(e, a, draftA))], [rootLoc(createDoc(e, b, draftB))]);
+  const e = createEngine(options.limits);
+  const r = bounded(() => subsume(e, [rootLoc(createDoc(e, a, draftA))], [rootLoc(createDoc(e, b, draftB))]));
+  if (typeof r === "string") return { verdict: "unknown", path: [], reason: r };
   if (r.kind === "yes") return { verdict: "yes" };
   if (r.kind === "no") return { verdict: "no", path: r.path, reason: r.reason, counterexample: r.witness };
   return { verdict: "unknown", path: r.path, reason: r.reason };
+}
+
+/**
+ * Runs one analysis; a stack overflow (a nesting the depth guards did not foresee) or a JavaScript
+ * size limit (a huge string or pattern) becomes the reason of an `unknown` instead of an exception.
+ * Other errors are bugs and are rethrown.
+ */
+function bounded<T>(f: () => T): T | string {
+  try {
+    return f();
+  } catch (error) {
+    if (error instanceof RangeError && /call stack/i.test(error.message)) return "the schemas nest too deeply to analyse (the call stack ran out)";
+    // Hostile sizes hit JavaScript's own limits (a string or pattern too large to build or compile).
+    if (error instanceof RangeError || (error instanceof SyntaxError && /regular expression/i.test(error.message))) {
+      return `the schemas exceed what the engine can build (${error.message.length > 120 ? `${error.message.slice(0, 120)}…` : error.message})`;
+    }
+    throw error;
+  }
 }
 
 /**
@@ -45,8 +64,9 @@ export function compat(a: JsonSchema, b: JsonSchema, options: CompatOptions = {}
  * validateValue("abc", { type: "string", maxLength: 2 }); // { valid: false, path: [], reason: "maxLength 2" }
  */
 export function validateValue(value: JsonValue, schema: JsonSchema, options: CompatOptions = {}): ValidationResult {
-  const e = createEngine();
-  return validateNodes(e, value, [rootLoc(createDoc(e, schema, draftOf(schema, options.draft)))]);
+  const e = createEngine(options.limits);
+  const r = bounded(() => validateNodes(e, value, [rootLoc(createDoc(e, schema, draftOf(schema, options.draft)))]));
+  return typeof r === "string" ? { valid: "unknown", path: [], reason: r } : r;
 }
 
 /**
@@ -56,5 +76,6 @@ export function validateValue(value: JsonValue, schema: JsonSchema, options: Com
  * enumerateValues({ enum: ["a", "b"] }); // { kind: "finite", values: ["a", "b"] }
  */
 export function enumerateValues(schema: JsonSchema, options: CompatOptions & { readonly limit?: number } = {}): Enumeration {
-  return enumerate(schema, options);
+  const r = bounded(() => enumerate(schema, options));
+  return typeof r === "string" ? { kind: "unknown", reason: r } : r;
 }

@@ -165,8 +165,28 @@ function slot<P>(pieces: readonly P[], approx: readonly string[] = NO_APPROX): S
   return { pieces, approx };
 }
 
+/**
+ * At most this many distinct reasons are kept per slot: a chain of `$ref`s that doubles at every
+ * level (the "billion laughs" schema) would otherwise double the reasons too.
+ */
+const MAX_REASONS = 8;
+
 function concat(a: readonly string[], b: readonly string[]): readonly string[] {
-  return a.length === 0 ? b : b.length === 0 ? a : [...a, ...b];
+  if (a.length === 0 || a === b) return b;
+  if (b.length === 0) return a;
+  let out: string[] | null = null;
+  for (const r of b) {
+    if ((out ?? a).length >= MAX_REASONS) break;
+    if ((out ?? a).includes(r)) continue;
+    out ??= [...a];
+    out.push(r);
+  }
+  return out ?? a;
+}
+
+/** `approx` with `reason` added (once, and only while there are fewer than MAX_REASONS). */
+export function withReason(approx: readonly string[], reason: string): readonly string[] {
+  return approx.includes(reason) || approx.length >= MAX_REASONS ? approx : [...approx, reason];
 }
 
 function topSlot<P>(d: Domain<P>): Slot<P> {
@@ -189,7 +209,7 @@ export function intersectSlot<P>(d: Domain<P>, a: Slot<P>, b: Slot<P>, pol: Pola
   if (a.pieces.length * b.pieces.length > MAX_PIECES) {
     // Dropping a conjunct over-approximates; emptying under-approximates.
     const reason = "too many combinations of alternatives";
-    return pol === "over" ? slot(a.pieces, [...approx, reason]) : slot([], [...approx, reason]);
+    return pol === "over" ? slot(a.pieces, withReason(approx, reason)) : slot([], withReason(approx, reason));
   }
   const out: P[] = [];
   for (const x of a.pieces) for (const y of b.pieces) {
@@ -200,14 +220,19 @@ export function intersectSlot<P>(d: Domain<P>, a: Slot<P>, b: Slot<P>, pol: Pola
 }
 
 export function unionSlot<P>(d: Domain<P>, a: Slot<P>, b: Slot<P>, pol: Polarity): Slot<P> {
+  if (a === b) return a;
   const approx = concat(a.approx, b.approx);
-  if (a.pieces.length + b.pieces.length > MAX_PIECES) {
+  // Pieces are shared between normal forms (a `$ref` target is normalised once), so the same
+  // piece reached twice is dropped: x ∪ x = x keeps `$ref` chains linear.
+  const extra = a.pieces.length === 0 || b.pieces.length === 0 ? b.pieces : b.pieces.filter((p) => !a.pieces.includes(p));
+  if (extra.length === 0) return approx === a.approx ? a : slot(a.pieces, approx);
+  if (a.pieces.length + extra.length > MAX_PIECES) {
     const reason = "too many alternatives";
-    return pol === "over" ? slot(topSlot(d).pieces, [...approx, reason]) : slot(a.pieces, [...approx, reason]);
+    return pol === "over" ? slot(topSlot(d).pieces, withReason(approx, reason)) : slot(a.pieces, withReason(approx, reason));
   }
-  if (d === BOOL_DOMAIN) return slot([...new Set([...a.pieces, ...b.pieces])], approx);
+  if (d === BOOL_DOMAIN) return slot([...new Set([...a.pieces, ...extra])], approx);
   if (d === NULL_DOMAIN) return slot(a.pieces.length > 0 ? a.pieces : b.pieces, approx);
-  return slot([...a.pieces, ...b.pieces], approx);
+  return slot(a.pieces.length === 0 ? extra : [...a.pieces, ...extra], approx);
 }
 
 export function complementSlot<P>(d: Domain<P>, s: Slot<P>, pol: Polarity, what: string): Slot<P> {
@@ -216,7 +241,7 @@ export function complementSlot<P>(d: Domain<P>, s: Slot<P>, pol: Polarity, what:
     const comp = d.complement(p);
     if (comp === null) {
       const reason = `negation of ${what} constraints is not supported`;
-      out = pol === "over" ? slot(out.pieces, [...out.approx, reason]) : slot([], [...out.approx, reason]);
+      out = pol === "over" ? slot(out.pieces, withReason(out.approx, reason)) : slot([], withReason(out.approx, reason));
       continue;
     }
     out = intersectSlot(d, out, slot(comp), pol);
@@ -241,7 +266,7 @@ export function intersectNorm(a: Norm, b: Norm, pol: Polarity): Norm {
 }
 
 export function unionNorm(a: Norm, b: Norm, pol: Polarity): Norm {
-  if (a === BOTTOM) return b;
+  if (a === BOTTOM || a === b) return b;
   if (b === BOTTOM) return a;
   return mapNorm((t, d) => unionSlot(d, a[t], b[t], pol));
 }
@@ -269,7 +294,7 @@ export function approximate(n: Norm, types: readonly JsonType[], reason: string,
   return mapNorm((t) => {
     const s = n[t] as Slot<never>;
     if (!types.includes(t)) return s;
-    return pol === "over" ? slot(s.pieces, [...s.approx, reason]) : slot<never>([], [...s.approx, reason]);
+    return pol === "over" ? slot(s.pieces, withReason(s.approx, reason)) : slot<never>([], withReason(s.approx, reason));
   });
 }
 

@@ -3,11 +3,11 @@
  * property and item schemas stay lazy. A `$ref` cycle that comes back without descending into a
  * sub-value is unguarded recursion and is approximated (everything on A's side, nothing on B's).
  */
-import { nodeSetKey, locKey, resolveRef, childLoc, type Ctx, type Loc, type NodeSet } from "./context.js";
+import { nodeSetKey, locKey, resolveRef, childLoc, spend, type Ctx, type Loc, type NodeSet } from "./context.js";
 import { JSON_TYPES, OPAQUE_KEYWORD, refIgnoresSiblings, UNSUPPORTED_KEYWORDS, type JsonType } from "./draft.js";
 import {
   ANY_ARR, ANY_OBJ, approximate, BOTTOM, finiteScalars, complementNorm, complementSlot, finiteNorm, flip, intersectNorm, intersectSlot, makeSlot,
-  mapNorm, TOP, unionNorm, unionSlot, type ArrPiece, type Domain, type Norm, type ObjPiece, type Polarity, type Slot,
+  mapNorm, TOP, unionNorm, withReason, unionSlot, type ArrPiece, type Domain, type Norm, type ObjPiece, type Polarity, type Slot,
 } from "./norm.js";
 import { arrayPiece, numberPiece, objectPiece, stringPiece, type Built } from "./pieces.js";
 import { ANY_NUM } from "./number-domain.js";
@@ -47,12 +47,16 @@ export function normalize(ctx: EngineCtx, loc: Loc, pol: Polarity): Norm {
   if (ctx.normStack.has(key)) {
     return approximate(pol === "over" ? TOP : BOTTOM, JSON_TYPES, "unguarded recursion (a $ref cycle that does not descend into the value)", pol);
   }
+  const spent = spend(ctx, "nodeBudget") ?? (ctx.normDepth >= ctx.maxDepth ? `the schema nests more than ${ctx.maxDepth} levels deep (limits.depth)` : null);
+  if (spent !== null) return approximate(pol === "over" ? TOP : BOTTOM, JSON_TYPES, spent, pol);
   ctx.normStack.add(key);
+  ctx.normDepth++;
   let n: Norm;
   try {
     n = withRef(ctx, loc, pol);
   } finally {
     ctx.normStack.delete(key);
+    ctx.normDepth--;
   }
   ctx.norms.set(key, n);
   return n;
@@ -179,7 +183,7 @@ function oneOf(ctx: EngineCtx, branches: readonly Norm[], pol: Polarity): Norm {
     const union = live.reduce((a, b) => unionSlot(d, a, b, pol));
     if (live.some((x) => x.approx.length > 0)) {
       const reason = "oneOf over approximated alternatives";
-      return pol === "over" ? makeSlot(union.pieces, [...union.approx, reason]) : makeSlot([], [...union.approx, reason]);
+      return pol === "over" ? makeSlot(union.pieces, withReason(union.approx, reason)) : makeSlot([], withReason(union.approx, reason));
     }
     if (SCALAR.has(t)) {
       let out = makeSlot<P>([]);

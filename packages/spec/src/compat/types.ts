@@ -15,6 +15,24 @@ export interface CompatOptions {
    * `$schema`, and `draft-2020-12` when that is absent or unrecognised.
    */
   readonly draft?: Draft;
+  /** Bounds on the work of one call; past one the answer is `unknown` with the reason. */
+  readonly limits?: AnalysisLimits;
+}
+
+/**
+ * The budgets one `compat`, `validateValue` or `enumerateValues` call runs under. Hostile schemas
+ * (deep nesting, `$ref` chains, huge unions) end in an `unknown` naming the budget, never in a
+ * crash, a hang or runaway memory.
+ */
+export interface AnalysisLimits {
+  /** Comparison steps (pairs of sub-schemas compared). Default 200,000. */
+  readonly steps?: number;
+  /** Schema nodes normalised. Default 100,000. */
+  readonly nodes?: number;
+  /** Nesting of schemas and values followed in one chain. Default 200. */
+  readonly depth?: number;
+  /** Wall-clock time in milliseconds. Default 2,000. */
+  readonly timeMs?: number;
 }
 
 /**

@@ -7,7 +7,7 @@
  * it answers `unknown` with the reason.
  */
 import type { JsonValue } from "../def/graph-def.js";
-import { childLoc, regex, resolveRef, type Ctx, type Loc, type NodeSet } from "./context.js";
+import { childLoc, locKey, regex, resolveRef, spend, type Ctx, type Loc, type NodeSet } from "./context.js";
 import { OPAQUE_KEYWORD, refIgnoresSiblings, typeOfValue } from "./draft.js";
 import { isJsonObject, jsonEqual, jsonIncludes, preview } from "./json.js";
 import { isMultipleOf, isMultipleOfIeee } from "./rational.js";
@@ -36,13 +36,23 @@ export function validateLoc(ctx: Ctx, value: JsonValue, loc: Loc, path: Path, tr
   const s = loc.schema;
   if (s === true) return VALID;
   if (s === false) return fail(path, "no value here (the schema is false)");
-  if (--ctx.validationBudget < 0) return unsure(path, "validation budget exhausted");
+  const spent = spend(ctx, "validationBudget");
+  if (spent !== null) return unsure(path, spent);
   if (onTrail(trail, s)) return unsure(path, "unguarded recursion (a $ref cycle that does not descend into the value)");
-  const here: Trail = { schema: s, next: trail };
+  if (ctx.validationDepth >= ctx.maxDepth * 2) return unsure(path, `the value and its schema nest more than ${ctx.maxDepth * 2} levels deep (limits.depth)`);
+  // No try/finally: an exception ends the whole call, and its context with it.
+  ctx.validationDepth++;
+  const r = validateHere(ctx, value, loc, path, { schema: s, next: trail });
+  ctx.validationDepth--;
+  return r;
+}
+
+function validateHere(ctx: Ctx, value: JsonValue, loc: Loc, path: Path, here: Trail & object): VResult {
+  const s = here.schema as Exclude<Loc["schema"], boolean>;
   const ref = s["$ref"];
   if (typeof ref !== "string") return validateKeywords(ctx, value, loc, path, here);
   const target = resolveRef(ctx, loc, ref);
-  const byRef = typeof target === "string" ? unsure(path, target) : validateLoc(ctx, value, target, path, here);
+  const byRef = typeof target === "string" ? unsure(path, target) : validateRefTarget(ctx, value, target, path, here);
   if (byRef.valid === false) return byRef;
   const siblings = validateKeywords(ctx, value, loc, path, here);
   if (!refIgnoresSiblings(loc.doc.draft) || siblings.valid === true) {
@@ -51,6 +61,33 @@ export function validateLoc(ctx: Ctx, value: JsonValue, loc: Loc, path: Path, tr
   return byRef.valid === true
     ? unsure(path, `${loc.doc.draft} ignores keywords beside $ref, but some validators apply them (${siblings.reason})`)
     : byRef;
+}
+
+/**
+ * Validates against a `$ref` target, remembering definite answers per value, value path and
+ * target: `$ref`s to one definition from many places (a chain of definitions each `anyOf` two
+ * refs to the next) are then validated once each, not once per path through the chain. Only
+ * `true` and `false` are kept, and they do not depend on the trail (it only ever adds `unknown`s,
+ * and three-valued logic is monotone).
+ */
+function validateRefTarget(ctx: Ctx, value: JsonValue, target: Loc, path: Path, here: Trail): VResult {
+  const v = typeof value === "object" && value !== null ? `o${idOf(ctx, value)}` : typeof value === "string" ? (value.length <= 64 ? `s${value}` : null) : `p${String(value)}`;
+  if (v === null) return validateLoc(ctx, value, target, path, here);
+  const key = `${v}\u0000${path === null ? "" : idOf(ctx, path)}\u0000${locKey(ctx, target)}`;
+  const known = ctx.validated.get(key);
+  if (known !== undefined) return known;
+  const r = validateLoc(ctx, value, target, path, here);
+  if (r.valid !== "unknown") ctx.validated.set(key, r);
+  return r;
+}
+
+function idOf(ctx: Ctx, o: object): number {
+  let id = ctx.ids.get(o);
+  if (id === undefined) {
+    id = ctx.ids.size;
+    ctx.ids.set(o, id);
+  }
+  return id;
 }
 
 /** The worse of two results that are not failures: `unknown` beats valid. */

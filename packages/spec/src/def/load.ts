@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { GRAPH_DEF_FORMAT, type GraphDef, type ValuePath } from "./graph-def.js";
 import { GraphDefSchema } from "./graph-def-schema.js";
+import { documentProblems } from "./guard.js";
 
 /** Something wrong with a GraphDef document, and where. */
 export interface LoadProblem {
@@ -19,6 +20,8 @@ export type LoadResult = { readonly ok: true; readonly def: GraphDef } | { reado
  * the wiring (that is what `check` is for).
  */
 export function parseGraphDef(value: unknown): LoadResult {
+  const guarded = documentProblems(value);
+  if (guarded.length > 0) return { ok: false, problems: guarded };
   if (typeof value === "object" && value !== null && !Array.isArray(value)) {
     const format = (value as Record<string, unknown>)["format"];
     if (format !== GRAPH_DEF_FORMAT) {
