@@ -8,6 +8,7 @@ export const SPEC_ERROR_CODES = {
   invalid_block: "Something that is not a block was given where a block is expected.",
   conflicting_block: "Two different blocks share one implementation name in a graph.",
   invalid_route: "A route was declared with a bad field or case.",
+  invalid_memory: "A memory scope was declared with a bad name, level or retention policy.",
 } as const;
 
 export type SpecErrorCode = keyof typeof SPEC_ERROR_CODES;
