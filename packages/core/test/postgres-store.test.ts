@@ -19,6 +19,7 @@ describe("PostgresStore migrations", () => {
     expect(rows).toEqual([
       { version: 1, name: "runs, journal and tasks" },
       { version: 2, name: "blob store and block steps" },
+      { version: 3, name: "agent memory" },
     ]);
     const again = pgStore("migrate", { schema });
     await again.createRun(record("r"));

@@ -1,5 +1,6 @@
 import type { PoolClient } from "pg";
 import { RunError } from "../errors.js";
+import { postgresMemoryMigration } from "../memory/postgres-memory.js";
 
 /** Qualified, quoted names of Blockwork's tables in one schema. */
 export interface Tables {
@@ -13,6 +14,9 @@ export interface Tables {
   readonly blobs: string;
   readonly blobParts: string;
   readonly blobLinks: string;
+  readonly memoryScopes: string;
+  readonly memoryBatches: string;
+  readonly memoryItems: string;
   /** The LISTEN/NOTIFY channel that tells watchers that a run changed (payload: the run id). */
   readonly runsChannel: string;
   /** The channel that tells workers that unclaimed tasks are ready. */
@@ -21,7 +25,7 @@ export interface Tables {
 
 export function tablesOf(schema: string): Tables {
   const q = (name: string) => `"${schema}"."${name}"`;
-  return { schema, migrations: q("migrations"), graphs: q("graphs"), runs: q("runs"), journal: q("journal"), tasks: q("tasks"), blobChunks: q("blob_chunks"), blobs: q("blobs"), blobParts: q("blob_parts"), blobLinks: q("blob_links"), runsChannel: `bw_runs_${schema}`, tasksChannel: `bw_tasks_${schema}` };
+  return { schema, migrations: q("migrations"), graphs: q("graphs"), runs: q("runs"), journal: q("journal"), tasks: q("tasks"), blobChunks: q("blob_chunks"), blobs: q("blobs"), blobParts: q("blob_parts"), blobLinks: q("blob_links"), memoryScopes: q("memory_scopes"), memoryBatches: q("memory_batches"), memoryItems: q("memory_items"), runsChannel: `bw_runs_${schema}`, tasksChannel: `bw_tasks_${schema}` };
 }
 
 /**
@@ -87,6 +91,8 @@ const MIGRATIONS: readonly { readonly name: string; readonly sql: (t: Tables) =>
       -- A step of a block attempt is recorded once, whatever the workers do.
       CREATE UNIQUE INDEX journal_step_once ON ${t.journal} (run_id, path, act, attempt, (data->>'step')) WHERE kind = 'step.completed';`,
   },
+  // Additive: agent memory (see docs/memory.md).
+  { name: "agent memory", sql: postgresMemoryMigration },
 ];
 
 /** How many migrations this version of Blockwork knows. */

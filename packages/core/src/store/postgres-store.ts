@@ -20,6 +20,7 @@ import { describeConnectionError, parsePostgresUrl } from "./postgres-connect.js
 import { Listener, type Notice } from "./postgres-listener.js";
 import { migrate, type Tables, tablesOf } from "./postgres-schema.js";
 import type { JournalEntry, RunPatch, RunQuery, RunRecord, Store } from "./store.js";
+import { PostgresMemory } from "../memory/postgres-memory.js";
 
 /** Options of {@link PostgresStore}. */
 export interface PostgresStoreOptions {
@@ -75,6 +76,7 @@ export class PostgresStore implements Store {
   private ready: Promise<void> | undefined;
   private listener: Listener | undefined;
   private closing: Promise<void> | undefined;
+  private memoryBackend: PostgresMemory | undefined;
 
   constructor(connectionString: string, options: PostgresStoreOptions = {}) {
     const target = parsePostgresUrl(connectionString, options.schema);
@@ -101,6 +103,11 @@ export class PostgresStore implements Store {
     pool.on("error", () => undefined);
     pool.on("connect", (client) => client.on("error", () => undefined));
     return pool;
+  }
+
+  /** Agent memory in this store's schema (created on first use). */
+  get memory(): PostgresMemory {
+    return (this.memoryBackend ??= new PostgresMemory(this));
   }
 
   /** Connects and applies pending migrations (every method does this on first use). */

@@ -20,6 +20,7 @@ import {
 } from "./blob-data.js";
 import { dataOf, type EntryColumns, entryOf } from "./entry-data.js";
 import type { JournalEntry, RunPatch, RunQuery, RunRecord, Store } from "./store.js";
+import { SQLITE_MEMORY_MIGRATION, SqliteMemory } from "../memory/sqlite-memory.js";
 
 /** Options of {@link SqliteStore}. */
 export interface SqliteStoreOptions {
@@ -49,6 +50,8 @@ const MIGRATIONS = [
    CREATE INDEX blob_parts_chunk ON blob_parts (chunk);
    CREATE TABLE blob_links (run_id TEXT NOT NULL, blob TEXT NOT NULL, PRIMARY KEY (run_id, blob)) WITHOUT ROWID;
    CREATE INDEX blob_links_blob ON blob_links (blob);`,
+  // 3: agent memory (see docs/memory.md). Additive.
+  SQLITE_MEMORY_MIGRATION,
 ];
 
 /** How many migrations this version of Blockwork applies to a SQLite file (`PRAGMA user_version`). */
@@ -80,6 +83,7 @@ export class SqliteStore implements Store {
   readonly file: string;
   private readonly db: Database.Database;
   private readonly statements: ReturnType<SqliteStore["prepare"]>;
+  private memoryBackend: SqliteMemory | undefined;
 
   constructor(file: string, options: SqliteStoreOptions = {}) {
     this.file = file;
@@ -133,6 +137,11 @@ export class SqliteStore implements Store {
       dropParts: this.db.prepare("DELETE FROM blob_parts WHERE blob = ?"),
       collectChunks: this.db.prepare("DELETE FROM blob_chunks WHERE touched_at <= ? AND NOT EXISTS (SELECT 1 FROM blob_parts p WHERE p.chunk = blob_chunks.hash) RETURNING size").pluck(),
     };
+  }
+
+  /** Agent memory in this file (created on first use). */
+  get memory(): SqliteMemory {
+    return (this.memoryBackend ??= new SqliteMemory(this.db));
   }
 
   saveGraph(version: string, def: GraphDef): void {
