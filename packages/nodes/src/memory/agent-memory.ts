@@ -216,7 +216,7 @@ export class AgentMemory {
     const core = textTokens(parts.core);
     const contract = Math.max(0, textTokens((messages[0]?.content ?? "").replace(parts.core, "")) - instructions);
     const input = textTokens(messages[1]?.content ?? "");
-    const fetched = messages.filter((m) => m.role === "tool" && (MEMORY_TOOLS as readonly string[]).includes(m.toolName)).reduce((t, m) => t + textTokens(m.content), 0);
+    const fetched = messages.filter((m) => m.role === "tool" && (m.toolName === "recall" || m.toolName === "search_archive")).reduce((t, m) => t + textTokens(m.content), 0);
     return { instructions, contract, input, core, fetched, other: Math.max(0, total - instructions - contract - input - core - fetched), total };
   }
 
