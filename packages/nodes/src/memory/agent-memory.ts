@@ -60,6 +60,7 @@ interface OpenScope {
   readonly space: MemorySpace;
 }
 
+/** The names of the tools an agent block with memory is given. */
 export const MEMORY_TOOLS = ["remember", "recall", "search_archive", "forget"] as const;
 
 /** An agent block's memory during one attempt: its scopes opened, its tools, its context section. */
