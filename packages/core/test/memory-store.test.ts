@@ -31,8 +31,8 @@ describe.each(stores)("%s store's memory", (name, make) => {
     expect(await backend.apply("s", { key: "k1", basedOn: 0, ops: [] })).toEqual({ status: "duplicate", seq: 1, ops: [put] });
     expect(await backend.apply("s", { key: "k2", basedOn: 0, ops: [] })).toEqual({ status: "conflict", seq: 1 });
     expect((await backend.load("s")).clock).toMatchObject({ step: 1, tokens: 5, at: 10 });
-    expect(await backend.firstSeq("s", "k")).toBe(1);
-    expect(await backend.firstSeq("s", "x")).toBeUndefined();
+    expect(await backend.seqOf("s", "k1")).toBe(1);
+    expect(await backend.seqOf("s", "k")).toBeUndefined();
   });
 
   it("keeps the materialised items equal to the fold of the journal, and evicts by the policy with reasons", async () => {

@@ -32,8 +32,8 @@ export class InProcessMemory implements MemoryBackend {
     return foldBatches(this.scope(scope).log.filter((b) => b.seq <= seq));
   }
 
-  firstSeq(scope: string, prefix: string): number | undefined {
-    return this.scope(scope).log.find((b) => b.key.startsWith(prefix))?.seq;
+  seqOf(scope: string, key: string): number | undefined {
+    return this.scope(scope).keys.get(key)?.seq;
   }
 
   apply(name: string, batch: MemoryBatch): ApplyResult {

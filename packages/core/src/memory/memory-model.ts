@@ -164,8 +164,8 @@ export interface MemoryBackend {
   load(scope: string): MaybePromise<ScopeState>;
   /** The state after the first `seq` batches, folded from the journal (for replay). */
   loadAt(scope: string, seq: number): MaybePromise<ScopeState>;
-  /** The `seq` of the first batch whose key starts with `prefix`, or undefined. */
-  firstSeq(scope: string, prefix: string): MaybePromise<number | undefined>;
+  /** The `seq` of the batch with this key, or undefined (an indexed look-up). */
+  seqOf(scope: string, key: string): MaybePromise<number | undefined>;
   /** Applies a batch atomically, once; refuses it when the scope moved on since `basedOn`. */
   apply(scope: string, batch: MemoryBatch): MaybePromise<ApplyResult>;
   /** The journal of a scope, from `fromSeq` (exclusive). */

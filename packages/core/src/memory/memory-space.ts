@@ -74,7 +74,8 @@ export class MemorySpace {
 
   /** Opens a scope as of the start of this attempt: a resumed attempt sees memory as it was when the attempt first started. */
   static async open(options: MemorySpaceOptions): Promise<MemorySpace> {
-    const first = await options.backend.firstSeq(options.scope, `${options.attemptKey}/`);
+    // An attempt's batches are numbered from 1 and written in order: its first is `<attemptKey>/1`.
+    const first = await options.backend.seqOf(options.scope, `${options.attemptKey}/1`);
     const state = first === undefined ? await options.backend.load(options.scope) : await options.backend.loadAt(options.scope, first - 1);
     return new MemorySpace(options, state);
   }

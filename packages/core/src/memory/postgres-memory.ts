@@ -55,9 +55,9 @@ export class PostgresMemory implements MemoryBackend {
     return foldBatches(rows);
   }
 
-  async firstSeq(scope: string, prefix: string): Promise<number | undefined> {
-    const [row] = await this.db.query<{ seq: number | null }>(`SELECT min(seq) AS seq FROM ${this.db.tables.memoryBatches} WHERE scope = $1 AND left(key, $2) = $3`, [scope, prefix.length, prefix]);
-    return row?.seq ?? undefined;
+  async seqOf(scope: string, key: string): Promise<number | undefined> {
+    const [row] = await this.db.query<{ seq: number }>(`SELECT seq FROM ${this.db.tables.memoryBatches} WHERE scope = $1 AND key = $2`, [scope, key]);
+    return row?.seq;
   }
 
   apply(scope: string, batch: MemoryBatch): Promise<ApplyResult> {

@@ -43,7 +43,7 @@ export class SqliteMemory implements MemoryBackend {
       head: db.prepare("SELECT seq, clock FROM memory_scopes WHERE scope = ?"),
       setHead: db.prepare("INSERT INTO memory_scopes (scope, seq, clock) VALUES (?, ?, ?) ON CONFLICT (scope) DO UPDATE SET seq = excluded.seq, clock = excluded.clock"),
       byKey: db.prepare("SELECT seq, ops FROM memory_batches WHERE scope = ? AND key = ?"),
-      firstSeq: db.prepare("SELECT min(seq) FROM memory_batches WHERE scope = ? AND substr(key, 1, ?) = ?").pluck(),
+      seqOf: db.prepare("SELECT seq FROM memory_batches WHERE scope = ? AND key = ?").pluck(),
       insertBatch: db.prepare("INSERT INTO memory_batches (scope, seq, key, ops, at) VALUES (?, ?, ?, ?, ?)"),
       batches: db.prepare("SELECT seq, key, ops FROM memory_batches WHERE scope = ? AND seq > ? ORDER BY seq"),
       batchesTo: db.prepare("SELECT seq, key, ops FROM memory_batches WHERE scope = ? AND seq <= ? ORDER BY seq"),
@@ -73,8 +73,8 @@ export class SqliteMemory implements MemoryBackend {
     return foldBatches(rows(this.s.batchesTo.all(scope, seq)));
   }
 
-  firstSeq(scope: string, prefix: string): number | undefined {
-    return (this.s.firstSeq.get(scope, prefix.length, prefix) as number | null) ?? undefined;
+  seqOf(scope: string, key: string): number | undefined {
+    return (this.s.seqOf.get(scope, key) as number | undefined) ?? undefined;
   }
 
   apply(scope: string, batch: MemoryBatch): ApplyResult {
