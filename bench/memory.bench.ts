@@ -2,13 +2,16 @@
  * Agent memory:
  *
  * - Context tokens per model call of the memory-support example's conversation over 10,000 turns
- *   (`--quick`: 1,000), one run per turn on a MemoryStore, with its memory policy; against the
+ *   (`--quick`: 1,000), one run per turn on a SQLite store, with its memory policy; against the
  *   same agent without memory policies, whose input carries the whole conversation (computed, not
  *   run: its context outgrows the 2,000-token budget, and the block would refuse it).
  * - Retention-policy cost per step at 100,000 items (tick, three accesses, the retention pass),
  *   against a naive pass that scans every item each step, measured in the same run.
  */
-import { type MemoryItem, MemoryStore, RetainedScope, staleness } from "@blockwork/core";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type MemoryItem, RetainedScope, SqliteStore, staleness } from "@blockwork/core";
 import { textTokens } from "@blockwork/nodes";
 import type { RetentionPolicy } from "@blockwork/spec";
 import { converse } from "../examples/memory-support/conversation.js";
@@ -19,7 +22,12 @@ const BUDGET = 2_000; // the example's budget.contextTokens
 
 async function contextRows(quick: boolean): Promise<Row[]> {
   const turns = quick ? 1_000 : 10_000;
-  const { calls, replies } = await converse(new MemoryStore(), scriptedSupportModel(), turns);
+  // A SQLite file, not a MemoryStore: 10,000 runs with their journals do not fit in the heap.
+  const dir = mkdtempSync(join(tmpdir(), "blockwork-memory-bench-"));
+  const store = new SqliteStore(join(dir, "support.sqlite"));
+  const { calls, replies } = await converse(store, scriptedSupportModel(), turns);
+  store.close();
+  rmSync(dir, { recursive: true, force: true });
   const totals = calls.map((c) => c.total);
   const s = stats(totals);
   const at = (t: number) => Math.max(...calls.filter((c) => c.turn === t).map((c) => c.total));
