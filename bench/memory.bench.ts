@@ -1,8 +1,8 @@
 /**
  * Agent memory:
  *
- * - Context tokens per model call of the memory-support example's conversation over 10,000 turns
- *   (`--quick`: 1,000), one run per turn on a SQLite store, with its memory policy; against the
+ * - Context tokens per model call of the memory-support example's conversation over 2,000 turns
+ *   (`--quick`: 1,000; 10,000 ran out of heap, to be fixed), one run per turn on a SQLite store, with its memory policy; against the
  *   same agent without memory policies, whose input carries the whole conversation (computed, not
  *   run: its context outgrows the 2,000-token budget, and the block would refuse it).
  * - Retention-policy cost per step at 100,000 items (tick, three accesses, the retention pass),
@@ -21,7 +21,9 @@ import { type Row, stats } from "./table.js";
 const BUDGET = 2_000; // the example's budget.contextTokens
 
 async function contextRows(quick: boolean): Promise<Row[]> {
-  const turns = quick ? 1_000 : 10_000;
+  // 10,000 turns (the issue's target) ran out of the 4 GB heap at a few thousand turns, cause not
+  // found yet (see the report of issue 15): the full run does 2,000 until it is.
+  const turns = quick ? 1_000 : 2_000;
   // A SQLite file, not a MemoryStore: 10,000 runs with their journals do not fit in the heap.
   const dir = mkdtempSync(join(tmpdir(), "blockwork-memory-bench-"));
   const store = new SqliteStore(join(dir, "support.sqlite"));
