@@ -82,6 +82,9 @@ export { BlockworkError, isBlockworkError, SPEC_ERROR_CODES } from "./errors.js"
 export type { SpecErrorCode } from "./errors.js";
 
 export { parseGraphDef, parseGraphDefJson, isGraphDefLike } from "./def/load.js";
+
+export { attachMemoryUse, defineMemory, MEMORY_TIERS, MemoryScopeDefSchema, MemoryUseDefSchema, memoryUseOf, RetentionPolicySchema } from "./memory/memory-def.js";
+export type { CompactionPolicy, MemoryKinds, MemoryLevel, MemoryScope, MemoryScopeDef, MemorySpec, MemoryTier, MemoryUseDef, RetentionPolicy, RetentionWindow, TierPolicy } from "./memory/memory-def.js";
 export type { LoadProblem, LoadResult } from "./def/load.js";
 
 export { check } from "./check/check.js";
