@@ -46,3 +46,16 @@ export { upgradeOnWorkers } from "./worker/upgrade.js";
 export type { SubmitOptions } from "./worker/submit.js";
 export { settleOnWorkers, waitForRun, watchRun } from "./worker/watch.js";
 export type { WatchOptions } from "./worker/watch.js";
+
+// Agent memory: scopes of typed items in three tiers, journaled in batches, kept by retention policies (docs/memory.md).
+export { applyOp, emptyScope, foldBatches, queryWords } from "./memory/memory-model.js";
+export type { ApplyResult, EvictionReason, MemoryBackend, MemoryBatch, MemoryClock, MemoryItem, MemoryOp, MemoryProvenance, MemoryQuery, ScopeState, StoredBatch } from "./memory/memory-model.js";
+export { RetainedScope, staleness } from "./memory/retention.js";
+export type { Eviction, Overflow, RetentionPlan } from "./memory/retention.js";
+export { MemorySpace } from "./memory/memory-space.js";
+export type { CommitResult, CompactionRequest, MemoryDraft, MemorySpaceOptions } from "./memory/memory-space.js";
+export { isMemoryError, MEMORY_ERROR_CODES, MemoryError } from "./memory/memory-error.js";
+export type { MemoryErrorCode } from "./memory/memory-error.js";
+export { InProcessMemory } from "./memory/in-process-memory.js";
+export { SqliteMemory } from "./memory/sqlite-memory.js";
+export { PostgresMemory } from "./memory/postgres-memory.js";

@@ -56,3 +56,9 @@ export type {
 
 export { humanBlock } from "./human/human.js";
 export type { HumanBuilder } from "./human/human.js";
+
+// Agent memory: tools, context assembly and supervised compaction (docs/memory.md).
+export { AgentMemory, MEMORY_TOOLS, memoryUseDef, textTokens } from "./memory/agent-memory.js";
+export type { AgentMemoryOptions, ContextShares, MemoryUse } from "./memory/agent-memory.js";
+export { CompactionInput, CompactionOutput, compact, compactionContract, summaryIssues } from "./memory/compaction.js";
+export type { Compactor } from "./memory/compaction.js";

@@ -9,6 +9,7 @@ export const SPEC_ERROR_CODES = {
   conflicting_block: "Two different blocks share one implementation name in a graph.",
   invalid_route: "A route was declared with a bad field or case.",
   xstate_unsupported: "A graph cannot be exported as an XState machine (several entry blocks, or a fan-out whose branches do not meet at one block).",
+  invalid_memory: "A memory scope was declared with a bad name, level or retention policy.",
 } as const;
 
 export type SpecErrorCode = keyof typeof SPEC_ERROR_CODES;

@@ -83,6 +83,9 @@ export type { SpecErrorCode } from "./errors.js";
 
 export { parseGraphDef, parseGraphDefJson, isGraphDefLike } from "./def/load.js";
 export { documentProblems, MAX_DOCUMENT_DEPTH } from "./def/guard.js";
+
+export { attachMemoryUse, defineMemory, MEMORY_TIERS, MemoryScopeDefSchema, MemoryUseDefSchema, memoryUseOf, RetentionPolicySchema } from "./memory/memory-def.js";
+export type { CompactionPolicy, MemoryKinds, MemoryLevel, MemoryScope, MemoryScopeDef, MemorySpec, MemoryTier, MemoryUseDef, RetentionPolicy, RetentionWindow, TierPolicy } from "./memory/memory-def.js";
 export type { LoadProblem, LoadResult } from "./def/load.js";
 
 export { check } from "./check/check.js";

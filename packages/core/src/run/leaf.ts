@@ -550,6 +550,11 @@ class Ctx implements BlockContext<unknown, unknown> {
     return suspension(payload);
   }
 
+  /** The run store's agent memory (see docs/memory.md). */
+  get memory(): object | undefined {
+    return (this.run.blobs ?? this.run.store).memory;
+  }
+
   /** The run store's blobs; what the block puts is linked to the run. */
   get blobs(): BlobAccess {
     return (this.blobAccess ??= blobAccess(this.run.blobs ?? this.run.store, this.run.id));

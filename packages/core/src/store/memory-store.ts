@@ -1,3 +1,4 @@
+import { InProcessMemory } from "../memory/in-process-memory.js";
 import { blobHandlesIn, type GraphDef } from "@blockwork/spec";
 import {
   type BlobCollectOptions,
@@ -33,6 +34,8 @@ export class MemoryStore implements Store {
   private readonly blobs = new Map<string, { record: BlobRecord; parts: StoredPart[] }>();
   /** run id → the blob addresses it links to. */
   private readonly links = new Map<string, Set<string>>();
+  /** Agent memory, in the process like everything else of this store. */
+  readonly memory = new InProcessMemory();
 
   saveGraph(version: string, def: GraphDef): void {
     if (!this.graphs.has(version)) this.graphs.set(version, def);

@@ -1,5 +1,6 @@
 import type { PoolClient } from "pg";
 import { RunError } from "../errors.js";
+import { postgresMemoryMigration } from "../memory/postgres-memory.js";
 
 /** Qualified, quoted names of Blockwork's tables in one schema. */
 export interface Tables {
@@ -15,6 +16,9 @@ export interface Tables {
   readonly blobLinks: string;
   readonly processes: string;
   readonly runOwners: string;
+  readonly memoryScopes: string;
+  readonly memoryBatches: string;
+  readonly memoryItems: string;
   /** The LISTEN/NOTIFY channel that tells watchers that a run changed (payload: the run id). */
   readonly runsChannel: string;
   /** The channel that tells workers that unclaimed tasks are ready. */
@@ -23,7 +27,7 @@ export interface Tables {
 
 export function tablesOf(schema: string): Tables {
   const q = (name: string) => `"${schema}"."${name}"`;
-  return { schema, migrations: q("migrations"), graphs: q("graphs"), runs: q("runs"), journal: q("journal"), tasks: q("tasks"), blobChunks: q("blob_chunks"), blobs: q("blobs"), blobParts: q("blob_parts"), blobLinks: q("blob_links"), processes: q("processes"), runOwners: q("run_owners"), runsChannel: `bw_runs_${schema}`, tasksChannel: `bw_tasks_${schema}` };
+  return { schema, migrations: q("migrations"), graphs: q("graphs"), runs: q("runs"), journal: q("journal"), tasks: q("tasks"), blobChunks: q("blob_chunks"), blobs: q("blobs"), blobParts: q("blob_parts"), blobLinks: q("blob_links"), processes: q("processes"), runOwners: q("run_owners"), memoryScopes: q("memory_scopes"), memoryBatches: q("memory_batches"), memoryItems: q("memory_items"), runsChannel: `bw_runs_${schema}`, tasksChannel: `bw_tasks_${schema}` };
 }
 
 /**
@@ -97,6 +101,8 @@ const MIGRATIONS: readonly { readonly name: string; readonly sql: (t: Tables) =>
       CREATE TABLE ${t.runOwners} (run_id text PRIMARY KEY REFERENCES ${t.runs} (id) ON DELETE CASCADE, token text NOT NULL, claimed_at bigint NOT NULL);
       CREATE INDEX run_owners_token ON ${t.runOwners} (token);`,
   },
+  // Additive: agent memory (see docs/memory.md).
+  { name: "agent memory", sql: postgresMemoryMigration },
 ];
 
 /** How many migrations this version of Blockwork knows. */

@@ -22,6 +22,7 @@ import { Listener, type Notice } from "./postgres-listener.js";
 import { migrate, type Tables, tablesOf } from "./postgres-schema.js";
 import { isLive, type OwnerRow, ownedError, ownerOf, type RunOwner, takenOverError, thisProcess } from "./owner.js";
 import type { JournalEntry, RunPatch, RunQuery, RunRecord, Store } from "./store.js";
+import { PostgresMemory } from "../memory/postgres-memory.js";
 
 /** Options of {@link PostgresStore}. */
 export interface PostgresStoreOptions {
@@ -86,6 +87,7 @@ export class PostgresStore implements Store {
   private heartbeat: ReturnType<typeof setInterval> | undefined;
   private readonly heartbeatMs: number;
   private readonly staleMs: number;
+  private memoryBackend: PostgresMemory | undefined;
 
   constructor(connectionString: string, options: PostgresStoreOptions = {}) {
     this.heartbeatMs = options.heartbeatMs ?? 5_000;
@@ -114,6 +116,11 @@ export class PostgresStore implements Store {
     pool.on("error", () => undefined);
     pool.on("connect", (client) => client.on("error", () => undefined));
     return pool;
+  }
+
+  /** Agent memory in this store's schema (created on first use). */
+  get memory(): PostgresMemory {
+    return (this.memoryBackend ??= new PostgresMemory(this));
   }
 
   /** Connects and applies pending migrations (every method does this on first use). */

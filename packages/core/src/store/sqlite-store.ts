@@ -21,6 +21,7 @@ import {
 import { dataOf, type EntryColumns, entryOf } from "./entry-data.js";
 import { isLive, type OwnerRow, ownedError, ownerOf, type RunOwner, takenOverError, thisProcess } from "./owner.js";
 import type { JournalEntry, RunPatch, RunQuery, RunRecord, Store } from "./store.js";
+import { SQLITE_MEMORY_MIGRATION, SqliteMemory } from "../memory/sqlite-memory.js";
 
 /** Options of {@link SqliteStore}. */
 export interface SqliteStoreOptions {
@@ -62,6 +63,8 @@ const MIGRATIONS = [
   `CREATE TABLE processes (token TEXT PRIMARY KEY, pid INTEGER NOT NULL, host TEXT NOT NULL, started TEXT NOT NULL, claimed_at INTEGER NOT NULL, heartbeat_at INTEGER NOT NULL) WITHOUT ROWID;
    CREATE TABLE run_owners (run_id TEXT PRIMARY KEY, token TEXT NOT NULL, claimed_at INTEGER NOT NULL) WITHOUT ROWID;
    CREATE INDEX run_owners_token ON run_owners (token);`,
+  // 4: agent memory (see docs/memory.md). Additive.
+  SQLITE_MEMORY_MIGRATION,
 ];
 
 /** How many migrations this version of Blockwork applies to a SQLite file (`PRAGMA user_version`). */
@@ -113,6 +116,7 @@ export class SqliteStore implements Store {
   private registered = false;
   private readonly heartbeatMs: number;
   private readonly staleMs: number;
+  private memoryBackend: SqliteMemory | undefined;
 
   constructor(file: string, options: SqliteStoreOptions = {}) {
     this.file = file;
@@ -190,6 +194,11 @@ export class SqliteStore implements Store {
       dropParts: this.db.prepare("DELETE FROM blob_parts WHERE blob = ?"),
       collectChunks: this.db.prepare("DELETE FROM blob_chunks WHERE touched_at <= ? AND NOT EXISTS (SELECT 1 FROM blob_parts p WHERE p.chunk = blob_chunks.hash) RETURNING size").pluck(),
     };
+  }
+
+  /** Agent memory in this file (created on first use). */
+  get memory(): SqliteMemory {
+    return (this.memoryBackend ??= new SqliteMemory(this.db));
   }
 
   saveGraph(version: string, def: GraphDef): void {

@@ -1,6 +1,7 @@
 import type { GraphDef, JsonValue } from "@blockwork/spec";
 import type { ErrorInfo } from "../errors.js";
 import type { RunOwner } from "./owner.js";
+import type { MemoryBackend } from "../memory/memory-model.js";
 import type { BlobCollectOptions, BlobCollectResult, BlobContent, BlobPutOptions, BlobRange, BlobRecord } from "./blob-data.js";
 
 /** A value or a promise of one: the memory and SQLite stores answer synchronously, PostgreSQL does not. */
@@ -181,4 +182,11 @@ export interface Store {
    * Removes blobs no run links to (older than the grace period), then chunks no blob uses (idem).
    */
   collectBlobs(options?: BlobCollectOptions): MaybePromise<BlobCollectResult>;
+
+  /**
+   * Agent memory (see docs/memory.md): scopes of items, journaled as batches of ops, in this
+   * store's database. Optional, so that stores written against an older interface still compile;
+   * every store of this package has it.
+   */
+  readonly memory?: MemoryBackend;
 }

@@ -1,10 +1,11 @@
 import { deepStrict } from "@blockwork/core";
 import type { BlockContext, BlockContract, BlockTypes, CodeBlock, JsonSchema } from "@blockwork/spec";
-import { toJsonSchema } from "@blockwork/spec";
+import { attachMemoryUse, toJsonSchema } from "@blockwork/spec";
 import type { z } from "zod";
 import { lazyModel } from "../model/env.js";
 import type { ChatMessage, Model } from "../model/model.js";
 import { type AgentTool, toolSpecs } from "../tool/tool.js";
+import { AgentMemory, type AgentMemoryOptions, MEMORY_TOOLS, memoryUseDef } from "../memory/agent-memory.js";
 import { AgentError } from "./errors.js";
 import { parseJsonLeniently } from "./parse.js";
 import { buildMessages, countContextTokens, ERROR_KEY, truncateToFit } from "./prompt.js";
@@ -39,6 +40,12 @@ export interface AgentOptions {
   /** US dollars per million tokens, to report and budget cost. */
   readonly pricing?: { readonly inputPerMillion: number; readonly outputPerMillion: number };
   readonly temperature?: number;
+  /**
+   * Memory: the scopes the block reads and writes (core memory joins its context; the tools
+   * `remember`, `recall`, `search_archive` and `forget` are added), a compaction block, and an
+   * embedding model. See docs/memory.md.
+   */
+  readonly memory?: AgentMemoryOptions;
 }
 
 /** What is known about an agent block (for `simulate`, catalogues and tests). */
@@ -85,7 +92,8 @@ export function agentBlock<T extends BlockTypes>(contract: BlockContract<T>, opt
     errorJson: contract.contract.error === undefined ? undefined : toJsonSchema(contract.contract.error as z.ZodType, "input"),
   };
   const run = (input: unknown, ctx: BlockContext<unknown, unknown>) => runAgent({ id: contract.id, model, tools, options, schemas }, input, ctx);
-  Object.defineProperty(run, AGENT, { value: { instructions: options.instructions, model, tools: tools.map((t) => t.name) } satisfies AgentInfo });
+  Object.defineProperty(run, AGENT, { value: { instructions: options.instructions, model, tools: [...tools.map((t) => t.name), ...(options.memory ? MEMORY_TOOLS : [])] } satisfies AgentInfo });
+  if (options.memory) attachMemoryUse(run, memoryUseDef(options.memory, options.budget?.contextTokens ?? 8_000));
   return contract.implement(run as never);
 }
 
@@ -97,22 +105,47 @@ interface Agent {
   readonly schemas: { output: z.ZodType; error: z.ZodType | undefined; outputJson: JsonSchema; errorJson: JsonSchema | undefined };
 }
 
-async function runAgent(agent: Agent, input: unknown, ctx: BlockContext<unknown, unknown>): Promise<unknown> {
-  const budget = agent.options.budget ?? {};
+async function runAgent(plain: Agent, input: unknown, ctx: BlockContext<unknown, unknown>): Promise<unknown> {
+  const budget = plain.options.budget ?? {};
   const contextBudget = budget.contextTokens ?? 8_000;
   const attempts = budget.attempts ?? 3;
+  const memory = plain.options.memory ? await AgentMemory.open(plain.options.memory, ctx, input) : undefined;
+  const agent: Agent = memory ? { ...plain, tools: [...plain.tools, ...memory.tools()] } : plain;
   const specs = toolSpecs(agent.tools);
-  const messagesFor = (value: unknown) =>
-    buildMessages({ instructions: agent.options.instructions, output: agent.schemas.outputJson, error: agent.schemas.errorJson, hasTools: specs.length > 0, input: value });
+  const core = memory?.coreSection() ?? "";
+  const messagesFor = (value: unknown) => {
+    const built = buildMessages({ instructions: agent.options.instructions, output: agent.schemas.outputJson, error: agent.schemas.errorJson, hasTools: specs.length > 0, input: value });
+    if (core === "") return built;
+    const [system, ...rest] = built as [ChatMessage, ...ChatMessage[]];
+    return [{ role: "system" as const, content: system.content + core }, ...rest];
+  };
   let messages = messagesFor(input);
   if (countContextTokens(messages, specs) > contextBudget) messages = overflow(agent, input, messagesFor, contextBudget);
+  if (memory) {
+    await memory.tick(countContextTokens(messages, specs));
+    // Each model call reports the share of each part of its context (a `memory.context` step).
+    const model = agent.model;
+    let call = 0;
+    const reporting: Model = {
+      id: model.id,
+      generate: (request) => {
+        const shares = memory.shares(request.messages, { instructions: agent.options.instructions.trim(), contractText: "", core }, countContextTokens(request.messages, specs));
+        ctx.report({ type: "step", step: `memory.context.${++call}`, detail: { ...shares }, replayed: false });
+        return model.generate(request);
+      },
+    };
+    (agent as { model: Model }).model = reporting;
+  }
 
   const state = { calls: 0, toolCalls: 0, costUsd: 0 };
   for (let answer = 1; ; answer++) {
     const response = await runTools({ agent, ctx, messages, specs, state, contextBudget });
     const verdict = judge(agent, response);
     reportCall({ agent, ctx }, response, verdict.kind);
-    if (verdict.kind === "ok") return verdict.value;
+    if (verdict.kind === "ok") {
+      await memory?.record(input, verdict.value);
+      return verdict.value;
+    }
     if (verdict.kind === "error") return ctx.fail(verdict.value);
     if (verdict.kind === "refusal" || answer >= attempts) {
       throw new AgentError(verdict.kind, `${agent.id}: ${verdict.message}${verdict.kind === "refusal" ? "" : ` (after ${answer} answer${answer === 1 ? "" : "s"})`}`, {

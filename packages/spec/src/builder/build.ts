@@ -6,6 +6,7 @@ import type { BindingDef, CodeNodeDef, ContractDef, EdgeDef, GraphDef, GraphNode
 import { GRAPH_DEF_FORMAT } from "../def/graph-def.js";
 import { BlockworkError } from "../errors.js";
 import type { RecordedRoute } from "./match.js";
+import { memoryUseOf } from "../memory/memory-def.js";
 import type { Target } from "./types.js";
 
 /** One recorded builder call. The builder keeps a chain of them; `build` folds it into a GraphDef. */
@@ -147,8 +148,10 @@ function nodeOf(block: AnyBlock, options: NodeOptions): NodeDef {
   switch (block.kind) {
     case "graph":
       return { ...common, kind: "graph", contract: block.def.contract, graph: block.def };
-    case "code":
-      return { ...common, kind: "code", block: block.ref, contract: contractToDef(block.contract) };
+    case "code": {
+      const memory = memoryUseOf(block);
+      return { ...common, kind: "code", block: block.ref, contract: contractToDef(block.contract), ...(memory ? { memory } : {}) };
+    }
     case "map": {
       const item = nodeOf(block.item, {}) as CodeNodeDef | GraphNodeDef;
       return { ...common, kind: "map", contract: contractToDef(block.contract), item, concurrency: block.concurrency, onItemError: block.onItemError };

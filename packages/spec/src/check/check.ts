@@ -5,6 +5,7 @@ import { MAX_DOCUMENT_DEPTH } from "../def/guard.js";
 import { issue, type Issue } from "./issues.js";
 import { checkRoutes } from "./routes.js";
 import { checkSubgraphContract } from "./subgraphs.js";
+import { checkMemory } from "../memory/check-memory.js";
 
 /** Options of {@link check}. */
 export interface CheckOptions {
@@ -60,6 +61,7 @@ function checkGraph(def: GraphDef, scope: Scope): void {
   });
   checkBindingTypes(ctx, { kind: "output" });
   checkBindingOrder(def, flow, nodeAt, at, report);
+  checkMemory(def, at, report);
 
   def.nodes.forEach((node, i) => {
     if (node.kind === "graph") {

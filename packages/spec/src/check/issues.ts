@@ -29,6 +29,10 @@ export const ISSUE_CODES = {
   },
   unbound_output: { severity: "error", summary: "A required field of the graph's output is not bound." },
   subgraph_contract_mismatch: { severity: "error", summary: "A subgraph is used against its own contract." },
+  memory_core_over_context: { severity: "error", summary: "The core memory a block reads can be larger than its context budget." },
+  memory_scope_unwritten: { severity: "error", summary: "A block reads a memory scope no block of the graph writes (a warning for thread scopes)." },
+  memory_scope_conflict: { severity: "error", summary: "Two blocks declare one shared memory scope differently." },
+  memory_policy_invalid: { severity: "error", summary: "A retention policy contradicts itself (a summary larger than core, compact without compaction)." },
   compat_unknown: { severity: "warning", summary: "The checker could not decide whether two schemas fit; it says why." },
 } as const satisfies Record<string, { severity: Severity; summary: string }>;
 

@@ -133,6 +133,11 @@ export interface BlockContextBase<TError = never, TResume = never> {
   /** The run store's blob store (given by the runtime; absent in hand-made test contexts). */
   readonly blobs?: BlobAccess;
   /**
+   * The run store's agent memory: a `MemoryBackend` of `@blockwork/core` (typed `object` here,
+   * since spec does not depend on core). Agent blocks with `memory` use it; see docs/memory.md.
+   */
+  readonly memory?: object | undefined;
+  /**
    * Runs a durable step of this attempt, or returns its journaled result when the run was resumed
    * (given by the runtime; absent in hand-made test contexts). See {@link BlockStep}.
    */

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { GRAPH_DEF_FORMAT } from "./graph-def.js";
+import { MemoryUseDefSchema } from "../memory/memory-def.js";
 
 /** Block and graph ids: a letter or `_`, then letters, digits, `_` or `-` (at most 128). */
 export const ID_PATTERN = /^[A-Za-z_][A-Za-z0-9_-]{0,127}$/;
@@ -99,7 +100,7 @@ const nodeBase = {
   restart: RestartSchema.optional(),
 };
 
-const CodeNodeSchema = z.strictObject({ ...nodeBase, kind: z.literal("code"), block: z.string().min(1) });
+const CodeNodeSchema = z.strictObject({ ...nodeBase, kind: z.literal("code"), block: z.string().min(1), memory: MemoryUseDefSchema.optional() });
 const GraphNodeSchema = z.strictObject({
   ...nodeBase,
   kind: z.literal("graph"),

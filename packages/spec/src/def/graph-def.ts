@@ -6,6 +6,8 @@
  * inputs in input mode); implementations are referenced by name, never embedded.
  */
 
+import type { MemoryUseDef } from "../memory/memory-def.js";
+
 /** The format tag every GraphDef carries; bumped only on a breaking change of the format. */
 export const GRAPH_DEF_FORMAT = "blockwork/graph@1" as const;
 
@@ -153,6 +155,8 @@ export interface CodeNodeDef extends NodeDefBase {
   readonly kind: "code";
   /** The name of the implementation in the graph's block table. */
   readonly block: string;
+  /** The memory scopes the block reads and writes (agent blocks with memory; see docs/memory.md). */
+  readonly memory?: MemoryUseDef;
 }
 
 /** A whole graph used as one block: a black box with its own contract. */
