@@ -7,7 +7,7 @@ import fc from "fast-check";
 import { isMatching } from "ts-pattern";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { check, compilePattern, createGraph, defineContract, formatIssues, P, toJsonSchema } from "../src/index.js";
+import { check, compilePattern, createGraph, defineContract, diffGraphs, formatIssues, P, toJsonSchema } from "../src/index.js";
 import { analyseCases } from "../src/pattern/cover.js";
 import { patternSchema } from "../src/pattern/pattern.js";
 
@@ -166,6 +166,20 @@ describe("pattern routes: the checker", () => {
     expect(() => base().match("classify", (m) => m.with({ kind: "refund" }, (v) => (v.amount > 1 ? "review" : "auto")).otherwise(() => "answer"))).toThrow(/handlers are called once, when the graph is built/);
     // The types allow returning a target directly (the chain's end has the same type); the builder does not.
     expect(() => base().match("classify", () => "review")).toThrow(/must return m.with/);
+  });
+});
+
+describe("pattern routes: the contract diff", () => {
+  it("reports a changed pattern as a changed edge, breaking for runs in flight", () => {
+    const at = (limit: number) =>
+      base()
+        .match("classify", (m) => m.with({ amount: P.number.gte(limit) }, () => "review").otherwise(() => "answer"))
+        .output(() => ({}))
+        .build().def;
+    const diff = diffGraphs(at(100), at(200));
+    expect(diff.changes.map((c) => c.code).sort()).toEqual(["edge_added", "edge_removed"]);
+    expect(diff.inFlight).toBe("breaking");
+    expect(diffGraphs(at(100), at(100)).changes).toEqual([]);
   });
 });
 
