@@ -9,7 +9,7 @@ describe("blockwork check", () => {
     expect(out).toMatch(/support-triage/);
     expect(out).toMatch(/release-notes/);
     expect(out).not.toMatch(/broken/);
-    expect(out).toMatch(/Checked 7 graphs in 6 files: 0 errors, 0 warnings\./);
+    expect(out).toMatch(/Checked 8 graphs in 6 files: 0 errors, 0 warnings\./);
   });
 
   it("fails with exit code 1 and explains a broken graph", async () => {

@@ -104,6 +104,14 @@ describe("pattern routes: the checker", () => {
     const found = check(g.def);
     expect(found.map((i) => [i.code, i.severity])).toEqual([["overlapping_route_cases", "warning"]]);
     expect(found[0]?.message).toMatch(/both match \{"kind":"refund","amount":1\d\d/);
+    // Overlapping cases that lead to the same block route alike in any order: no warning.
+    const same = base()
+      .match("classify", (m) => m.with({ amount: P.number.gte(100) }, () => "review").with({ kind: "refund" }, () => "review").otherwise(() => "answer"))
+      .add(leaf("x"))
+      .edge("auto", "x")
+      .output(() => ({}))
+      .build();
+    expect(check(same.def).map((i) => i.code)).not.toContain("overlapping_route_cases");
   });
 
   it("P.when and guards make the route unknown (compat_unknown), and the runtime gets a guard", () => {
