@@ -189,6 +189,23 @@ describe("pattern routes: the contract diff", () => {
     expect(diff.inFlight).toBe("breaking");
     expect(diffGraphs(at(100), at(100)).changes).toEqual([]);
   });
+
+  it("judges runs in flight in a loop closed by a pattern route as in one closed by a discriminant route", () => {
+    const review = defineContract({ id: "review", input: z.object({}), output: z.object({ verdict: z.enum(["ok", "revise"]) }) }).implement(() => ({ verdict: "ok" }));
+    const loop = (how: "match" | "route", description: string) => {
+      const output = description === "v1" ? z.object({}) : z.object({ x: z.string() });
+      const draft = defineContract({ id: "draft", description, input: z.object({}), output }).implement(() => ({ x: "" }));
+      const g = createGraph({ id: "loop", input: z.object({}), output: z.object({}) }).then(draft).then(review).add(leaf("send"));
+      const routed =
+        how === "match"
+          ? g.match("review", (m) => m.with({ verdict: "ok" }, () => "send").with({ verdict: "revise" }, () => ({ to: "draft", max: 3, onExhausted: "send" })).exhaustive())
+          : g.route("review", "verdict", { ok: "send", revise: { to: "draft", max: 3, onExhausted: "send" } });
+      return routed.output(() => ({})).build().def;
+    };
+    const verdicts = (how: "match" | "route") => diffGraphs(loop(how, "v1"), loop(how, "v2")).positions.map((p) => JSON.stringify(p));
+    expect(check(loop("match", "v1"))).toEqual([]);
+    expect(verdicts("match")).toEqual(verdicts("route"));
+  });
 });
 
 describe("pattern routes: compiled predicates agree with ts-pattern on JSON values", () => {
