@@ -195,7 +195,7 @@ describe("pattern routes: the contract diff", () => {
     const loop = (how: "match" | "route", description: string) => {
       const output = description === "v1" ? z.object({ x: z.string().optional() }) : z.object({ x: z.string() });
       const draft = defineContract({ id: "draft", description, input: z.object({}), output }).implement(() => ({ x: "" }));
-      const g = createGraph({ id: "loop", input: z.object({}), output: z.object({}) }).then(draft).then(review).add(leaf("send"));
+      const g = createGraph({ id: "loop", input: z.object({}), output: z.object({}) }).then(draft).then(review, () => ({})).add(leaf("send"));
       const routed =
         how === "match"
           ? g.match("review", (m) => m.with({ verdict: "ok" }, () => "send").with({ verdict: "revise" }, () => ({ to: "draft", max: 3, onExhausted: "send" })).exhaustive())
