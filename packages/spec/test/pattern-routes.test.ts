@@ -7,7 +7,7 @@ import fc from "fast-check";
 import { isMatching } from "ts-pattern";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { check, compilePattern, createGraph, defineContract, formatIssues, P, toJsonSchema } from "../src/index.js";
+import { check, compilePattern, createGraph, defineContract, diffGraphs, formatIssues, P, toJsonSchema } from "../src/index.js";
 import { analyseCases } from "../src/pattern/cover.js";
 import { patternSchema } from "../src/pattern/pattern.js";
 
@@ -104,6 +104,14 @@ describe("pattern routes: the checker", () => {
     const found = check(g.def);
     expect(found.map((i) => [i.code, i.severity])).toEqual([["overlapping_route_cases", "warning"]]);
     expect(found[0]?.message).toMatch(/both match \{"kind":"refund","amount":1\d\d/);
+    // Overlapping cases that lead to the same block route alike in any order: no warning.
+    const same = base()
+      .match("classify", (m) => m.with({ amount: P.number.gte(100) }, () => "review").with({ kind: "refund" }, () => "review").otherwise(() => "answer"))
+      .add(leaf("x"))
+      .edge("auto", "x")
+      .output(() => ({}))
+      .build();
+    expect(check(same.def).map((i) => i.code)).not.toContain("overlapping_route_cases");
   });
 
   it("P.when and guards make the route unknown (compat_unknown), and the runtime gets a guard", () => {
@@ -166,6 +174,37 @@ describe("pattern routes: the checker", () => {
     expect(() => base().match("classify", (m) => m.with({ kind: "refund" }, (v) => (v.amount > 1 ? "review" : "auto")).otherwise(() => "answer"))).toThrow(/handlers are called once, when the graph is built/);
     // The types allow returning a target directly (the chain's end has the same type); the builder does not.
     expect(() => base().match("classify", () => "review")).toThrow(/must return m.with/);
+  });
+});
+
+describe("pattern routes: the contract diff", () => {
+  it("reports a changed pattern as a changed edge, breaking for runs in flight", () => {
+    const at = (limit: number) =>
+      base()
+        .match("classify", (m) => m.with({ amount: P.number.gte(limit) }, () => "review").otherwise(() => "answer"))
+        .output(() => ({}))
+        .build().def;
+    const diff = diffGraphs(at(100), at(200));
+    expect(diff.changes.map((c) => c.code).sort()).toEqual(["edge_added", "edge_removed"]);
+    expect(diff.inFlight).toBe("breaking");
+    expect(diffGraphs(at(100), at(100)).changes).toEqual([]);
+  });
+
+  it("judges runs in flight in a loop closed by a pattern route as in one closed by a discriminant route", () => {
+    const review = defineContract({ id: "review", input: z.object({}), output: z.object({ verdict: z.enum(["ok", "revise"]) }) }).implement(() => ({ verdict: "ok" }));
+    const loop = (how: "match" | "route", description: string) => {
+      const output = description === "v1" ? z.object({ x: z.string().optional() }) : z.object({ x: z.string() });
+      const draft = defineContract({ id: "draft", description, input: z.object({}), output }).implement(() => ({ x: "" }));
+      const g = createGraph({ id: "loop", input: z.object({}), output: z.object({}) }).then(draft).then(review, () => ({})).add(leaf("send"));
+      const routed =
+        how === "match"
+          ? g.match("review", (m) => m.with({ verdict: "ok" }, () => "send").with({ verdict: "revise" }, () => ({ to: "draft", max: 3, onExhausted: "send" })).exhaustive())
+          : g.route("review", "verdict", { ok: "send", revise: { to: "draft", max: 3, onExhausted: "send" } });
+      return routed.output(() => ({})).build().def;
+    };
+    const verdicts = (how: "match" | "route") => diffGraphs(loop(how, "v1"), loop(how, "v2")).positions.map((p) => JSON.stringify(p));
+    expect(check(loop("match", "v1"))).toEqual([]);
+    expect(verdicts("match")).toEqual(verdicts("route"));
   });
 });
 

@@ -210,7 +210,7 @@ export class Structure {
     let ok = true;
     const fired = new Map<string, number>();
     const entering: EdgeDef[] = [];
-    for (const edge of this.def.edges) {
+    for (const [i, edge] of this.def.edges.entries()) {
       const from = this.index.get(edge.from);
       if (from === undefined || !this.index.has(edge.to)) continue;
       const exhaustedInto = edge.max !== undefined && edge.onExhausted !== undefined && inLoop(edge.onExhausted);
@@ -220,7 +220,8 @@ export class Structure {
         continue;
       }
       const when = edge.when;
-      const outcome = when === undefined ? "always" : when.kind === "case" ? `case:${when.field}:${canonical(when.equals)}` : when.kind;
+      // A pattern route takes one case (the first that matches): each case is its own outcome.
+      const outcome = when === undefined ? "always" : when.kind === "case" ? `case:${when.field}:${canonical(when.equals)}` : when.kind === "match" ? `match:${i}` : when.kind;
       fired.set(`${edge.from}\u0000${outcome}`, (fired.get(`${edge.from}\u0000${outcome}`) ?? 0) + 1);
     }
     for (const v of this.succ[this.START] as number[]) if (this.component[v] === c) entering.push({ from: "", to: (this.nodes[v] as NodeDef).id });
@@ -233,7 +234,7 @@ export class Structure {
     }
     for (const outcomes of byBlock.values()) {
       const always = outcomes.get("always") ?? 0;
-      const routed = [...outcomes].filter(([o]) => o.startsWith("case:") || o === "otherwise");
+      const routed = [...outcomes].filter(([o]) => o.startsWith("case:") || o.startsWith("match:") || o === "otherwise");
       const fields = new Set(routed.filter(([o]) => o.startsWith("case:")).map(([o]) => o.split(":")[1]));
       if (always > 1 || (always === 1 && routed.length > 0) || fields.size > 1) ok = false;
       if (routed.some(([, n]) => n > 1) || (outcomes.get("error") ?? 0) > 1) ok = false;
