@@ -6,6 +6,7 @@ import { isGraphDefLike, parseGraphDef, parseGraphDefJson } from "@blockwork/spe
 import { findNodeAtLocation, parseTree } from "jsonc-parser";
 import { glob, isDynamicPattern } from "tinyglobby";
 import { CliError } from "./io.js";
+import { describeLoadFailure } from "./load-error.js";
 
 /** A graph found in a file: its export name (for modules), its GraphDef, and the built graph (modules only). */
 export interface LoadedGraph {
@@ -21,6 +22,12 @@ export interface FileProblem {
   readonly file: string;
   readonly exportName?: string;
   readonly problems: readonly LoadProblem[];
+  /** Where a module's failure to load is (maybe a module it imports), for SARIF: absolute file, 1-based. */
+  readonly location?: { readonly file: string; readonly line: number; readonly column: number };
+  /** The source lines around `location`, with a caret. */
+  readonly frame?: string;
+  /** What the module threw while loading (its stack is shown with --verbose). */
+  readonly error?: unknown;
 }
 
 export interface LoadedFile {
@@ -89,7 +96,8 @@ export async function loadOneGraph(file: string, cwd: string, options: OneGraphO
     const problem = loaded.problems.find((p) => exportName === undefined || p.exportName === exportName);
     if (problem) {
       const details = problem.problems.map((p) => `${p.path.length ? `${p.path.join(".")}: ` : ""}${p.message}`).join("; ");
-      throw new CliError(`cannot load ${role ?? "a graph"} from ${shown}${problem.exportName ? ` (${problem.exportName})` : ""}: ${details}`);
+      const frame = problem.frame === undefined ? "" : `\n${problem.frame}`;
+      throw new CliError(`cannot load ${role ?? "a graph"} from ${shown}${problem.exportName ? ` (${problem.exportName})` : ""}: ${details}${frame}`, undefined, problem.error === undefined ? undefined : { cause: problem.error });
     }
     const names = loaded.graphs.filter((g) => !built || g.graph !== undefined).map((g) => g.exportName).filter(Boolean);
     const kind = built ? "built graph" : "graph";
@@ -117,7 +125,7 @@ export async function loadFile(file: string, cwd: string): Promise<LoadedFile> {
   if (!MODULE_EXTENSIONS.has(extension)) {
     throw new CliError(`Cannot load ${shown}: expected a .json GraphDef or a TypeScript/JavaScript module (${[...MODULE_EXTENSIONS].join(", ")}).`);
   }
-  return loadModule(file, shown, text);
+  return loadModule(file, shown, text, cwd);
 }
 
 /** JavaScript modules Node imports itself; anything else (TypeScript) goes through tsx. */
@@ -134,13 +142,20 @@ export async function importModule(file: string): Promise<Record<string, unknown
   return (await tsImport(url, import.meta.url)) as Record<string, unknown>;
 }
 
-async function loadModule(file: string, shown: string, text: string): Promise<LoadedFile> {
+async function loadModule(file: string, shown: string, text: string, cwd: string): Promise<LoadedFile> {
   let namespace: Record<string, unknown>;
   try {
     namespace = await importModule(file);
   } catch (error) {
-    const reason = error instanceof Error ? (error.stack ?? error.message) : String(error);
-    return { file, text, graphs: [], problems: [{ file, problems: [{ path: [], message: `the module failed to load: ${reason}` }] }] };
+    const failure = await describeLoadFailure(error, file, text, cwd);
+    const problem: FileProblem = {
+      file,
+      problems: [{ path: [], message: failure.message }],
+      error,
+      ...(failure.line !== undefined ? { location: { file: failure.file, line: failure.line, column: failure.column ?? 1 } } : {}),
+      ...(failure.frame !== undefined ? { frame: failure.frame } : {}),
+    };
+    return { file, text, graphs: [], problems: [problem] };
   }
   const graphs: LoadedGraph[] = [];
   const problems: FileProblem[] = [];

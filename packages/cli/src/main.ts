@@ -23,12 +23,13 @@ import { defined, DRAFTS, positiveInt, STORE_HELP } from "./options.js";
  */
 export async function main(argv: readonly string[], io: Io = processIo()): Promise<number> {
   let code = 0;
-  const program = buildProgram(io, (c) => (code = c));
+  const verbose = wantsDetail(argv, io.env);
+  const program = buildProgram({ ...io, verbose }, (c) => (code = c));
   try {
     await program.parseAsync([...argv], { from: "user" });
     return code;
   } catch (error) {
-    return reportError(error, io, wantsDetail(argv, io.env));
+    return reportError(error, io, verbose);
   }
 }
 

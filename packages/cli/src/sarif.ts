@@ -27,10 +27,12 @@ export function toSarif(report: CheckReport, cwd: string): unknown {
       message: { text: problem.message },
       locations: [
         {
-          physicalLocation: {
-            artifactLocation: { uri: relative(cwd, p.file) },
-            ...(problem.line !== undefined ? { region: { startLine: problem.line, startColumn: problem.column ?? 1 } } : {}),
-          },
+          physicalLocation: p.location
+            ? { artifactLocation: { uri: relative(cwd, p.location.file) }, region: { startLine: p.location.line, startColumn: p.location.column } }
+            : {
+                artifactLocation: { uri: relative(cwd, p.file) },
+                ...(problem.line !== undefined ? { region: { startLine: problem.line, startColumn: problem.column ?? 1 } } : {}),
+              },
         },
       ],
     })),

@@ -1,5 +1,6 @@
 import { relative } from "node:path";
 import { check, formatIssues, summarizeIssues, type Issue } from "@blockwork/spec";
+import { stackOf } from "../boundary.js";
 import { type Io, useColor } from "../io.js";
 import { expandPaths, loadFile, type FileProblem, type LoadedGraph } from "../load.js";
 import { toSarif } from "../sarif.js";
@@ -47,7 +48,7 @@ export async function runCheck(paths: readonly string[], options: CheckCommandOp
     graphs.push(...reports);
     if (live) {
       if (io.isTTY) io.err("\u001b[2K\r");
-      io.out(textForFile(shown, reports, loaded.problems, color));
+      io.out(textForFile(shown, reports, loaded.problems, color, io.verbose === true));
     }
   }
   const report: CheckReport = { graphs, problems, texts };
@@ -73,7 +74,7 @@ function checkOne(graph: LoadedGraph): GraphReport {
   };
 }
 
-function textForFile(shown: string, reports: readonly GraphReport[], problems: readonly FileProblem[], color: boolean): string {
+function textForFile(shown: string, reports: readonly GraphReport[], problems: readonly FileProblem[], color: boolean, verbose: boolean): string {
   const lines: string[] = [];
   for (const r of reports) {
     const name = r.exportName ? `${shown} (${r.exportName})` : shown;
@@ -88,6 +89,8 @@ function textForFile(shown: string, reports: readonly GraphReport[], problems: r
       const path = problem.path.length ? `at ${problem.path.join(".")}: ` : "";
       lines.push(`    ${where}${path}${problem.message}`);
     }
+    if (p.frame !== undefined) lines.push(...p.frame.split("\n").map((l) => `    ${l}`));
+    if (verbose && p.error !== undefined) lines.push(...stackOf(p.error).split("\n").map((l) => `    ${l}`));
   }
   return lines.length ? `${lines.join("\n")}\n` : "";
 }
@@ -96,7 +99,7 @@ function toJson(report: CheckReport, cwd: string): unknown {
   const issues = report.graphs.flatMap((g) => g.issues);
   return {
     graphs: report.graphs.map((g) => ({ ...g, file: relative(cwd, g.file) })),
-    loadProblems: report.problems.map((p) => ({ ...p, file: relative(cwd, p.file) })),
+    loadProblems: report.problems.map(({ error: _error, ...p }) => ({ ...p, file: relative(cwd, p.file), ...(p.location ? { location: { ...p.location, file: relative(cwd, p.location.file) } } : {}) })),
     summary: {
       graphs: report.graphs.length,
       errors: issues.filter((i) => i.severity === "error").length,
