@@ -225,6 +225,47 @@ export function positionOfId(text: string, id: string): { line: number; column: 
   return undefined;
 }
 
+/**
+ * Where a checker issue is in the file its graph came from: in a JSON document, the value at the
+ * issue's path; in a module, the block's declaration (see {@link positionOfId}) and, when the issue
+ * is about one input field (`...input.fields.text`), that field's binding in the same builder call.
+ */
+export function positionOfIssue(text: string, file: string, issue: { readonly path: readonly (string | number)[]; readonly block?: string }): { line: number; column: number } | undefined {
+  if (extname(file) === ".json") return positionOf(text, issue.path);
+  if (issue.block === undefined) return undefined;
+  const block = wiringOf(text, issue.block) ?? positionOfId(text, issue.block);
+  if (block === undefined) return undefined;
+  const fieldsAt = issue.path.lastIndexOf("fields");
+  const field = fieldsAt >= 0 ? issue.path[fieldsAt + 1] : undefined;
+  if (typeof field !== "string" || !/^[\w$]+$/.test(field)) return block;
+  // The builder call that declares the block: from its id to the next call at the start of a line.
+  const start = offsetOf(text, block);
+  const rest = text.slice(start);
+  const end = rest.search(/\n\s*\.(?:then|add|edge|route|bind|output|build|start|loop|map)\(/);
+  const call = end < 0 ? rest : rest.slice(0, end);
+  const binding = new RegExp(`(?:^|[\\s{,(])(["']?)${field}\\1\\s*:`, "m").exec(call);
+  if (!binding) return block;
+  return lineColumn(text, start + binding.index + binding[0].length - binding[0].trimStart().length);
+}
+
+/**
+ * Where a block declared as `const name = defineContract({ id: "<id>", ... })` is added to the
+ * graph: the `.then(name` or `.add(name` call (not `name.as(...)`, a copy under another id).
+ */
+function wiringOf(text: string, id: string): { line: number; column: number } | undefined {
+  const declared = new RegExp(`(?:const|let|var)\\s+([\\w$]+)\\s*=\\s*defineContract\\(\\s*\\{\\s*id:\\s*(["'\`])${id}\\2`).exec(text);
+  if (!declared) return undefined;
+  const name = (declared[1] as string).replace(/\$/g, "\\$");
+  const call = new RegExp(`\\.(?:then|add)\\(\\s*${name}\\b(?!\\s*\\.as\\()`).exec(text);
+  return call ? lineColumn(text, call.index + call[0].length - (declared[1] as string).length) : undefined;
+}
+
+function offsetOf(text: string, at: { line: number; column: number }): number {
+  let offset = 0;
+  for (let line = 1; line < at.line; line++) offset = text.indexOf("\n", offset) + 1;
+  return offset + at.column - 1;
+}
+
 function lineColumn(text: string, offset: number): { line: number; column: number } {
   let line = 1;
   let lineStart = 0;

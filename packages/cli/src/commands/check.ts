@@ -2,7 +2,7 @@ import { relative } from "node:path";
 import { check, formatIssues, summarizeIssues, type Issue } from "@blockwork/spec";
 import { stackOf } from "../boundary.js";
 import { type Io, useColor } from "../io.js";
-import { expandPaths, loadFile, type FileProblem, type LoadedGraph } from "../load.js";
+import { expandPaths, loadFile, type FileProblem, type LoadedGraph, positionOfIssue } from "../load.js";
 import { toSarif } from "../sarif.js";
 
 export interface CheckCommandOptions {
@@ -45,10 +45,11 @@ export async function runCheck(paths: readonly string[], options: CheckCommandOp
     texts.set(file, loaded.text);
     problems.push(...loaded.problems);
     const reports = loaded.graphs.map(checkOne);
+    const text = loaded.text;
     graphs.push(...reports);
     if (live) {
       if (io.isTTY) io.err("\u001b[2K\r");
-      io.out(textForFile(shown, reports, loaded.problems, color, io.verbose === true));
+      io.out(textForFile(shown, reports, loaded.problems, color, io.verbose === true, text));
     }
   }
   const report: CheckReport = { graphs, problems, texts };
@@ -74,13 +75,17 @@ function checkOne(graph: LoadedGraph): GraphReport {
   };
 }
 
-function textForFile(shown: string, reports: readonly GraphReport[], problems: readonly FileProblem[], color: boolean, verbose: boolean): string {
+function textForFile(shown: string, reports: readonly GraphReport[], problems: readonly FileProblem[], color: boolean, verbose: boolean, text: string): string {
   const lines: string[] = [];
   for (const r of reports) {
     const name = r.exportName ? `${shown} (${r.exportName})` : shown;
     const head = `${r.issues.length === 0 ? ok(color) : r.issues.some((i) => i.severity === "error") ? bad(color) : warn(color)} ${name}: graph "${r.graph}", ${r.blocks} block${r.blocks === 1 ? "" : "s"}, ${summarizeIssues(r.issues)}`;
     lines.push(head);
-    if (r.issues.length) lines.push(formatIssues(r.issues, { color }));
+    for (const i of r.issues) {
+      lines.push(formatIssues([i], { color }));
+      const at = positionOfIssue(text, r.file, i);
+      if (at !== undefined) lines.push(`    at ${shown}:${at.line}:${at.column}`);
+    }
   }
   for (const p of problems) {
     lines.push(`${bad(color)} ${shown}${p.exportName ? ` (${p.exportName})` : ""}: cannot be loaded`);
