@@ -12,7 +12,7 @@ const npm = process.platform === "win32" ? "npm.cmd" : "npm";
 
 function publishDryRun(dir: string): Promise<{ code: number; out: string; err: string }> {
   const env: Record<string, string | undefined> = { ...process.env, NODE_OPTIONS: "" };
-  for (const key of Object.keys(env)) if (key.startsWith("npm_")) delete env[key];
+  for (const key of Object.keys(env)) if (key.startsWith("npm_package_") || key.startsWith("npm_lifecycle_") || key.startsWith("npm_config_workspace")) delete env[key];
   return new Promise((resolve) => {
     execFile(npm, ["publish", "--dry-run", "--ignore-scripts"], { cwd: dir, env, timeout: 240_000, maxBuffer: 16 * 1024 * 1024 }, (error, out, err) => {
       resolve({ code: error ? (typeof error.code === "number" ? error.code : -1) : 0, out, err });
