@@ -4,6 +4,8 @@ export interface Io {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Whether stdout is a terminal (live progress, colours). */
   readonly isTTY: boolean;
+  /** Whether the user asked for stack traces (`--verbose`, `DEBUG=blockwork`); set by `main`. */
+  readonly verbose?: boolean;
   out(text: string): void;
   err(text: string): void;
 }

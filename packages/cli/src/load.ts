@@ -6,6 +6,7 @@ import { isGraphDefLike, parseGraphDef, parseGraphDefJson } from "@blockwork/spe
 import { findNodeAtLocation, parseTree } from "jsonc-parser";
 import { glob, isDynamicPattern } from "tinyglobby";
 import { CliError } from "./io.js";
+import { describeLoadFailure } from "./load-error.js";
 import { graphDefProblems } from "./schema-check.js";
 
 /** A graph found in a file: its export name (for modules), its GraphDef, and the built graph (modules only). */
@@ -22,6 +23,12 @@ export interface FileProblem {
   readonly file: string;
   readonly exportName?: string;
   readonly problems: readonly LoadProblem[];
+  /** Where a module's failure to load is (maybe a module it imports), for SARIF: absolute file, 1-based. */
+  readonly location?: { readonly file: string; readonly line: number; readonly column: number };
+  /** The source lines around `location`, with a caret. */
+  readonly frame?: string;
+  /** What the module threw while loading (its stack is shown with --verbose). */
+  readonly error?: unknown;
 }
 
 export interface LoadedFile {
@@ -90,7 +97,8 @@ export async function loadOneGraph(file: string, cwd: string, options: OneGraphO
     const problem = loaded.problems.find((p) => exportName === undefined || p.exportName === exportName);
     if (problem) {
       const details = problem.problems.map((p) => `${p.path.length ? `${p.path.join(".")}: ` : ""}${p.message}`).join("; ");
-      throw new CliError(`cannot load ${role ?? "a graph"} from ${shown}${problem.exportName ? ` (${problem.exportName})` : ""}: ${details}`);
+      const frame = problem.frame === undefined ? "" : `\n${problem.frame}`;
+      throw new CliError(`cannot load ${role ?? "a graph"} from ${shown}${problem.exportName ? ` (${problem.exportName})` : ""}: ${details}${frame}`, undefined, problem.error === undefined ? undefined : { cause: problem.error });
     }
     const names = loaded.graphs.filter((g) => !built || g.graph !== undefined).map((g) => g.exportName).filter(Boolean);
     const kind = built ? "built graph" : "graph";
@@ -120,7 +128,7 @@ export async function loadFile(file: string, cwd: string): Promise<LoadedFile> {
   if (!MODULE_EXTENSIONS.has(extension)) {
     throw new CliError(`Cannot load ${shown}: expected a .json GraphDef or a TypeScript/JavaScript module (${[...MODULE_EXTENSIONS].join(", ")}).`);
   }
-  return loadModule(file, shown, text);
+  return loadModule(file, shown, text, cwd);
 }
 
 /** JavaScript modules Node imports itself; anything else (TypeScript) goes through tsx. */
@@ -137,13 +145,20 @@ export async function importModule(file: string): Promise<Record<string, unknown
   return (await tsImport(url, import.meta.url)) as Record<string, unknown>;
 }
 
-async function loadModule(file: string, shown: string, text: string): Promise<LoadedFile> {
+async function loadModule(file: string, shown: string, text: string, cwd: string): Promise<LoadedFile> {
   let namespace: Record<string, unknown>;
   try {
     namespace = await importModule(file);
   } catch (error) {
-    const reason = error instanceof Error ? (error.stack ?? error.message) : String(error);
-    return { file, text, graphs: [], problems: [{ file, problems: [{ path: [], message: `the module failed to load: ${reason}` }] }] };
+    const failure = await describeLoadFailure(error, file, text, cwd);
+    const problem: FileProblem = {
+      file,
+      problems: [{ path: [], message: failure.message }],
+      error,
+      ...(failure.line !== undefined ? { location: { file: failure.file, line: failure.line, column: failure.column ?? 1 } } : {}),
+      ...(failure.frame !== undefined ? { frame: failure.frame } : {}),
+    };
+    return { file, text, graphs: [], problems: [problem] };
   }
   const graphs: LoadedGraph[] = [];
   const problems: FileProblem[] = [];
@@ -218,6 +233,47 @@ export function positionOfId(text: string, id: string): { line: number; column: 
     if (match) return lineColumn(text, match.index + match[0].length - id.length - 2);
   }
   return undefined;
+}
+
+/**
+ * Where a checker issue is in the file its graph came from: in a JSON document, the value at the
+ * issue's path; in a module, the block's declaration (see {@link positionOfId}) and, when the issue
+ * is about one input field (`...input.fields.text`), that field's binding in the same builder call.
+ */
+export function positionOfIssue(text: string, file: string, issue: { readonly path: readonly (string | number)[]; readonly block?: string }): { line: number; column: number } | undefined {
+  if (extname(file) === ".json") return positionOf(text, issue.path);
+  if (issue.block === undefined) return undefined;
+  const block = wiringOf(text, issue.block) ?? positionOfId(text, issue.block);
+  if (block === undefined) return undefined;
+  const fieldsAt = issue.path.lastIndexOf("fields");
+  const field = fieldsAt >= 0 ? issue.path[fieldsAt + 1] : undefined;
+  if (typeof field !== "string" || !/^[\w$]+$/.test(field)) return block;
+  // The builder call that declares the block: from its id to the next call at the start of a line.
+  const start = offsetOf(text, block);
+  const rest = text.slice(start);
+  const end = rest.search(/\n\s*\.(?:then|add|edge|route|bind|output|build|start|loop|map)\(/);
+  const call = end < 0 ? rest : rest.slice(0, end);
+  const binding = new RegExp(`(?:^|[\\s{,(])(["']?)${field}\\1\\s*:`, "m").exec(call);
+  if (!binding) return block;
+  return lineColumn(text, start + binding.index + binding[0].length - binding[0].trimStart().length);
+}
+
+/**
+ * Where a block declared as `const name = defineContract({ id: "<id>", ... })` is added to the
+ * graph: the `.then(name` or `.add(name` call (not `name.as(...)`, a copy under another id).
+ */
+function wiringOf(text: string, id: string): { line: number; column: number } | undefined {
+  const declared = new RegExp(`(?:const|let|var)\\s+([\\w$]+)\\s*=\\s*defineContract\\(\\s*\\{\\s*id:\\s*(["'\`])${id}\\2`).exec(text);
+  if (!declared) return undefined;
+  const name = (declared[1] as string).replace(/\$/g, "\\$");
+  const call = new RegExp(`\\.(?:then|add)\\(\\s*${name}\\b(?!\\s*\\.as\\()`).exec(text);
+  return call ? lineColumn(text, call.index + call[0].length - (declared[1] as string).length) : undefined;
+}
+
+function offsetOf(text: string, at: { line: number; column: number }): number {
+  let offset = 0;
+  for (let line = 1; line < at.line; line++) offset = text.indexOf("\n", offset) + 1;
+  return offset + at.column - 1;
 }
 
 function lineColumn(text: string, offset: number): { line: number; column: number } {

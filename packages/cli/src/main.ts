@@ -23,12 +23,13 @@ import { defined, DRAFTS, positiveInt, STORE_HELP } from "./options.js";
  */
 export async function main(argv: readonly string[], io: Io = processIo()): Promise<number> {
   let code = 0;
-  const program = buildProgram(io, (c) => (code = c));
+  const verbose = wantsDetail(argv, io.env);
+  const program = buildProgram({ ...io, verbose }, (c) => (code = c));
   try {
     await program.parseAsync([...argv], { from: "user" });
     return code;
   } catch (error) {
-    return reportError(error, io, wantsDetail(argv, io.env));
+    return reportError(error, io, verbose);
   }
 }
 
@@ -401,6 +402,26 @@ Examples:
 
   // Graphs as a service: blockwork serve (HTTP API, viewer, MCP over HTTP), blockwork mcp (stdio).
   const collect = (value: string, previous: string[]) => [...previous, value];
+  program
+    .command("doctor")
+    .description("Check what Blockwork needs here: the Node.js version, the store, the model agent blocks use.")
+    .option("-s, --store <path|url>", STORE_HELP)
+    .addHelpText(
+      "after",
+      `
+Reaches the store for real (a SQLite file that is not there yet is not created) and asks the model
+endpoint named by BLOCKWORK_MODEL for its /models. Exit code 1 when something needed fails; no
+model configured is only a warning.
+
+Examples:
+  blockwork doctor
+  BLOCKWORK_MODEL=ollama:llama3.1 blockwork doctor --store postgres://postgres@127.0.0.1:5432/test`,
+    )
+    .action(async (opts: { store?: string }) => {
+      const { runDoctor } = await import("./commands/doctor.js");
+      setCode(await runDoctor(opts, io));
+    });
+
   program
     .command("serve")
     .description("Serve graphs over HTTP: the LangGraph SDK-compatible API, the run viewer (/ui) and MCP (/mcp).")

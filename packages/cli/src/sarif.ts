@@ -1,7 +1,7 @@
-import { extname, relative } from "node:path";
+import { relative } from "node:path";
 import { ISSUE_CODES, type Issue } from "@blockwork/spec";
 import type { CheckReport } from "./commands/check.js";
-import { positionOf, positionOfId } from "./load.js";
+import { positionOfIssue } from "./load.js";
 
 const SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json";
 
@@ -27,10 +27,12 @@ export function toSarif(report: CheckReport, cwd: string): unknown {
       message: { text: problem.message },
       locations: [
         {
-          physicalLocation: {
-            artifactLocation: { uri: relative(cwd, p.file) },
-            ...(problem.line !== undefined ? { region: { startLine: problem.line, startColumn: problem.column ?? 1 } } : {}),
-          },
+          physicalLocation: p.location
+            ? { artifactLocation: { uri: relative(cwd, p.location.file) }, region: { startLine: p.location.line, startColumn: p.location.column } }
+            : {
+                artifactLocation: { uri: relative(cwd, p.file) },
+                ...(problem.line !== undefined ? { region: { startLine: problem.line, startColumn: problem.column ?? 1 } } : {}),
+              },
         },
       ],
     })),
@@ -54,7 +56,7 @@ export function toSarif(report: CheckReport, cwd: string): unknown {
 }
 
 function result(i: Issue, uri: string, text: string, file: string): unknown {
-  const region = extname(file) === ".json" ? positionOf(text, i.path) : i.block !== undefined ? positionOfId(text, i.block) : undefined;
+  const region = positionOfIssue(text, file, i);
   return {
     ruleId: i.code,
     level: i.severity,

@@ -54,6 +54,22 @@ describe("blockwork check", () => {
     expect(unreachable?.locations[0]?.physicalLocation.region?.startLine).toBe(7); // .add(echo.as("audit"), ...)
   });
 
+  it("points at the offending binding: file:line:column in the text output, and the same region in SARIF", async () => {
+    const files = ["examples/broken/unknown_input_field.ts", "examples/broken/binding_may_not_run.ts", "examples/broken/binding_type_mismatch.json"];
+    const text = await cli(["check", ...files]);
+    // .then(summarise, (input) => ({ text: input.text, maxWord: 5 })): the typo'd field, not the contract.
+    expect(text.out).toContain("fields: text, maxWords). Fix the name or remove the binding.\n    at examples/broken/unknown_input_field.ts:14:52\n");
+    // .add(echo.as("reply"), (_, { billing }) => ({ text: billing.text })): the binding that reads "billing".
+    expect(text.out).toContain("    at examples/broken/binding_may_not_run.ts:10:49\n");
+    expect(text.out).toMatch(/ {4}at examples\/broken\/binding_type_mismatch\.json:\d+:\d+\n/);
+    const sarif = JSON.parse((await cli(["check", ...files, "--format", "sarif"])).out) as { runs: { results: { ruleId: string; locations: { physicalLocation: { region?: unknown } }[] }[] }[] };
+    const region = (rule: string) => sarif.runs[0]?.results.find((r) => r.ruleId === rule)?.locations[0]?.physicalLocation.region;
+    expect(region("unknown_input_field")).toEqual({ startLine: 14, startColumn: 52 });
+    expect(region("binding_may_not_run")).toEqual({ startLine: 10, startColumn: 49 });
+    const line = /binding_type_mismatch\.json:(\d+):(\d+)/.exec(text.out);
+    expect(region("binding_type_mismatch")).toEqual({ startLine: Number(line?.[1]), startColumn: Number(line?.[2]) });
+  });
+
   it("reports files that cannot be loaded, with line and column for JSON", async () => {
     const { code, out } = await cli(["check", "packages/cli/test/fixtures/not-a-graph.json"]);
     expect(code).toBe(1);

@@ -15,13 +15,18 @@ describe("blockwork run / resume with a person in the loop", () => {
     expect(ran.err).toMatch(/suspended approve: \{"question":"Refund 240 EUR on ORD-1042 to Ada Lovelace\? \(limit 100 EUR\)"/);
     expect(ran.err).toMatch(/run [0-9a-f-]{36} is suspended: a block waits to be resumed\.\n {2}approve#1 {2}\{"question"/);
     const id = /run ([0-9a-f-]{36}) is suspended/.exec(ran.err)?.[1] as string;
-    expect(ran.err).toContain(`Resume with: blockwork resume ${id} --block approve#1 --data '<JSON for its resume schema>' --store ${store}`);
+    // The hint works when pasted: --store, and data that satisfies the resume schema it shows.
+    expect(ran.err).toContain(`Resume with: blockwork resume ${id} --block approve#1 --data '{"approved":false,"reason":"x"}' --store ${store}\n`);
+    expect(ran.err).toContain(`  its resume schema: {"type":"object","properties":{"approved":{"type":"boolean"},"reason":{"type":"string","minLength":1}},"required":["approved","reason"]}\n`);
 
     const list = await cli(["runs", "list", "--store", store, "--status", "suspended"]);
     expect(list.out).toMatch(new RegExp(`${id}\\s+refund-approval\\s+suspended`));
     const show = await cli(["runs", "show", id, "--store", store]);
     expect(show.out).toMatch(/suspended  approve {2}\{"question"/);
     expect(show.out).toMatch(/waiting for:\n {2}approve#1 {2}\{"question"/);
+    expect(show.out).toContain(`resume with: blockwork resume ${id} --block approve#1 --data '{"approved":false,"reason":"x"}' --store ${store}\n`);
+    // A prefix of the id is enough.
+    expect((await cli(["runs", "show", id.slice(0, 8), "--store", store])).out).toContain(`run      ${id}\n`);
 
     // Bad data is refused with the schema's issues; nothing is written.
     const bad = await cli(["resume", id, "--block", "approve", "--data", '{"approved": "yes"}', "--store", store]);

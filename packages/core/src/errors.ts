@@ -41,6 +41,11 @@ export interface ErrorInfo {
   /** The message of the underlying thrown error. */
   readonly cause?: string;
   /**
+   * What the block threw, as data: its name, message, stack and `cause` chain, cut to a bounded
+   * size ({@link describeThrown}). Set when a block threw (`block_failed`).
+   */
+  readonly thrown?: ThrownError;
+  /**
    * The failure class a block gave a thrown error (its `kind` property), e.g. `schema`, `refusal`,
    * `rate_limit` from agent blocks: what supervision and retry policies can act on.
    */
@@ -52,6 +57,99 @@ export interface ErrorInfo {
   readonly trail?: readonly EscalationStep[];
   /** When the block had several attempts: each failed attempt's cause, oldest first. */
   readonly attempts?: readonly AttemptRecord[];
+}
+
+/**
+ * A thrown value as JSON: what `runs show` prints and the journal keeps. Bounded: messages are cut
+ * to {@link THROWN_LIMITS}`.message` characters, stacks to `.stackLines` lines and `.stack`
+ * characters, and the `cause` chain to `.causes` links (cycles end it).
+ */
+export interface ThrownError {
+  /** `TypeError`, `RangeError`, a custom class's name; `string`, `number`, ... for thrown non-errors. */
+  readonly name: string;
+  readonly message: string;
+  /** The stack trace as V8 prints it (first line `Name: message`), when the value had one. */
+  readonly stack?: string;
+  /** A string or number `code` property (`ECONNREFUSED`, `ERR_MODULE_NOT_FOUND`). */
+  readonly code?: string;
+  /** The error's `cause`, described the same way. */
+  readonly cause?: ThrownError;
+  /** Set when the message, the stack or the cause chain was cut to fit the bounds. */
+  readonly truncated?: true;
+}
+
+/** The bounds of {@link describeThrown}: a described error is at most about 13 KB of JSON. */
+export const THROWN_LIMITS = { message: 1_000, stack: 2_000, stackLines: 16, causes: 4 } as const;
+
+/**
+ * Describes anything thrown as bounded JSON data, following its `cause` chain.
+ *
+ * @example
+ * ```ts
+ * const thrown = describeThrown(new TypeError("bad", { cause: new Error("root") }));
+ * // { name: "TypeError", message: "bad", stack: "TypeError: bad\n    at ...", cause: { name: "Error", message: "root", ... } }
+ * ```
+ */
+export function describeThrown(error: unknown): ThrownError {
+  return describeLink(error, new Set(), 0);
+}
+
+function describeLink(error: unknown, seen: Set<unknown>, depth: number): ThrownError {
+  seen.add(error);
+  let truncated = false;
+  const cut = (text: string, max: number) => {
+    if (text.length <= max) return text;
+    truncated = true;
+    return `${text.slice(0, max - 1)}…`;
+  };
+  const isError = error instanceof Error;
+  const rawName = isError ? safeString(() => error.name) : error === null ? "null" : typeof error;
+  const name = cut(rawName || "Error", 200);
+  const message = cut(messageOf(error), THROWN_LIMITS.message);
+  let stack: string | undefined;
+  const rawStack = isError ? safeString(() => error.stack) : "";
+  if (rawStack) {
+    const lines = rawStack.split("\n");
+    if (lines.length > THROWN_LIMITS.stackLines) truncated = true;
+    stack = cut(lines.slice(0, THROWN_LIMITS.stackLines).join("\n"), THROWN_LIMITS.stack);
+  }
+  const rawCode = typeof error === "object" && error !== null ? safeValue(() => (error as { code?: unknown }).code) : undefined;
+  const code = typeof rawCode === "string" ? cut(rawCode, 200) : typeof rawCode === "number" ? String(rawCode) : undefined;
+  const rawCause = isError ? safeValue(() => error.cause) : undefined;
+  let cause: ThrownError | undefined;
+  if (rawCause !== undefined && !seen.has(rawCause)) {
+    if (depth + 1 >= THROWN_LIMITS.causes) truncated = true;
+    else cause = describeLink(rawCause, seen, depth + 1);
+  }
+  return {
+    name,
+    message,
+    ...(stack !== undefined ? { stack } : {}),
+    ...(code !== undefined ? { code } : {}),
+    ...(cause !== undefined ? { cause } : {}),
+    ...(truncated ? { truncated: true as const } : {}),
+  };
+}
+
+function safeValue(read: () => unknown): unknown {
+  try {
+    return read();
+  } catch {
+    return undefined;
+  }
+}
+
+function safeString(read: () => unknown): string {
+  const value = safeValue(read);
+  return typeof value === "string" ? value : "";
+}
+
+/** `Name: message` of a thrown error, without the name when it is the plain `Error`. */
+export function headlineOf(error: unknown): string {
+  const message = messageOf(error);
+  if (!(error instanceof Error)) return message;
+  const name = safeString(() => error.name);
+  return name === "" || name === "Error" ? message : `${name}: ${message}`;
 }
 
 /** One failed attempt of a block activation. */
@@ -126,7 +224,7 @@ export function retryAfterOf(error: unknown): number {
 
 /** The message of anything thrown. */
 export function messageOf(error: unknown): string {
-  if (error instanceof Error) return error.message;
+  if (error instanceof Error) return safeString(() => error.message);
   if (typeof error === "string") return error;
   try {
     return JSON.stringify(error) ?? String(error);

@@ -1,7 +1,7 @@
 // The public API of @blockwork/core. Every export is named here.
 
-export { isRunError, kindOf, RUNTIME_ERROR_CODES, RunError } from "./errors.js";
-export type { AttemptRecord, ErrorInfo, EscalationStep, FailureRecord, RuntimeErrorCode } from "./errors.js";
+export { describeThrown, headlineOf, isRunError, kindOf, RUNTIME_ERROR_CODES, RunError, THROWN_LIMITS } from "./errors.js";
+export type { AttemptRecord, ErrorInfo, EscalationStep, FailureRecord, RuntimeErrorCode, ThrownError } from "./errors.js";
 export { checkRunId, MAX_RUN_ID_LENGTH, runIdProblem } from "./run/run-id.js";
 
 export { resume, run } from "./run/run.js";

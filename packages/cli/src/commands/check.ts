@@ -1,7 +1,8 @@
 import { relative } from "node:path";
 import { check, formatIssues, summarizeIssues, type Issue } from "@blockwork/spec";
+import { stackOf } from "../boundary.js";
 import { CliError, type Io, useColor } from "../io.js";
-import { expandPaths, loadFile, type FileProblem, type LoadedFile, type LoadedGraph } from "../load.js";
+import { expandPaths, loadFile, type FileProblem, type LoadedFile, type LoadedGraph, positionOfIssue } from "../load.js";
 import { toSarif } from "../sarif.js";
 
 export interface CheckCommandOptions {
@@ -53,10 +54,11 @@ export async function runCheck(paths: readonly string[], options: CheckCommandOp
     }
     texts.set(file, loaded.text);
     problems.push(...loaded.problems);
+    const text = loaded.text;
     graphs.push(...reports);
     if (live) {
       if (io.isTTY) io.err("\u001b[2K\r");
-      io.out(textForFile(shown, reports, loaded.problems, color));
+      io.out(textForFile(shown, reports, loaded.problems, color, io.verbose === true, text));
     }
   }
   const report: CheckReport = { graphs, problems, texts };
@@ -82,13 +84,17 @@ function checkOne(graph: LoadedGraph): GraphReport {
   };
 }
 
-function textForFile(shown: string, reports: readonly GraphReport[], problems: readonly FileProblem[], color: boolean): string {
+function textForFile(shown: string, reports: readonly GraphReport[], problems: readonly FileProblem[], color: boolean, verbose: boolean, text: string): string {
   const lines: string[] = [];
   for (const r of reports) {
     const name = r.exportName ? `${shown} (${r.exportName})` : shown;
     const head = `${r.issues.length === 0 ? ok(color) : r.issues.some((i) => i.severity === "error") ? bad(color) : warn(color)} ${name}: graph "${r.graph}", ${r.blocks} block${r.blocks === 1 ? "" : "s"}, ${summarizeIssues(r.issues)}`;
     lines.push(head);
-    if (r.issues.length) lines.push(formatIssues(r.issues, { color }));
+    for (const i of r.issues) {
+      lines.push(formatIssues([i], { color }));
+      const at = positionOfIssue(text, r.file, i);
+      if (at !== undefined) lines.push(`    at ${shown}:${at.line}:${at.column}`);
+    }
   }
   for (const p of problems) {
     lines.push(`${bad(color)} ${shown}${p.exportName ? ` (${p.exportName})` : ""}: cannot be loaded`);
@@ -97,6 +103,8 @@ function textForFile(shown: string, reports: readonly GraphReport[], problems: r
       const path = problem.path.length ? `at ${(problem.path.length > 8 ? [...problem.path.slice(0, 4), `…(${problem.path.length - 6} more)…`, ...problem.path.slice(-2)] : problem.path).join(".")}: ` : "";
       lines.push(`    ${where}${path}${problem.message}`);
     }
+    if (p.frame !== undefined) lines.push(...p.frame.split("\n").map((l) => `    ${l}`));
+    if (verbose && p.error !== undefined) lines.push(...stackOf(p.error).split("\n").map((l) => `    ${l}`));
   }
   return lines.length ? `${lines.join("\n")}\n` : "";
 }
@@ -105,7 +113,7 @@ function toJson(report: CheckReport, cwd: string): unknown {
   const issues = report.graphs.flatMap((g) => g.issues);
   return {
     graphs: report.graphs.map((g) => ({ ...g, file: relative(cwd, g.file) })),
-    loadProblems: report.problems.map((p) => ({ ...p, file: relative(cwd, p.file) })),
+    loadProblems: report.problems.map(({ error: _error, ...p }) => ({ ...p, file: relative(cwd, p.file), ...(p.location ? { location: { ...p.location, file: relative(cwd, p.location.file) } } : {}) })),
     summary: {
       graphs: report.graphs.length,
       errors: issues.filter((i) => i.severity === "error").length,

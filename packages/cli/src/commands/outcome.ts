@@ -1,6 +1,9 @@
 import { relative } from "node:path";
-import { isRunError, type JournalEntry, PostgresStore, type RunHandle, SqliteStore, type Store, type Suspension } from "@blockwork/core";
+import { isRunError, type JournalEntry, MemoryStore, PostgresStore, type RunHandle, SqliteStore, type Store, type Suspension } from "@blockwork/core";
 import type { Io } from "../io.js";
+import { resumeHint, resumeSchemaAt } from "../resume-hint.js";
+import { thrownLines } from "../thrown.js";
+import type { GraphDef } from "@blockwork/spec";
 
 /** The exit code of a run that waits for someone to resume a suspended block. */
 export const SUSPENDED_EXIT_CODE = 3;
@@ -20,7 +23,7 @@ export async function finish(
       const settled = await result.settled();
       if (settled.status === "suspended") {
         o.stop();
-        o.io.err(suspendedMessage(runId, settled.suspensions, o.storeArg));
+        o.io.err(suspendedMessage(runId, settled.suspensions, o.storeArg, await graphOfRun(o.store, runId)));
         if (o.summary) o.io.err(await journalSummary(o.store, runId, o.io.cwd));
         return SUSPENDED_EXIT_CODE;
       }
@@ -37,21 +40,36 @@ export async function finish(
     o.stop();
     if (!isRunError(error)) throw error;
     o.io.err(`blockwork: run ${runId} failed${error.path ? ` at block ${error.path}` : ""} (${error.code}): ${error.info.message}\n`);
+    if (error.info.thrown !== undefined) {
+      const store = o.storeArg === undefined ? "" : ` --store ${o.storeArg}`;
+      const hint = `(its stack trace: blockwork runs show ${runId.slice(0, 8)} --verbose${store})`;
+      const lines = thrownLines(error.info.thrown, { cwd: o.io.cwd, verbose: o.io.verbose === true, stackHint: o.store instanceof MemoryStore ? "(its stack trace: run again with --verbose)" : hint });
+      if (lines.length > 0) o.io.err(`${lines.join("\n")}\n`);
+    }
     if (o.summary) o.io.err(await journalSummary(o.store, runId, o.io.cwd));
     return 1;
   }
 }
 
 /** What a suspended run waits for, and the commands that resume it. */
-export function suspendedMessage(runId: string, suspensions: readonly Suspension[], storeArg: string | undefined): string {
-  const store = storeArg === undefined ? "" : ` --store ${storeArg}`;
+export function suspendedMessage(runId: string, suspensions: readonly Suspension[], storeArg: string | undefined, def?: GraphDef): string {
   const lines = [`blockwork: run ${runId} is suspended: ${suspensions.length === 1 ? "a block waits" : `${suspensions.length} blocks wait`} to be resumed.`];
   for (const s of suspensions) {
     lines.push(`  ${s.id}  ${JSON.stringify(s.payload)}`);
   }
   const first = suspensions[0];
-  if (first !== undefined) lines.push(`Resume with: blockwork resume ${runId} --block ${first.id} --data '<JSON for its resume schema>'${store}`);
+  if (first !== undefined) lines.push(...resumeHint(runId, first.id, def === undefined ? undefined : resumeSchemaAt(def, first.path), storeArg));
   return `${lines.join("\n")}\n`;
+}
+
+/** The GraphDef a run runs on, as the store keeps it; undefined when it cannot be read. */
+export async function graphOfRun(store: Store, runId: string): Promise<GraphDef | undefined> {
+  try {
+    const record = await store.getRun(runId);
+    return record === undefined ? undefined : await store.getGraph(record.version);
+  } catch {
+    return undefined;
+  }
 }
 
 /** A few lines about what the journal holds for a run. */

@@ -1,7 +1,7 @@
 import { readFile, stat } from "node:fs/promises";
 import { relative, resolve } from "node:path";
 import { isRunError, PostgresStore, run } from "@blockwork/core";
-import type { GraphBlock } from "@blockwork/spec";
+import { type GraphBlock, isGraphDefLike } from "@blockwork/spec";
 import { CliError, type Io } from "../io.js";
 import { loadOneGraph } from "../load.js";
 import { createProgress } from "../progress.js";
@@ -57,7 +57,19 @@ const loadedGraphs = new Map<string, Promise<Loaded>>();
 export async function loadGraph(file: string, exportName: string | undefined, io: Io): Promise<Loaded> {
   const module = resolve(io.cwd, file);
   if (module.endsWith(".json")) {
-    throw new CliError(`${file} is a GraphDef without implementations; run the TypeScript or JavaScript module that builds the graph instead.`);
+    const text = await readFile(module, "utf8").catch((error: NodeJS.ErrnoException) => {
+      throw new CliError(`cannot read ${file}: ${error.code === "ENOENT" ? "no such file" : error.message}.`);
+    });
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      value = undefined;
+    }
+    if (isGraphDefLike(value)) {
+      throw new CliError(`${file} is a GraphDef without implementations (plain JSON), so it cannot run; run the TypeScript or JavaScript module that builds the graph (createGraph(...).build()) instead.`);
+    }
+    throw new CliError(`${file} is not a graph: blockwork run takes a TypeScript or JavaScript module that exports a built graph, e.g. blockwork run examples/text-digest/digest.graph.ts.`);
   }
   const info = await stat(module).catch(() => undefined);
   const key = `${module}\0${exportName ?? ""}\0${info?.size ?? -1}\0${info?.mtimeMs ?? -1}`;

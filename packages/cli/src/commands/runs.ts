@@ -1,10 +1,14 @@
 import { pathToFileURL } from "node:url";
+import type { GraphDef } from "@blockwork/spec";
 import { enqueueRun, isRunError, type JournalEntry, PostgresStore, resume, resumeOnWorkers, type RunRecord, type RunStatus, type Store } from "@blockwork/core";
 import { CliError, type Io } from "../io.js";
 import { createProgress } from "../progress.js";
+import { resumeHint, resumeSchemaAt } from "../resume-hint.js";
+import { findRun } from "../run-id.js";
+import { thrownLines } from "../thrown.js";
 import { openStore, withStore } from "../stores.js";
 import { follow } from "./follow.js";
-import { finish, SUSPENDED_EXIT_CODE } from "./outcome.js";
+import { finish, graphOfRun, SUSPENDED_EXIT_CODE } from "./outcome.js";
 import { loadGraph, readJson } from "./run.js";
 
 export interface RunsOptions {
@@ -34,15 +38,14 @@ export async function runsList(options: RunsOptions & { status?: RunStatus; limi
 /** `blockwork runs show <id>`: a run's outcome and its journal as a timeline. */
 export async function runsShow(id: string, options: RunsOptions & { json: boolean }, io: Io): Promise<number> {
   return withStore(openStore(options.store, io.cwd, { read: true }), async (store) => {
-    const record = await store.getRun(id);
-    const where = store instanceof PostgresStore ? store.display : (options.store ?? "the default store");
-    if (!record) throw new CliError(`no run ${id} in ${where} (list them with: blockwork runs list).`);
-    const journal = await store.journal(id);
+    const record = await findRun(store, id, options.store);
+    const journal = await store.journal(record.id);
     if (options.json) {
       io.out(`${JSON.stringify({ run: record, journal }, null, 2)}\n`);
       return 0;
     }
-    io.out(timeline(record, journal));
+    const def = await graphOfRun(store, record.id);
+    io.out(timeline(record, journal, io, def, options.store));
     return 0;
   });
 }
@@ -53,7 +56,7 @@ export async function runsShow(id: string, options: RunsOptions & { json: boolea
  */
 export async function runsResume(id: string | undefined, options: RunsOptions & { quiet: boolean; concurrency?: number }, io: Io): Promise<number> {
   return withStore(openStore(options.store, io.cwd, { read: true }), async (store) => {
-    const records = id === undefined ? await store.listRuns({ status: "running", limit: 1_000_000 }) : [await mustGet(store, id)];
+    const records = id === undefined ? await store.listRuns({ status: "running", limit: 1_000_000 }) : [await findRun(store, id, options.store)];
     if (records.length === 0) {
       io.out("No unfinished runs to resume.\n");
       return 0;
@@ -110,7 +113,8 @@ export async function resumeBlock(id: string, options: RunsOptions & { block?: s
   if (options.data === undefined) throw new CliError(`--block ${block} needs --data: the JSON to resume it with (it must satisfy the block's resume schema).`);
   const data = await readJson(options.data, "--data", io);
   return withStore(openStore(options.store, io.cwd, { read: true }), async (store) => {
-    const record = await mustGet(store, id);
+    const record = await findRun(store, id, options.store);
+    id = record.id;
     if (record.status !== "running" && record.status !== "suspended") throw new CliError(`run ${id} has already ended (${record.status}); there is nothing to resume.`);
     if (!record.source) throw new CliError(`run ${id} does not say which module its graph came from (it was not started by blockwork run); resume it from code with resume().`);
     const { graph } = await loadGraph(record.source.module, record.source.exportName, io);
@@ -146,13 +150,7 @@ async function ownerColumn(store: Store, record: RunRecord): Promise<string> {
   return owner.live ? `live (pid ${owner.pid}@${owner.host})` : `orphaned (pid ${owner.pid}@${owner.host} is gone)`;
 }
 
-async function mustGet(store: Store, id: string): Promise<RunRecord> {
-  const record = await store.getRun(id);
-  if (!record) throw new CliError(`no run ${id} in the store (list them with: blockwork runs list).`);
-  return record;
-}
-
-function timeline(record: RunRecord, journal: readonly JournalEntry[]): string {
+function timeline(record: RunRecord, journal: readonly JournalEntry[], io: Io, def: GraphDef | undefined, storeArg: string | undefined): string {
   const lines = [
     `run      ${record.id}`,
     `graph    ${record.graphId} (version ${record.version})${record.source ? ` from ${pathToFileURL(record.source.module).pathname}${record.source.exportName ? `#${record.source.exportName}` : ""}` : ""}`,
@@ -203,12 +201,15 @@ function timeline(record: RunRecord, journal: readonly JournalEntry[]): string {
     lines.push("", "waiting for:");
     for (const e of waiting) lines.push(`  ${e.path}#${e.act}  ${preview(e.payload, 200)}`);
     const first = waiting[0];
-    if (first) lines.push(`resume with: blockwork resume ${record.id} --block ${first.path}#${first.act} --data '<JSON>'`);
+    if (first) lines.push(...resumeHint(record.id, `${first.path}#${first.act}`, def === undefined ? undefined : resumeSchemaAt(def, first.path), storeArg, "resume with"));
   }
   if (journal.length === 0) lines.push("  (empty)");
   lines.push("");
   if (record.output !== undefined) lines.push(`output   ${preview(record.output, 400)}`);
-  if (record.error !== undefined) lines.push(`error    ${record.error.code}${record.error.path ? ` at ${record.error.path}` : ""}: ${record.error.message}`);
+  if (record.error !== undefined) {
+    lines.push(`error    ${record.error.code}${record.error.path ? ` at ${record.error.path}` : ""}: ${record.error.message}`);
+    if (record.error.thrown !== undefined) lines.push(...thrownLines(record.error.thrown, { cwd: io.cwd, verbose: io.verbose === true, indent: "         ", stackHint: "(stack traces: add --verbose)" }));
+  }
   return `${lines.join("\n")}\n`;
 }
 

@@ -3,6 +3,7 @@ import { isRunError, type Migration, PostgresStore, resume, upgrade, upgradeOnWo
 import { CliError, type Io } from "../io.js";
 import { importModule } from "../load.js";
 import { createProgress } from "../progress.js";
+import { findRun } from "../run-id.js";
 import { openStore, withStore } from "../stores.js";
 import { finish } from "./outcome.js";
 import { loadGraph } from "./run.js";
@@ -27,6 +28,7 @@ export async function runUpgrade(runId: string, file: string, options: UpgradeCo
   const migrate = options.migration === undefined ? undefined : await loadMigration(options.migration, io);
   const source = { module, ...(exportName ? { exportName } : {}) };
   return withStore(openStore(options.store, io.cwd, { read: true }), async (store) => {
+    runId = (await findRun(store, runId, options.store)).id;
     let result: UpgradeResult;
     try {
       // With --resume, this process owns the run from the upgrade to the end: nobody resumes it

@@ -1,5 +1,6 @@
 import { type RunRecord, startWorker, type WorkerEvent } from "@blockwork/core";
 import type { Io } from "../io.js";
+import { findRun } from "../run-id.js";
 import { openPostgres, withStore } from "../stores.js";
 import { follow } from "./follow.js";
 import { loadGraph } from "./run.js";
@@ -59,5 +60,5 @@ function logger(io: Io, verbose: boolean): (event: WorkerEvent) => void {
 /** `blockwork runs watch <id> --store postgres://…`: follows a run that workers execute until it ends. */
 export async function runsWatch(id: string, options: { readonly store: string; readonly quiet: boolean }, io: Io): Promise<number> {
   const store = openPostgres(options.store, io.cwd, "blockwork runs watch");
-  return withStore(store, () => follow(store, id, { quiet: options.quiet, summary: false }, io));
+  return withStore(store, async () => follow(store, (await findRun(store, id, options.store)).id, { quiet: options.quiet, summary: false }, io));
 }

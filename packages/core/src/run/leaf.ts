@@ -1,7 +1,7 @@
 import type { BlobAccess, BlockContext, BlockReport, BlockSuspension, JsonValue } from "@blockwork/spec";
 import { failure, isBlockFailure, isBlockSuspension, suspension } from "@blockwork/spec";
 import type { z } from "zod";
-import { type AttemptRecord, type ErrorInfo, kindOf, messageOf, retryAfterOf, RunError } from "../errors.js";
+import { type AttemptRecord, describeThrown, type ErrorInfo, headlineOf, kindOf, messageOf, retryAfterOf, RunError } from "../errors.js";
 import type { ItemPlan, RetryPlan } from "../plan/plan.js";
 import type { JournalEntry, MaybePromise } from "../store/store.js";
 import { blobAccess } from "./blobs.js";
@@ -422,9 +422,10 @@ export class LeafTask implements Replayable, Suspended, Pausable {
     const kind = kindOf(error);
     const info: ErrorInfo = {
       code: timedOut ? "block_timeout" : "block_failed",
-      message: timedOut ? messageOf(error) : `threw: ${messageOf(error)}`,
+      message: timedOut ? messageOf(error) : `threw: ${headlineOf(error)}`,
       path: this.path,
       cause: messageOf(error),
+      ...(timedOut ? {} : { thrown: describeThrown(error) }),
       ...(kind !== undefined ? { kind } : {}),
     };
     const retry = this.plan.retry;
