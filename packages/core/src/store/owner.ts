@@ -59,6 +59,22 @@ export interface OwnerRow {
   readonly heartbeatAt: number;
 }
 
+/** @internal An owner row joined with its process row, as both stores' SQL returns it. */
+export interface OwnerJoinRow {
+  readonly token: string;
+  readonly pid: number | null;
+  readonly host: string | null;
+  readonly started: string | null;
+  readonly claimed_at: number;
+  readonly heartbeat_at: number | null;
+}
+
+/** @internal An owner row from its SQL join (a process row gone counts as a dead owner: heartbeat 0). */
+export function ownerRowOf(row: OwnerJoinRow | undefined): OwnerRow | undefined {
+  if (row === undefined) return undefined;
+  return { token: row.token, pid: row.pid ?? 0, host: row.host ?? "", started: row.started ?? "", claimedAt: row.claimed_at, heartbeatAt: row.heartbeat_at ?? 0 };
+}
+
 /**
  * Whether the owner of a run is alive. On this host a dead owner is known at once: its pid is gone,
  * or it is another process now (its start time, from `/proc`, differs). Otherwise — alive on this

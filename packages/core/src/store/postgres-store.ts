@@ -20,7 +20,7 @@ import { dataOf, type EntryColumns, entryOf } from "./entry-data.js";
 import { describeConnectionError, parsePostgresUrl } from "./postgres-connect.js";
 import { Listener, type Notice } from "./postgres-listener.js";
 import { migrate, type Tables, tablesOf } from "./postgres-schema.js";
-import { isLive, type OwnerRow, ownedError, ownerOf, type RunOwner, takenOverError, thisProcess } from "./owner.js";
+import { isLive, type OwnerJoinRow, type OwnerRow, ownedError, ownerOf, ownerRowOf, type RunOwner, takenOverError, thisProcess } from "./owner.js";
 import type { JournalEntry, RunPatch, RunQuery, RunRecord, Store } from "./store.js";
 import { PostgresMemory } from "../memory/postgres-memory.js";
 
@@ -452,23 +452,8 @@ export class PostgresStore implements Store {
   }
 }
 
-interface OwnerJoinRow {
-  readonly token: string;
-  readonly pid: number | null;
-  readonly host: string | null;
-  readonly started: string | null;
-  readonly claimed_at: number;
-  readonly heartbeat_at: number | null;
-}
-
 function ownerQuery(t: Tables): string {
   return `SELECT o.token, p.pid, p.host, p.started, o.claimed_at, p.heartbeat_at FROM ${t.runOwners} o LEFT JOIN ${t.processes} p ON p.token = o.token WHERE o.run_id = $1`;
-}
-
-/** An owner row (a process row gone counts as a dead owner: heartbeat 0). */
-function ownerRowOf(row: OwnerJoinRow | undefined): OwnerRow | undefined {
-  if (row === undefined) return undefined;
-  return { token: row.token, pid: row.pid ?? 0, host: row.host ?? "", started: row.started ?? "", claimedAt: row.claimed_at, heartbeatAt: row.heartbeat_at ?? 0 };
 }
 
 const statementNames = new Map<string, string>();

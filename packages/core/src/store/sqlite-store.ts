@@ -19,7 +19,7 @@ import {
   writeChunks,
 } from "./blob-data.js";
 import { dataOf, type EntryColumns, entryOf } from "./entry-data.js";
-import { isLive, type OwnerRow, ownedError, ownerOf, type RunOwner, takenOverError, thisProcess } from "./owner.js";
+import { isLive, type OwnerJoinRow, type OwnerRow, ownedError, ownerOf, ownerRowOf, type RunOwner, takenOverError, thisProcess } from "./owner.js";
 import type { JournalEntry, RunPatch, RunQuery, RunRecord, Store } from "./store.js";
 import { SQLITE_MEMORY_MIGRATION, SqliteMemory } from "../memory/sqlite-memory.js";
 
@@ -85,15 +85,6 @@ interface RunRow {
 
 interface JournalRow extends EntryColumns {
   readonly data: string;
-}
-
-interface OwnerJoinRow {
-  readonly token: string;
-  readonly pid: number | null;
-  readonly host: string | null;
-  readonly started: string | null;
-  readonly claimed_at: number;
-  readonly heartbeat_at: number | null;
 }
 
 /**
@@ -324,9 +315,7 @@ export class SqliteStore implements Store {
 
   /** The owner row of a run (a process row gone counts as a dead owner: heartbeat 0). */
   private ownerRow(runId: string): OwnerRow | undefined {
-    const row = this.statements.owner.get(runId) as OwnerJoinRow | undefined;
-    if (row === undefined) return undefined;
-    return { token: row.token, pid: row.pid ?? 0, host: row.host ?? "", started: row.started ?? "", claimedAt: row.claimed_at, heartbeatAt: row.heartbeat_at ?? 0 };
+    return ownerRowOf(this.statements.owner.get(runId) as OwnerJoinRow | undefined);
   }
 
   private startHeartbeat(): void {
