@@ -55,6 +55,7 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .argument("<paths...>", "files, directories (searched for *.graph.{ts,js,json}) or globs")
     .addOption(new Option("-f, --format <format>", "output format").choices(["text", "json", "sarif"]).default("text"))
     .option("--strict", "fail on warnings too", false)
+    .option("--allow-missing", "declared blocks without an implementation yet are warnings, not errors", false)
     .addHelpText(
       "after",
       `
@@ -65,7 +66,7 @@ Examples:
   blockwork check examples
   blockwork check "src/**/*.graph.ts" --format sarif > blockwork.sarif`,
     )
-    .action(async (paths: string[], opts: { format: "text" | "json" | "sarif"; strict: boolean }) => {
+    .action(async (paths: string[], opts: { format: "text" | "json" | "sarif"; strict: boolean; allowMissing: boolean }) => {
       const { runCheck } = await import("./commands/check.js");
       setCode(await runCheck(paths, opts, io));
     });

@@ -12,6 +12,16 @@ describe("blockwork check", () => {
     expect(out).toMatch(/Checked 9 graphs in 8 files: 0 errors, 0 warnings\./);
   });
 
+  it("reports a declared block without an implementation as not_implemented, a warning with --allow-missing", async () => {
+    const failed = await cli(["check", "packages/cli/test/fixtures/lego/declared.graph.ts"]);
+    expect(failed.code).toBe(1);
+    expect(failed.out).toContain("error not_implemented");
+    expect(failed.out).toContain('Block "shout" is declared (Upper-cases a text.) but not implemented');
+    const allowed = await cli(["check", "packages/cli/test/fixtures/lego/declared.graph.ts", "--allow-missing"]);
+    expect(allowed.code).toBe(0);
+    expect(allowed.out).toContain("warning not_implemented");
+  });
+
   it("fails with exit code 1 and explains a broken graph", async () => {
     const { code, out } = await cli(["check", "examples/broken/binding_may_not_run.ts"]);
     expect(code).toBe(1);
