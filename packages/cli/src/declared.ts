@@ -28,3 +28,12 @@ function fileExists(url: string): boolean {
     return false;
   }
 }
+
+/** Whether a graph (nested graphs included) has a declared block. */
+export function hasDeclaredBlocks(graph: GraphBlock): boolean {
+  for (const block of graph.blocks.values()) {
+    if (declaredInfo(block) !== undefined) return true;
+    if (block.kind === "graph" && hasDeclaredBlocks(block)) return true;
+  }
+  return false;
+}

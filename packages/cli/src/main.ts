@@ -190,6 +190,70 @@ Examples:
     });
 
   program
+    .command("verify")
+    .description("Property-test a graph's code blocks against their contracts, declared properties and examples.")
+    .argument("<file>", "a TypeScript or JavaScript module exporting the graph")
+    .option("-e, --export <name>", "which export, when the module exports several graphs")
+    .option("-b, --block <id>", "only this block (repeatable; an id or a path like sub/id)", (v: string, all: string[]) => [...all, v], [] as string[])
+    .option("-n, --runs <n>", "generated inputs per block", (v) => positiveInt(v, "--runs"), 100)
+    .option("--seed <n>", "the seed: the same seed generates the same inputs and counterexamples", (v) => positiveInt(v, "--seed"), 1)
+    .addOption(new Option("-f, --format <format>", "output format").choices(["text", "json"]).default("text"))
+    .addHelpText(
+      "after",
+      `
+Inputs are generated from each block's input schema (fast-check over its JSON Schema, biased to
+edge cases: empty strings, bounds, unicode). Every output must satisfy the output schema, every
+declared property (declareBlock) must hold, every example must be reproduced. A failure prints its
+counterexample, shrunk to a small input. Exit 1 when a block fails or is not implemented.
+
+Examples:
+  blockwork verify examples/lego/slug.graph.ts
+  blockwork verify examples/lego/slug.graph.ts --block slugify --runs 1000`,
+    )
+    .action(async (file: string, opts: { export?: string; block: string[]; runs: number; seed: number; format: "text" | "json" }) => {
+      const { runVerify } = await import("./commands/verify.js");
+      setCode(await runVerify(file, { runs: opts.runs, seed: opts.seed, format: opts.format, blocks: opts.block, ...(opts.export ? { exportName: opts.export } : {}) }, io));
+    });
+
+  program
+    .command("implement")
+    .description("Have a block agent write declared blocks from their contracts; accept only code that type-checks and passes verify.")
+    .argument("<file>", "a TypeScript or JavaScript module exporting the graph")
+    .option("-e, --export <name>", "which export, when the module exports several graphs")
+    .option("-b, --block <id>", "this declared block (repeatable), implemented or not", (v: string, all: string[]) => [...all, v], [] as string[])
+    .option("--missing", "every declared block without an implementation (the default)", false)
+    .option("--repair", "re-implement the declared blocks whose implementation fails verify (after a contract change)", false)
+    .option("-a, --attempts <n>", "candidates per block before giving up", (v) => positiveInt(v, "--attempts"), 4)
+    .option("-n, --runs <n>", "generated inputs verify runs each candidate on", (v) => positiveInt(v, "--runs"), 100)
+    .option("--script <file>", "scripted replies (JSON: an array, or arrays by block id) instead of a model")
+    .addOption(new Option("-f, --format <format>", "output format").choices(["text", "json"]).default("text"))
+    .addHelpText(
+      "after",
+      `
+The block's agent sees only its purpose, its contract (as TypeScript types), its examples and
+properties, and the one file it writes. A candidate is refused when it writes another file,
+imports anything but its contract types, fails the type check (TypeScript compiler API, in
+memory), or fails verify; the diagnostics go back to the agent until --attempts runs out.
+Nothing is written until a candidate is accepted. The model: BLOCKWORK_MODEL=provider:model
+(see docs/agents.md), or --script for scripted replies.
+
+Examples:
+  BLOCKWORK_MODEL=ollama:qwen2.5-coder blockwork implement examples/lego/slug.graph.ts --missing
+  blockwork implement examples/lego/slug.graph.ts --block slugify --script examples/lego/implement.script.json
+  blockwork implement examples/lego/slug.graph.ts --repair`,
+    )
+    .action(async (file: string, opts: { export?: string; block: string[]; missing: boolean; repair: boolean; attempts: number; runs: number; script?: string; format: "text" | "json" }) => {
+      const { runImplement } = await import("./commands/implement.js");
+      setCode(
+        await runImplement(
+          file,
+          { blocks: opts.block, missing: opts.missing, repair: opts.repair, attempts: opts.attempts, runs: opts.runs, format: opts.format, ...(opts.script ? { script: opts.script } : {}), ...(opts.export ? { exportName: opts.export } : {}) },
+          io,
+        ),
+      );
+    });
+
+  program
     .command("diff")
     .description("Compare two versions of a graph: compatible or breaking, for callers and for runs in flight.")
     .argument("<old>", "the old graph: a module or .graph.json file (file.graph.ts#export picks an export), or a version kept in --store")

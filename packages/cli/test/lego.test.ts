@@ -1,0 +1,86 @@
+import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { join, relative } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { cli, root } from "./capture.js";
+
+// Each test works on its own copy of examples/lego inside the repository (so that the copy's
+// imports of @blockwork/spec and zod resolve).
+let dir: string;
+let rel: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(root, "packages/cli/test/fixtures/lego/tmp-"));
+  rel = relative(root, dir);
+  await cp(join(root, "examples/lego"), dir, { recursive: true });
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe("blockwork verify", () => {
+  it("passes the example's implemented blocks", async () => {
+    const { code, out } = await cli(["verify", `${rel}/slug.graph.ts`]);
+    expect(out).toContain("ok   slugify: 100 generated inputs, 4 examples, 2 properties");
+    expect(out).toContain("ok   readingTime: 100 generated inputs, 2 examples, 2 properties");
+    expect(code).toBe(0);
+  });
+
+  it("prints the shrunk counterexample of a seeded bug and exits 1", async () => {
+    // Seeded bug: the implementation counts on " " only, so a newline joins two words into one... or none into one.
+    await writeFile(join(dir, "reading-time.impl.ts"), 'import type { Input, Output } from "./reading-time.contract.js";\nexport default function run(input: Input): Output {\n  const words = input.body.split(" ").filter((w) => w !== "").length;\n  return { words, minutes: Math.max(1, Math.ceil(words / 200)) };\n}\n');
+    const { code, out } = await cli(["verify", `${rel}/slug.graph.ts`, "--block", "readingTime"]);
+    expect(code).toBe(1);
+    expect(out).toContain('FAIL readingTime: the property "blank text has no words" does not hold');
+    expect(out).toMatch(/counterexample \(shrunk \d+ times?\): input \{"body":"(\\n|\\t)"\}/);
+    expect(out).not.toContain("slugify");
+  });
+
+  it("reports a declared block without implementation, and an unknown --block clearly", async () => {
+    await rm(join(dir, "slugify.impl.ts"));
+    const missing = await cli(["verify", `${rel}/slug.graph.ts`]);
+    expect(missing.code).toBe(1);
+    expect(missing.out).toMatch(/FAIL slugify: not implemented \(Block "slugify" is declared but not implemented/);
+    const unknown = await cli(["verify", `${rel}/slug.graph.ts`, "--block", "nope"]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.err).toContain('has no code block "nope"');
+  });
+});
+
+describe("blockwork implement", () => {
+  it("writes the missing blocks with the scripted model, refusing the wrong candidates first", async () => {
+    await rm(join(dir, "slugify.impl.ts"));
+    await rm(join(dir, "slugify.contract.ts"));
+    const { code, out, err } = await cli(["implement", `${rel}/slug.graph.ts`, "--missing", "--script", `${rel}/implement.script.json`]);
+    expect(err).toContain("Model: none. The code comes from the script");
+    expect(err).toContain("attempt 1/4 (context");
+    expect(err).toContain("refused (verify_failed)");
+    expect(out).toMatch(/ok {3}slugify: accepted after 3 attempts \(context \d+ tokens\); wrote .*slugify\.impl\.ts, .*slugify\.contract\.ts/);
+    expect(out).not.toContain("readingTime");
+    expect(code).toBe(0);
+    expect((await cli(["check", `${rel}/slug.graph.ts`])).code).toBe(0);
+  });
+
+  it("repair mode re-implements a block whose verification fails after a contract change", async () => {
+    const graph = join(dir, "slug.graph.ts");
+    const text = await readFile(graph, "utf8");
+    // The contract changes: words are joined by underscores now.
+    await writeFile(
+      graph,
+      text
+        .replace("words joined by single dashes", "words joined by single underscores")
+        .replace("/^[a-z0-9]+(?:-[a-z0-9]+)*$|^$/", "/^[a-z0-9]+(?:_[a-z0-9]+)*$|^$/")
+        .replace('"hello-world"', '"hello_world"')
+        .replace('"blockwork-2-0-released"', '"blockwork_2_0_released"')
+        .replace('output.slug.split("-")', 'output.slug.split("_")'),
+    );
+    const fixed = '```ts\nimport type { Input, Output } from "./slugify.contract.js";\nexport default function run(input: Input): Output {\n  return { slug: input.title.replace(/[^A-Za-z0-9]+/g, "_").replace(/^_+|_+$/g, "").toLowerCase() };\n}\n```';
+    await writeFile(join(dir, "repair.script.json"), JSON.stringify({ slugify: [fixed] }));
+    const { code, out, err } = await cli(["implement", `${rel}/slug.graph.ts`, "--repair", "--script", `${rel}/repair.script.json`]);
+    expect(err).toContain("verify slugify: failed");
+    expect(err).toContain("verify readingTime: passed");
+    expect(err).toContain('Repairing block "slugify"');
+    expect(out).toMatch(/ok {3}slugify: accepted after 1 attempt/);
+    expect(code).toBe(0);
+    expect(await readFile(join(dir, "slugify.impl.ts"), "utf8")).toContain('"_"');
+    expect((await cli(["verify", `${rel}/slug.graph.ts`])).code).toBe(0);
+  });
+});
