@@ -254,6 +254,31 @@ Examples:
     });
 
   program
+    .command("dev")
+    .description("Watch a graph: on every save re-type-check, re-check, re-verify changed blocks and re-run an input; a REPL on stdin.")
+    .argument("<file>", "a TypeScript or JavaScript module exporting the graph")
+    .option("-e, --export <name>", "which export, when the module exports several graphs")
+    .option("-i, --input <json>", "the input re-run after every change: JSON text or @file.json")
+    .option("-n, --runs <n>", "generated inputs verify runs each changed block on", (v) => positiveInt(v, "--runs"), 50)
+    .option("--no-typecheck", "skip the TypeScript check")
+    .addHelpText(
+      "after",
+      `
+Watches the graph's directory. After each save it prints, in one block: type errors (an
+incremental TypeScript program), checker issues, the verify verdict of every block whose contract,
+code or implementation module changed, and, with --input, the run's output diff and route
+coverage. Implementations are hot-swapped: nothing restarts. Type .help for the REPL's commands
+(.run, .resume, .simulate, .check, .block <id> <json>, .swap <id> <module>).
+
+Examples:
+  blockwork dev examples/lego/slug.graph.ts --input '{"title": "Hello", "body": "a b c"}'`,
+    )
+    .action(async (file: string, opts: { export?: string; input?: string; runs: number; typecheck: boolean }) => {
+      const { runDev } = await import("./commands/dev-watch.js");
+      setCode(await runDev(file, { runs: opts.runs, typecheck: opts.typecheck, ...(opts.input !== undefined ? { input: opts.input } : {}), ...(opts.export ? { exportName: opts.export } : {}) }, io));
+    });
+
+  program
     .command("diff")
     .description("Compare two versions of a graph: compatible or breaking, for callers and for runs in flight.")
     .argument("<old>", "the old graph: a module or .graph.json file (file.graph.ts#export picks an export), or a version kept in --store")
