@@ -203,7 +203,7 @@ export class DevSession {
       return { output, coverage: coverage(this.def as GraphDef, events), runId: handle.id, ...(suspended.length ? { suspended } : {}) };
     } catch (error) {
       const suspended = events.flatMap((e) => (e.type === "run.suspended" ? e.suspensions.map((s) => s.id) : []));
-      const message = error instanceof Error ? error.message.split("\n")[0] : String(error);
+      const message = error instanceof Error ? (error.message.split("\n")[0] ?? error.message) : String(error);
       return { ...(suspended.length ? { suspended } : { error: message }), coverage: coverage(this.def as GraphDef, events), runId: handle.id };
     }
   }

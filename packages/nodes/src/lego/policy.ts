@@ -25,6 +25,10 @@ export function checkPolicy(ts: typeof TS, code: string, options: { readonly all
       problems.push(`${at(node)}: dynamic import() is not allowed: an implementation loads no code.`);
     } else if (ts.isMetaProperty(node)) {
       problems.push(`${at(node)}: import.meta is not allowed.`);
+    } else if ((ts.isPropertyAccessExpression(node) && ["constructor", "__proto__", "prototype"].includes(node.name.text))) {
+      problems.push(`${at(node)}: \`.${(node as TS.PropertyAccessExpression).name.text}\` is not allowed: it leads to the Function constructor and out of the block.`);
+    } else if (ts.isElementAccessExpression(node) && ts.isStringLiteral(node.argumentExpression) && ["constructor", "__proto__", "prototype"].includes(node.argumentExpression.text)) {
+      problems.push(`${at(node)}: \`["${node.argumentExpression.text}"]\` is not allowed: it leads to the Function constructor and out of the block.`);
     } else if (ts.isIdentifier(node) && FORBIDDEN_GLOBALS.has(node.text) && isReference(ts, node)) {
       problems.push(`${at(node)}: \`${node.text}\` is not allowed: an implementation computes its output from its input, and reaches nothing outside its block.`);
     }

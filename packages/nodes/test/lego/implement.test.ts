@@ -73,16 +73,18 @@ describe("implementBlock", () => {
       ts(`${head}export default function run({ x, lo, hi }: Input): Output {\n  const fs = (globalThis as any).process;\n  void fs;\n  return { value: Math.min(hi, Math.max(lo, x)) };\n}`),
       ts(`${head}export default async function run({ x, lo, hi }: Input): Promise<Output> {\n  await import("node:child_process");\n  return { value: Math.min(hi, Math.max(lo, x)) };\n}`),
       ts(`import { Input, Output } from "./clamp.contract.js";\nexport default function run({ x, lo, hi }: Input): Output {\n  return { value: Math.min(hi, Math.max(lo, x)) };\n}`),
+      ts(`${head}export default function run({ x, lo, hi }: Input): Output {\n  const f = ({}).constructor.constructor("return 1");\n  return { value: Math.min(hi, Math.max(lo, x)) + 0 * Number(f()) };\n}`),
       "I would rather not.",
     ];
     const result = await implementBlock({ block: clamp, file, model: scriptedModel(replies), attempts: replies.length });
     expect(result.status).toBe("exhausted");
-    expect(result.attempts.map((a) => a.refusal)).toEqual(["wrong_file", "forbidden", "forbidden", "forbidden", "forbidden", "no_code"]);
+    expect(result.attempts.map((a) => a.refusal)).toEqual(["wrong_file", "forbidden", "forbidden", "forbidden", "forbidden", "forbidden", "no_code"]);
     expect(result.attempts[0]?.diagnostics[0]).toContain("You may write only clamp.impl.ts; the answer writes ../../etc/evil.ts");
     expect(result.attempts[1]?.diagnostics[0]).toContain('importing "node:fs" is not allowed');
     expect(result.attempts[2]?.diagnostics[0]).toContain("`globalThis` is not allowed");
     expect(result.attempts[3]?.diagnostics[0]).toContain("dynamic import() is not allowed");
     expect(result.attempts[4]?.diagnostics[0]).toContain("with `import type`");
+    expect(result.attempts[5]?.diagnostics[0]).toContain("`.constructor` is not allowed");
     expect(existsSync(file)).toBe(false);
   });
 
