@@ -465,6 +465,8 @@ Examples:
     .option("-n, --attempts <n>", "patches the model may propose", (v) => positiveInt(v, "--attempts"), 4)
     .option("--context-tokens <n>", "the context budget of one call (default 8000)", (v) => positiveInt(v, "--context-tokens"))
     .option("--tokens <n>", "the token budget of all calls (default 60000)", (v) => positiveInt(v, "--tokens"))
+    .option("--implement", "then implement the declared blocks the patch added (as blockwork implement)", false)
+    .option("--implement-script <file.json>", "scripted replies for those block agents instead of a model")
     .addOption(new Option("-f, --format <format>", "output format").choices(["text", "json"]).default("text"))
     .addHelpText(
       "after",
@@ -482,7 +484,7 @@ Examples:
     .action(
       async (
         graph: string,
-        opts: { goal?: string; failure?: string; catalogue?: string; export?: string; out?: string; mermaid?: string; script?: string; attempts: number; contextTokens?: number; tokens?: number; format: "text" | "json" },
+        opts: { goal?: string; failure?: string; catalogue?: string; export?: string; out?: string; mermaid?: string; script?: string; attempts: number; contextTokens?: number; tokens?: number; format: "text" | "json"; implement: boolean; implementScript?: string },
       ) => {
         const { runCoordinate } = await import("./commands/coordinate.js");
         const { export: exportName, ...rest } = opts;

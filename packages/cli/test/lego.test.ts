@@ -16,7 +16,7 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-describe("blockwork verify", () => {
+describe("blockwork verify", { timeout: 180_000 }, () => {
   it("passes the example's implemented blocks", async () => {
     const { code, out } = await cli(["verify", `${rel}/slug.graph.ts`]);
     expect(out).toContain("ok   slugify: 100 generated inputs, 4 examples, 2 properties");
@@ -45,7 +45,7 @@ describe("blockwork verify", () => {
   });
 });
 
-describe("blockwork implement", () => {
+describe("blockwork implement", { timeout: 180_000 }, () => {
   it("writes the missing blocks with the scripted model, refusing the wrong candidates first", async () => {
     await rm(join(dir, "slugify.impl.ts"));
     await rm(join(dir, "slugify.contract.ts"));
@@ -82,5 +82,49 @@ describe("blockwork implement", () => {
     expect(code).toBe(0);
     expect(await readFile(join(dir, "slugify.impl.ts"), "utf8")).toContain('"_"');
     expect((await cli(["verify", `${rel}/slug.graph.ts`])).code).toBe(0);
+  });
+});
+
+describe("blockwork coordinate --implement", { timeout: 180_000 }, () => {
+  it("implements the declared block its patch added, with the block agent's gates", async () => {
+    await writeFile(
+      join(dir, "catalogue.ts"),
+      `import { declareBlock, defineCatalogue } from "@blockwork/spec";
+import { z } from "zod";
+
+export const sentiment = declareBlock({
+  id: "sentiment",
+  purpose: "Scores the mood of a text: +1 per word 'good', -1 per word 'bad', over the count of both.",
+  input: z.object({ text: z.string() }),
+  output: z.object({ mood: z.enum(["positive", "neutral", "negative"]), score: z.number().min(-1).max(1) }),
+  examples: [
+    { input: { text: "good good" }, output: { mood: "positive", score: 1 } },
+    { input: { text: "" }, output: { mood: "neutral", score: 0 } },
+  ],
+  properties: { "mood follows score": ({ output }) => (output.score > 0.2 ? output.mood === "positive" : output.score < -0.2 ? output.mood === "negative" : output.mood === "neutral") },
+  implementation: new URL("./sentiment.impl.ts", import.meta.url),
+});
+
+export const catalogue = defineCatalogue([sentiment]);
+`,
+    );
+    const head = 'import type { Input, Output } from "./sentiment.contract.js";\n';
+    // Wrong first: counts only "good" and returns the count as the score (breaks score <= 1).
+    const wrong = "```ts\n" + head + 'export default function run(input: Input): Output {\n  const plus = input.text.split(" ").filter((w) => w === "good").length;\n  return { mood: plus > 0 ? "positive" : "neutral", score: plus };\n}\n```';
+    const right =
+      "```ts\n" +
+      head +
+      'export default function run(input: Input): Output {\n  const words = input.text.split(/\\s+/);\n  const plus = words.filter((w) => w === "good").length;\n  const minus = words.filter((w) => w === "bad").length;\n  const score = plus + minus === 0 ? 0 : (plus - minus) / (plus + minus);\n  return { mood: score > 0.2 ? "positive" : score < -0.2 ? "negative" : "neutral", score };\n}\n```';
+    await writeFile(join(dir, "implement-sentiment.json"), JSON.stringify({ sentiment: [wrong, right] }));
+    const { code, out, err } = await cli([
+      "coordinate", "examples/text-digest/digest.graph.ts", "--goal", "Also report the mood of the text: add a field mood to the output.",
+      "--catalogue", `${rel}/catalogue.ts`, "--script", "examples/coordinator/session.json", "--implement", "--implement-script", `${rel}/implement-sentiment.json`,
+    ]);
+    expect(err).toMatch(/attempt 3\/4: applied/);
+    expect(err).toContain('Implementing block "sentiment"');
+    expect(err).toContain("refused (verify_failed)");
+    expect(out).toMatch(/ok {3}sentiment: accepted after 2 attempts/);
+    expect(code).toBe(0);
+    expect(await readFile(join(dir, "sentiment.impl.ts"), "utf8")).toContain('w === "bad"');
   });
 });

@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { relative, resolve } from "node:path";
-import { declaredBlocks, type DeclaredEntry, formatVerifyReport, type ImplementAttempt, implementBlock, type Model, modelFromEnv, verifyBlock } from "@blockwork/nodes";
+import { declaredBlocks, type DeclaredEntry, formatVerifyReport, type ImplementAttempt, implementBlock, type ImplementResult, type Model, modelFromEnv, verifyBlock } from "@blockwork/nodes";
 import { scriptedModel, type ScriptedReply } from "@blockwork/nodes/testing";
 import type { CodeBlock } from "@blockwork/spec";
 import { CliError, type Io } from "../io.js";
@@ -31,15 +31,27 @@ export async function runImplement(file: string, options: ImplementCommandOption
   const declared = declaredBlocks(graph);
   if (declared.length === 0) throw new CliError(`${relative(io.cwd, module)} has no declared blocks (declareBlock) to implement.`);
   const targets = await chooseTargets(declared, options, io);
-  const models = await modelsFor(options.script, io);
-  const json = options.format === "json";
   if (targets.length === 0) {
-    if (!json) io.out(options.repair ? "Every declared block passes verify: nothing to repair.\n" : "Every declared block is implemented: nothing to do (use --block id to rewrite one, --repair after a contract change).\n");
-    else io.out(`${JSON.stringify({ results: [] }, null, 2)}\n`);
+    if (options.format === "json") io.out(`${JSON.stringify({ results: [] }, null, 2)}\n`);
+    else io.out(options.repair ? "Every declared block passes verify: nothing to repair.\n" : "Every declared block is implemented: nothing to do (use --block id to rewrite one, --repair after a contract change).\n");
     return 0;
   }
+  const results = await implementTargets(targets, options, io);
+  if (options.format === "json") io.out(`${JSON.stringify({ results: results.map((r) => ({ ...r, written: r.written.map((w) => relative(io.cwd, w)) })) }, null, 2)}\n`);
+  return results.every((r) => r.status === "accepted") ? 0 : 1;
+}
+
+/**
+ * Implements each target with its block agent, printing progress (stderr) and one line per block
+ * (stdout, in text format). Used by `implement`, and by `coordinate --implement` for the declared
+ * blocks its patch added.
+ */
+export async function implementTargets(targets: readonly Target[], options: Pick<ImplementCommandOptions, "script" | "attempts" | "runs" | "format">, io: Io): Promise<ImplementResult[]> {
+  const json = options.format === "json";
+  if (targets.length === 0) return [];
+  const models = await modelsFor(options.script, io);
   io.err(models.scripted ? `Model: none. The code comes from the script ${models.scripted}, not from a model.\n` : `Model: ${models.for("").id}.\n`);
-  const results = [];
+  const results: ImplementResult[] = [];
   for (const target of targets) {
     const shown = relative(io.cwd, target.entry.file as string);
     io.err(`${target.repair ? "Repairing" : "Implementing"} block "${target.entry.path}" → ${shown}\n`);
@@ -69,11 +81,11 @@ export async function runImplement(file: string, options: ImplementCommandOption
       );
     }
   }
-  if (json) io.out(`${JSON.stringify({ results: results.map((r) => ({ ...r, written: r.written.map((w) => relative(io.cwd, w)) })) }, null, 2)}\n`);
-  return results.every((r) => r.status === "accepted") ? 0 : 1;
+  return results;
 }
 
-interface Target {
+/** A declared block to implement, and in repair mode its current code and why it fails. */
+export interface Target {
   readonly entry: DeclaredEntry;
   readonly repair?: { code: string; failure: string };
 }
