@@ -1,7 +1,7 @@
 import { statSync } from "node:fs";
 import { dirname, relative, resolve as resolvePath } from "node:path";
 import { isDeepStrictEqual } from "node:util";
-import { MemoryStore, resume, run, type RunEvent } from "@blockwork/core";
+import { MemoryStore, resume, run, type RunEvent, type RunHandle } from "@blockwork/core";
 import { agentInfo, declaredBlocks, formatVerifyReport, simulate, verifyBlock, withImplementations, type BlockVerdict } from "@blockwork/nodes";
 import { type AnyBlock, check, type CodeBlock, formatIssues, type GraphBlock, type GraphDef, type Issue, summarizeIssues } from "@blockwork/spec";
 import { unimplementedBlocks } from "./declared.js";
@@ -20,6 +20,15 @@ export interface DevSessionOptions {
   /** Skip the TypeScript check (it is the slowest step). */
   readonly noTypecheck?: boolean;
   readonly print: (text: string) => void;
+}
+
+/** What a run of the session came to: its output, its failure, or where it waits; and its coverage. */
+export interface RunResult {
+  readonly output?: unknown;
+  readonly error?: string;
+  readonly coverage: string;
+  readonly runId: string;
+  readonly suspended?: readonly string[];
 }
 
 /** The timings and findings of one cycle (after a save, or at start). */
@@ -182,7 +191,7 @@ export class DevSession {
   }
 
   /** Runs the graph on `input` in the session's store; the output, or the failure, and route coverage. */
-  async runInput(input: unknown): Promise<{ output?: unknown; error?: string; coverage: string; runId: string; suspended?: string[] }> {
+  async runInput(input: unknown): Promise<RunResult> {
     const graph = this.graph as GraphBlock;
     const events: RunEvent[] = [];
     const handle = run(graph, input as never, { store: this.store, onEvent: (e) => events.push(e) });
@@ -190,25 +199,23 @@ export class DevSession {
   }
 
   /** Resumes a suspended run of this session (`.resume <runId> <block> <json>`). */
-  async resumeRun(runId: string, block: string | undefined, data: unknown): Promise<{ output?: unknown; error?: string; coverage: string; runId: string; suspended?: string[] }> {
+  async resumeRun(runId: string, block: string | undefined, data: unknown): Promise<RunResult> {
     const events: RunEvent[] = [];
     const handle = await resume(runId, { store: this.store, graph: this.graph as GraphBlock, onEvent: (e) => events.push(e), ...(block ? { block, data } : {}) });
     return this.settle(handle, events);
   }
 
-  private async settle(handle: { id: string; result: Promise<unknown> }, events: RunEvent[]): Promise<{ output?: unknown; error?: string; coverage: string; runId: string; suspended?: string[] }> {
-    try {
-      const output = await handle.result;
-      const suspended = events.flatMap((e) => (e.type === "run.suspended" ? e.suspensions.map((s) => s.id) : []));
-      return { output, coverage: coverage(this.def as GraphDef, events), runId: handle.id, ...(suspended.length ? { suspended } : {}) };
-    } catch (error) {
-      const suspended = events.flatMap((e) => (e.type === "run.suspended" ? e.suspensions.map((s) => s.id) : []));
-      const message = error instanceof Error ? (error.message.split("\n")[0] ?? error.message) : String(error);
-      return { ...(suspended.length ? { suspended } : { error: message }), coverage: coverage(this.def as GraphDef, events), runId: handle.id };
-    }
+  private async settle(handle: RunHandle, events: RunEvent[]): Promise<RunResult> {
+    // `settled` also returns when the run waits for a resume (`result` would wait for the resume).
+    const settled = await handle.settled();
+    const base = { coverage: coverage(this.def as GraphDef, events), runId: handle.id };
+    if (settled.status === "completed") return { ...base, output: settled.output };
+    if (settled.status === "suspended") return { ...base, suspended: settled.suspensions.map((x) => x.id) };
+    handle.result.catch(() => undefined);
+    return { ...base, error: settled.error.message.split("\n")[0] ?? settled.error.message };
   }
 
-  private diffLines(result: { output?: unknown; error?: string; runId: string; suspended?: string[] }): string[] {
+  private diffLines(result: RunResult): string[] {
     if (result.suspended) return [`  run ${result.runId} suspended at ${result.suspended.join(", ")} (.resume ${result.runId} <block> <json>)`];
     if (result.error !== undefined) return [];
     const previous = this.lastOutput;
