@@ -39,6 +39,7 @@ export interface CycleReport {
   readonly verified: readonly BlockVerdict[];
   readonly output?: unknown;
   readonly runError?: string;
+  /** `total` is the time to the report (load, check, verify, run); the type check follows it (`typecheck`). */
   readonly ms: { readonly load: number; readonly typecheck: number; readonly check: number; readonly verify: number; readonly run: number; readonly total: number };
 }
 
@@ -89,15 +90,6 @@ export class DevSession {
     ms.load = performance.now() - t;
     const graph = this.graph as GraphBlock;
 
-    if (this.typecheck) {
-      t = performance.now();
-      const found = this.typecheck.check(this.files(), changed);
-      ms.typecheck = performance.now() - t;
-      typeErrors = found.length;
-      lines.push(`  typecheck: ${found.length === 0 ? "0 errors" : `${found.length} error${found.length === 1 ? "" : "s"}`} (${fmt(ms.typecheck)}, ${this.typecheck.lastChecked} file${this.typecheck.lastChecked === 1 ? "" : "s"} re-checked)`);
-      for (const d of found.slice(0, 8)) lines.push(`    ${relative(this.o.cwd, d.file)}:${d.line}:${d.column} TS${d.code}: ${d.message.split("\n")[0]}`);
-    }
-
     t = performance.now();
     const issues = check(graph.def, { unimplemented: unimplementedBlocks(graph), allowMissing: true });
     ms.check = performance.now() - t;
@@ -127,6 +119,18 @@ export class DevSession {
     }
     ms.total = performance.now() - t0;
     this.o.print(`${stamp(trigger)} feedback in ${fmt(ms.total)}\n${lines.join("\n")}\n`);
+    // The type check comes last, in its own line: the blocks run as tsx compiles them (types
+    // stripped), so check, verify and the run do not wait for it; on a large graph module it is
+    // the slowest step.
+    if (this.typecheck) {
+      t = performance.now();
+      const found = this.typecheck.check(this.files(), changed);
+      ms.typecheck = performance.now() - t;
+      typeErrors = found.length;
+      const tc = [`  typecheck: ${found.length === 0 ? "0 errors" : `${found.length} error${found.length === 1 ? "" : "s"}`} (${fmt(ms.typecheck)}, ${this.typecheck.lastChecked} file${this.typecheck.lastChecked === 1 ? "" : "s"} re-checked)`];
+      for (const d of found.slice(0, 8)) tc.push(`    ${relative(this.o.cwd, d.file)}:${d.line}:${d.column} TS${d.code}: ${d.message.split("\n")[0]}`);
+      this.o.print(`${tc.join("\n")}\n`);
+    }
     return { trigger, typeErrors, issues, verified, ...(output !== undefined ? { output } : {}), ...(runError ? { runError } : {}), ms: { ...ms, total: ms.total } };
   }
 

@@ -43,6 +43,7 @@ describe("blockwork dev", () => {
     const graph = relative(root, join(dir, "slug.graph.ts"));
     child = start([graph, "--input", '{"title": "Hi There", "body": "a b"}']);
     await waitFor(/watching .*type \.help for commands/);
+    await waitFor(/typecheck: /);
     expect(out).toMatch(/start: feedback in \d+/);
     expect(out).toContain("typecheck: 0 errors");
     expect(out).toContain("verify ok   slugify");
@@ -52,7 +53,7 @@ describe("blockwork dev", () => {
     let mark = out.length;
     const impl = join(dir, "slugify.impl.ts");
     await writeFile(impl, (await readFile(impl, "utf8")).replace(".toLowerCase();", ".toUpperCase();"));
-    const broken = await waitFor(/changed .*slugify\.impl\.ts: feedback in \d+[\s\S]*run: failed/, mark);
+    const broken = await waitFor(/changed .*slugify\.impl\.ts: feedback in \d+[\s\S]*run: failed[\s\S]*typecheck: /, mark);
     expect(broken).toContain("verify FAIL slugify: the output does not satisfy the output schema");
     expect(broken).toContain('output: {"slug":"HELLO-WORLD"}');
     expect(broken).not.toContain("readingTime");
@@ -60,13 +61,13 @@ describe("blockwork dev", () => {
     // A save with a type error is reported with its position.
     mark = out.length;
     await writeFile(impl, 'import type { Input, Output } from "./slugify.contract.js";\nexport default function run(input: Input): Output {\n  return { slug: input.title.length };\n}\n');
-    const typed = await waitFor(/changed .*slugify\.impl\.ts: feedback in[\s\S]*run: /, mark);
+    const typed = await waitFor(/changed .*slugify\.impl\.ts: feedback in[\s\S]*run: [\s\S]*typecheck: /, mark);
     expect(typed).toMatch(/typecheck: 1 error .*\n.*slugify\.impl\.ts:3:\d+ TS2322/);
 
     // A fix: verify passes again and the output diff names the changed field.
     mark = out.length;
     await writeFile(impl, 'import type { Input, Output } from "./slugify.contract.js";\nexport default function run(input: Input): Output {\n  return { slug: input.title.replace(/[^A-Za-z0-9]+/g, "-").replace(/^-+|-+$/g, "").toLowerCase() };\n}\n');
-    const fixed = await waitFor(/changed .*slugify\.impl\.ts: feedback in[\s\S]*output/, mark);
+    const fixed = await waitFor(/changed .*slugify\.impl\.ts: feedback in[\s\S]*output[\s\S]*typecheck: /, mark);
     expect(fixed).toContain("verify ok   slugify");
     expect(fixed).toContain("typecheck: 0 errors");
 
@@ -79,7 +80,7 @@ describe("blockwork dev", () => {
     expect(await waitFor(/run [\w-]+: \{"slug":"lego-loop","minutes":1\}\n {2}coverage: 2\/2 blocks/, mark)).toBeTruthy();
     mark = out.length;
     await writeFile(join(dir, "shout.ts"), 'export default function run(input: { title: string }) {\n  return { slug: input.title.toLowerCase().replace(/ /g, "") };\n}\n');
-    await waitFor(/changed .*shout\.ts/, mark);
+    await waitFor(/changed .*shout\.ts[\s\S]*typecheck: /, mark);
     mark = out.length;
     child.stdin.write(`.swap slugify ${relative(root, join(dir, "shout.ts"))}\n`);
     expect(await waitFor(/swapped/, mark)).toContain("swap slugify");
