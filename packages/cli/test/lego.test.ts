@@ -1,6 +1,9 @@
 import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { startFakeOpenAIServer } from "@blockwork/nodes/testing";
+import type { Io } from "../src/io.js";
+import { main } from "../src/main.js";
 import { cli, root } from "./capture.js";
 
 // Each test works on its own copy of examples/lego inside the repository (so that the copy's
@@ -82,6 +85,29 @@ describe("blockwork implement", { timeout: 180_000 }, () => {
     expect(code).toBe(0);
     expect(await readFile(join(dir, "slugify.impl.ts"), "utf8")).toContain('"_"');
     expect((await cli(["verify", `${rel}/slug.graph.ts`])).code).toBe(0);
+  });
+});
+
+describe("blockwork implement with BLOCKWORK_MODEL", { timeout: 180_000 }, () => {
+  it("calls the model over the OpenAI-compatible HTTP API (a local fake server) and feeds the diagnostics back", async () => {
+    await rm(join(dir, "slugify.impl.ts"));
+    const script = JSON.parse(await readFile(join(dir, "implement.script.json"), "utf8")) as { slugify: string[] };
+    const server = await startFakeOpenAIServer((_request, n) => ({ content: script.slugify[Math.min(n, script.slugify.length) - 1] ?? "" }));
+    try {
+      let out = "";
+      let err = "";
+      const io: Io = { cwd: root, env: { NO_COLOR: "1", BLOCKWORK_MODEL: "openai-compatible:fake-coder", BLOCKWORK_BASE_URL: server.url }, isTTY: false, out: (t) => (out += t), err: (t) => (err += t) };
+      const code = await main(["implement", `${rel}/slug.graph.ts`, "--block", "slugify"], io);
+      expect(err).toContain("Model: openai-compatible:fake-coder.");
+      expect(out, err).toMatch(/ok {3}slugify: accepted after 3 attempts/);
+      expect(code).toBe(0);
+      // The second request carries the first candidate's refusal back to the model.
+      const second = server.requests[1]?.messages.map((m) => String(m.content)).join("\n") ?? "";
+      expect(second).toContain("Your candidate was refused (verify_failed)");
+      expect(second).toContain('"slug":"hello-world-"');
+    } finally {
+      await server.close();
+    }
   });
 });
 
