@@ -1,4 +1,4 @@
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
 import { basename, dirname, relative, resolve } from "node:path";
 import type { CodeBlock } from "@blockwork/spec";
 import { countContextTokens } from "../agent/prompt.js";
@@ -179,7 +179,7 @@ async function judge(reply: string, j: Judging): Promise<Judged> {
   const extracted = extractCode(reply);
   if (extracted.code === undefined) return { accepted: false, refusal: "no_code", diagnostics: ["No ```ts code block found in the answer. Answer with the whole file in one ```ts block."] };
   const code = extracted.code;
-  if (extracted.file !== undefined && resolve(dirname(j.file), extracted.file) !== j.file && basename(extracted.file) !== basename(j.file)) {
+  if (extracted.file !== undefined && !namesOwnFile(extracted.file, j.file)) {
     return { accepted: false, refusal: "wrong_file", code, diagnostics: [`You may write only ${basename(j.file)}; the answer writes ${extracted.file}. Nothing was written.`] };
   }
   const policy = checkPolicy(j.ts, code, { allowed: [j.contract.specifier, j.contract.specifier.replace(/\.js$/, ""), j.contract.specifier.replace(/\.js$/, ".ts"), ...(j.allowImports ?? [])] });
@@ -215,6 +215,13 @@ async function judge(reply: string, j: Judging): Promise<Judged> {
   return { accepted: true, diagnostics: [], code, verdict };
 }
 
+/** Whether a file an answer names is the block's own file (no `..`, and it resolves to it). */
+function namesOwnFile(named: string, file: string): boolean {
+  const clean = named.replace(/^\.\//, "");
+  if (clean.split(/[\\/]/).includes("..")) return false;
+  return resolve(dirname(file), clean) === file || file.endsWith(`/${clean}`);
+}
+
 function formatDiagnostic(d: TypeDiagnostic, probe: string, shown: string): string {
   if (d.file === probe) return `The default export does not match the contract's Run type: ${d.message}`;
   return `${d.file ? `${d.file.replace(/^\/block\//, "")}` : shown}:${d.line}:${d.column} TS${d.code}: ${d.message}`;
@@ -226,9 +233,4 @@ export function extractCode(reply: string): { code?: string; file?: string } {
   const before = fence ? reply.slice(0, fence.index) : reply;
   const named = /(?:^|\n)\s*(?:\/\/\s*)?file:\s*`?([^\s`]+)`?/i.exec(before) ?? (fence ? /^\s*\/\/\s*file:\s*(\S+)/i.exec(fence[1] as string) : null);
   return { ...(fence ? { code: fence[1] as string } : {}), ...(named ? { file: named[1] as string } : {}) };
-}
-
-/** The current code of an implementation module, or undefined when it does not exist. */
-export async function readImplementation(file: string): Promise<string | undefined> {
-  return readFile(file, "utf8").catch(() => undefined);
 }

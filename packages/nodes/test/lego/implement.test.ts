@@ -37,7 +37,8 @@ afterEach(async () => {
 
 describe("implementBlock", () => {
   it("repairs through a type error and a property failure, and writes only the verified candidate", async () => {
-    const model = scriptedModel([TYPE_ERROR, NO_UPPER_BOUND, CORRECT]);
+    // The accepted answer names its own file: that is allowed.
+    const model = scriptedModel([TYPE_ERROR, NO_UPPER_BOUND, `File: clamp.impl.ts\n${CORRECT}`]);
     const file = join(dir, "clamp.impl.ts");
     const result = await implementBlock({ block: clamp, file, model, runs: 200 });
     expect(result.status).toBe("accepted");
@@ -69,6 +70,7 @@ describe("implementBlock", () => {
     const file = join(dir, "clamp.impl.ts");
     const replies = [
       "File: ../../etc/evil.ts\n```ts\n" + CORRECT.split("```ts\n")[1],
+      "File: ../elsewhere/clamp.impl.ts\n```ts\n" + CORRECT.split("```ts\n")[1],
       ts(`import { writeFileSync } from "node:fs";\n${head}export default function run({ x, lo, hi }: Input): Output {\n  writeFileSync("/tmp/x", "");\n  return { value: Math.min(hi, Math.max(lo, x)) };\n}`),
       ts(`${head}export default function run({ x, lo, hi }: Input): Output {\n  const fs = (globalThis as any).process;\n  void fs;\n  return { value: Math.min(hi, Math.max(lo, x)) };\n}`),
       ts(`${head}export default async function run({ x, lo, hi }: Input): Promise<Output> {\n  await import("node:child_process");\n  return { value: Math.min(hi, Math.max(lo, x)) };\n}`),
@@ -78,13 +80,14 @@ describe("implementBlock", () => {
     ];
     const result = await implementBlock({ block: clamp, file, model: scriptedModel(replies), attempts: replies.length });
     expect(result.status).toBe("exhausted");
-    expect(result.attempts.map((a) => a.refusal)).toEqual(["wrong_file", "forbidden", "forbidden", "forbidden", "forbidden", "forbidden", "no_code"]);
+    expect(result.attempts.map((a) => a.refusal)).toEqual(["wrong_file", "wrong_file", "forbidden", "forbidden", "forbidden", "forbidden", "forbidden", "no_code"]);
     expect(result.attempts[0]?.diagnostics[0]).toContain("You may write only clamp.impl.ts; the answer writes ../../etc/evil.ts");
-    expect(result.attempts[1]?.diagnostics[0]).toContain('importing "node:fs" is not allowed');
-    expect(result.attempts[2]?.diagnostics[0]).toContain("`globalThis` is not allowed");
-    expect(result.attempts[3]?.diagnostics[0]).toContain("dynamic import() is not allowed");
-    expect(result.attempts[4]?.diagnostics[0]).toContain("with `import type`");
-    expect(result.attempts[5]?.diagnostics[0]).toContain("`.constructor` is not allowed");
+    expect(result.attempts[1]?.diagnostics[0]).toContain("the answer writes ../elsewhere/clamp.impl.ts");
+    expect(result.attempts[2]?.diagnostics[0]).toContain('importing "node:fs" is not allowed');
+    expect(result.attempts[3]?.diagnostics[0]).toContain("`globalThis` is not allowed");
+    expect(result.attempts[4]?.diagnostics[0]).toContain("dynamic import() is not allowed");
+    expect(result.attempts[5]?.diagnostics[0]).toContain("with `import type`");
+    expect(result.attempts[6]?.diagnostics[0]).toContain("`.constructor` is not allowed");
     expect(existsSync(file)).toBe(false);
   });
 
