@@ -15,6 +15,7 @@ import { routeMatchRows } from "./route-match.bench.js";
 import { memoryRows } from "./memory.bench.js";
 import { printTable } from "./table.js";
 import { workerRows } from "./workers.bench.js";
+import { devRows } from "./dev.bench.js";
 
 const args = process.argv.slice(2);
 const quick = args.includes("--quick");
@@ -44,4 +45,6 @@ const checker = checkRows(quick);
 process.stdout.write(`${printTable("blockwork check: static checking cost", checker)}\n\n`);
 const cli = cliRows(quick);
 process.stdout.write(`${printTable("the blockwork command: start-up, whole processes (lower is better)", cli)}\n`);
-if (jsonAt >= 0) writeFileSync(args[jsonAt + 1] as string, `${JSON.stringify([...runtime, ...agents, ...workers, ...server, ...rlm, ...recovery, ...routes, ...memory, ...checker, ...cli], null, 2)}\n`);
+const dev = await devRows(quick);
+process.stdout.write(`\n${printTable("blockwork dev: feedback after a save (lower is better; ratio = median / cold start)", dev)}\n`);
+if (jsonAt >= 0) writeFileSync(args[jsonAt + 1] as string, `${JSON.stringify([...runtime, ...agents, ...workers, ...server, ...rlm, ...recovery, ...routes, ...memory, ...checker, ...cli, ...dev], null, 2)}\n`);

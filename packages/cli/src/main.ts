@@ -55,6 +55,7 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .argument("<paths...>", "files, directories (searched for *.graph.{ts,js,json}) or globs")
     .addOption(new Option("-f, --format <format>", "output format").choices(["text", "json", "sarif"]).default("text"))
     .option("--strict", "fail on warnings too", false)
+    .option("--allow-missing", "declared blocks without an implementation yet are warnings, not errors", false)
     .addHelpText(
       "after",
       `
@@ -65,7 +66,7 @@ Examples:
   blockwork check examples
   blockwork check "src/**/*.graph.ts" --format sarif > blockwork.sarif`,
     )
-    .action(async (paths: string[], opts: { format: "text" | "json" | "sarif"; strict: boolean }) => {
+    .action(async (paths: string[], opts: { format: "text" | "json" | "sarif"; strict: boolean; allowMissing: boolean }) => {
       const { runCheck } = await import("./commands/check.js");
       setCode(await runCheck(paths, opts, io));
     });
@@ -186,6 +187,95 @@ Examples:
       }
       const { runSimulate } = await import("./commands/simulate.js");
       setCode(await runSimulate(file, { runs: opts.runs, seed: opts.seed, all: opts.all, format: opts.format, ...(opts.export ? { exportName: opts.export } : {}) }, io));
+    });
+
+  program
+    .command("verify")
+    .description("Property-test a graph's code blocks against their contracts, declared properties and examples.")
+    .argument("<file>", "a TypeScript or JavaScript module exporting the graph")
+    .option("-e, --export <name>", "which export, when the module exports several graphs")
+    .option("-b, --block <id>", "only this block (repeatable; an id or a path like sub/id)", (v: string, all: string[]) => [...all, v], [] as string[])
+    .option("-n, --runs <n>", "generated inputs per block", (v) => positiveInt(v, "--runs"), 100)
+    .option("--seed <n>", "the seed: the same seed generates the same inputs and counterexamples", (v) => positiveInt(v, "--seed"), 1)
+    .addOption(new Option("-f, --format <format>", "output format").choices(["text", "json"]).default("text"))
+    .addHelpText(
+      "after",
+      `
+Inputs are generated from each block's input schema (fast-check over its JSON Schema, biased to
+edge cases: empty strings, bounds, unicode). Every output must satisfy the output schema, every
+declared property (declareBlock) must hold, every example must be reproduced. A failure prints its
+counterexample, shrunk to a small input. Exit 1 when a block fails or is not implemented.
+
+Examples:
+  blockwork verify examples/lego/slug.graph.ts
+  blockwork verify examples/lego/slug.graph.ts --block slugify --runs 1000`,
+    )
+    .action(async (file: string, opts: { export?: string; block: string[]; runs: number; seed: number; format: "text" | "json" }) => {
+      const { runVerify } = await import("./commands/verify.js");
+      setCode(await runVerify(file, { runs: opts.runs, seed: opts.seed, format: opts.format, blocks: opts.block, ...(opts.export ? { exportName: opts.export } : {}) }, io));
+    });
+
+  program
+    .command("implement")
+    .description("Have a block agent write declared blocks from their contracts; accept only code that type-checks and passes verify.")
+    .argument("<file>", "a TypeScript or JavaScript module exporting the graph")
+    .option("-e, --export <name>", "which export, when the module exports several graphs")
+    .option("-b, --block <id>", "this declared block (repeatable), implemented or not", (v: string, all: string[]) => [...all, v], [] as string[])
+    .option("--missing", "every declared block without an implementation (the default)", false)
+    .option("--repair", "re-implement the declared blocks whose implementation fails verify (after a contract change)", false)
+    .option("-a, --attempts <n>", "candidates per block before giving up", (v) => positiveInt(v, "--attempts"), 4)
+    .option("-n, --runs <n>", "generated inputs verify runs each candidate on", (v) => positiveInt(v, "--runs"), 100)
+    .option("--script <file>", "scripted replies (JSON: an array, or arrays by block id) instead of a model")
+    .addOption(new Option("-f, --format <format>", "output format").choices(["text", "json"]).default("text"))
+    .addHelpText(
+      "after",
+      `
+The block's agent sees only its purpose, its contract (as TypeScript types), its examples and
+properties, and the one file it writes. A candidate is refused when it writes another file,
+imports anything but its contract types, fails the type check (TypeScript compiler API, in
+memory), or fails verify; the diagnostics go back to the agent until --attempts runs out.
+Nothing is written until a candidate is accepted. The model: BLOCKWORK_MODEL=provider:model
+(see docs/agents.md), or --script for scripted replies.
+
+Examples:
+  BLOCKWORK_MODEL=ollama:qwen2.5-coder blockwork implement examples/lego/slug.graph.ts --missing
+  blockwork implement examples/lego/slug.graph.ts --block slugify --script examples/lego/implement.script.json
+  blockwork implement examples/lego/slug.graph.ts --repair`,
+    )
+    .action(async (file: string, opts: { export?: string; block: string[]; missing: boolean; repair: boolean; attempts: number; runs: number; script?: string; format: "text" | "json" }) => {
+      const { runImplement } = await import("./commands/implement.js");
+      setCode(
+        await runImplement(
+          file,
+          { blocks: opts.block, missing: opts.missing, repair: opts.repair, attempts: opts.attempts, runs: opts.runs, format: opts.format, ...(opts.script ? { script: opts.script } : {}), ...(opts.export ? { exportName: opts.export } : {}) },
+          io,
+        ),
+      );
+    });
+
+  program
+    .command("dev")
+    .description("Watch a graph: on every save re-type-check, re-check, re-verify changed blocks and re-run an input; a REPL on stdin.")
+    .argument("<file>", "a TypeScript or JavaScript module exporting the graph")
+    .option("-e, --export <name>", "which export, when the module exports several graphs")
+    .option("-i, --input <json>", "the input re-run after every change: JSON text or @file.json")
+    .option("-n, --runs <n>", "generated inputs verify runs each changed block on", (v) => positiveInt(v, "--runs"), 50)
+    .option("--no-typecheck", "skip the TypeScript check")
+    .addHelpText(
+      "after",
+      `
+Watches the graph's directory. After each save it prints, in one block: type errors (an
+incremental TypeScript program), checker issues, the verify verdict of every block whose contract,
+code or implementation module changed, and, with --input, the run's output diff and route
+coverage. Implementations are hot-swapped: nothing restarts. Type .help for the REPL's commands
+(.run, .resume, .simulate, .check, .block <id> <json>, .swap <id> <module>).
+
+Examples:
+  blockwork dev examples/lego/slug.graph.ts --input '{"title": "Hello", "body": "a b c"}'`,
+    )
+    .action(async (file: string, opts: { export?: string; input?: string; runs: number; typecheck: boolean }) => {
+      const { runDev } = await import("./commands/dev-watch.js");
+      setCode(await runDev(file, { runs: opts.runs, typecheck: opts.typecheck, ...(opts.input !== undefined ? { input: opts.input } : {}), ...(opts.export ? { exportName: opts.export } : {}) }, io));
     });
 
   program
@@ -375,6 +465,8 @@ Examples:
     .option("-n, --attempts <n>", "patches the model may propose", (v) => positiveInt(v, "--attempts"), 4)
     .option("--context-tokens <n>", "the context budget of one call (default 8000)", (v) => positiveInt(v, "--context-tokens"))
     .option("--tokens <n>", "the token budget of all calls (default 60000)", (v) => positiveInt(v, "--tokens"))
+    .option("--implement", "then implement the declared blocks the patch added (as blockwork implement)", false)
+    .option("--implement-script <file.json>", "scripted replies for those block agents instead of a model")
     .addOption(new Option("-f, --format <format>", "output format").choices(["text", "json"]).default("text"))
     .addHelpText(
       "after",
@@ -392,7 +484,7 @@ Examples:
     .action(
       async (
         graph: string,
-        opts: { goal?: string; failure?: string; catalogue?: string; export?: string; out?: string; mermaid?: string; script?: string; attempts: number; contextTokens?: number; tokens?: number; format: "text" | "json" },
+        opts: { goal?: string; failure?: string; catalogue?: string; export?: string; out?: string; mermaid?: string; script?: string; attempts: number; contextTokens?: number; tokens?: number; format: "text" | "json"; implement: boolean; implementScript?: string },
       ) => {
         const { runCoordinate } = await import("./commands/coordinate.js");
         const { export: exportName, ...rest } = opts;

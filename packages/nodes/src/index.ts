@@ -26,7 +26,17 @@ export { lazyModel, modelFromEnv, PROVIDERS } from "./model/env.js";
 
 export { simulate } from "./simulate/simulate.js";
 export type { SimulateOptions, SimulationReport } from "./simulate/simulate.js";
-export { arbitraryOf } from "./simulate/values.js";
+export { arbitraryOf, edgeCaseArbitraryOf } from "./simulate/values.js";
+export { formatVerifyReport, verifyBlock, verifyGraph } from "./lego/verify.js";
+export type { BlockVerdict, VerifyFailure, VerifyFailureKind, VerifyOptions, VerifyReport } from "./lego/verify.js";
+export { declaredBlocks, withImplementations } from "./lego/implementations.js";
+export { contractModuleOf, extractCode, implementBlock, implementContext } from "./lego/implement.js";
+export type { ImplementAttempt, ImplementOptions, ImplementResult, RefusalKind } from "./lego/implement.js";
+export { contractTypesSource } from "./lego/contract-types.js";
+export { checkPolicy } from "./lego/policy.js";
+export { loadTypeScript, MemoryTypeChecker } from "./lego/typecheck.js";
+export type { TypeDiagnostic, VirtualFiles } from "./lego/typecheck.js";
+export type { DeclaredEntry, ModuleImporter } from "./lego/implementations.js";
 
 export { summarizeUsage } from "./usage.js";
 export type { UsageSummary, UsageTotals } from "./usage.js";

@@ -25,6 +25,8 @@ export type {
   Suspendable,
   TypesFrom,
 } from "./contract/block.js";
+export { declareBlock, declaredInfo, propertyFailure } from "./contract/declare.js";
+export type { BlockExample, BlockProperty, DeclaredBlock, DeclaredInfo, DeclareSpec, InputOutput } from "./contract/declare.js";
 export { contractToDef, OPAQUE_KEYWORD, toJsonSchema } from "./contract/contract.js";
 export { blob, BLOB_ADDRESS, BLOB_CONTENT_PROPERTY, BLOB_KEYWORD, BLOB_PREVIEW_CHARS, blobHandlesIn, blobJsonSchema, blobSchemaInfo, isBlobHandle } from "./contract/blob.js";
 export type { BlobAccess, BlobHandle, BlobOptions, BlobSchema } from "./contract/blob.js";
@@ -56,6 +58,7 @@ export type {
   BindingDef,
   BudgetDef,
   CodeNodeDef,
+  DeclaredDef,
   ContractDef,
   EdgeCondition,
   EdgeDef,

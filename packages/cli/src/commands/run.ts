@@ -3,7 +3,8 @@ import { relative, resolve } from "node:path";
 import { isRunError, PostgresStore, run } from "@blockwork/core";
 import { type GraphBlock, isGraphDefLike } from "@blockwork/spec";
 import { CliError, type Io } from "../io.js";
-import { loadOneGraph } from "../load.js";
+import { hasDeclaredBlocks } from "../declared.js";
+import { importModule, loadOneGraph } from "../load.js";
 import { createProgress } from "../progress.js";
 import { openStore, withStore } from "../stores.js";
 import { submitAndFollow } from "./follow.js";
@@ -80,7 +81,19 @@ export async function loadGraph(file: string, exportName: string | undefined, io
     // A failure is not remembered: the file may be fixed and loaded again.
     loading.catch(() => loadedGraphs.delete(key));
   }
-  return loading;
+  const loaded = await loading;
+  // Implementation modules of declared blocks are imported on every load: they are not part of
+  // the key above, and `blockwork implement` may have just rewritten one.
+  return hasDeclaredBlocks(loaded.graph) ? { ...loaded, graph: await withDeclaredImplementations(loaded.graph) } : loaded;
+}
+
+/**
+ * The graph with the implementation modules of its declared blocks (`declareBlock`) imported
+ * through tsx, as the graph module itself was (a missing one fails the block with not_implemented).
+ */
+async function withDeclaredImplementations(graph: GraphBlock): Promise<GraphBlock> {
+  const { withImplementations } = await import("@blockwork/nodes");
+  return (await withImplementations(graph, { importer: importModule })).graph;
 }
 
 async function readInput(spec: string | undefined, io: Io): Promise<unknown> {

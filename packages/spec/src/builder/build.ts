@@ -7,6 +7,7 @@ import { GRAPH_DEF_FORMAT } from "../def/graph-def.js";
 import { BlockworkError } from "../errors.js";
 import type { RecordedRoute } from "./match.js";
 import { memoryUseOf } from "../memory/memory-def.js";
+import { declaredInfo, declaredToDef } from "../contract/declare.js";
 import type { Target } from "./types.js";
 
 /** One recorded builder call. The builder keeps a chain of them; `build` folds it into a GraphDef. */
@@ -150,7 +151,8 @@ function nodeOf(block: AnyBlock, options: NodeOptions): NodeDef {
       return { ...common, kind: "graph", contract: block.def.contract, graph: block.def };
     case "code": {
       const memory = memoryUseOf(block);
-      return { ...common, kind: "code", block: block.ref, contract: contractToDef(block.contract), ...(memory ? { memory } : {}) };
+      const declared = declaredInfo(block);
+      return { ...common, kind: "code", block: block.ref, contract: contractToDef(block.contract), ...(memory ? { memory } : {}), ...(declared ? { declared: declaredToDef(declared) } : {}) };
     }
     case "map": {
       const item = nodeOf(block.item, {}) as CodeNodeDef | GraphNodeDef;

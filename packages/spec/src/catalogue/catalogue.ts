@@ -1,3 +1,4 @@
+import { declaredInfo, declaredToDef } from "../contract/declare.js";
 import type { AnyBlock, GraphBlock } from "../contract/block.js";
 import { assertId, isBlock } from "../contract/block.js";
 import { contractToDef } from "../contract/contract.js";
@@ -125,7 +126,10 @@ function nodeOf(block: AnyBlock, id: string): NodeDef {
   const description = block.description !== undefined ? { description: block.description } : {};
   switch (block.kind) {
     case "code":
-      return { id, ...description, kind: "code", block: block.ref, contract: contractToDef(block.contract) };
+      {
+        const declared = declaredInfo(block);
+        return { id, ...description, kind: "code", block: block.ref, contract: contractToDef(block.contract), ...(declared ? { declared: declaredToDef(declared) } : {}) };
+      }
     case "graph":
       return { id, ...description, kind: "graph", contract: block.def.contract, graph: block.def };
     case "map": {

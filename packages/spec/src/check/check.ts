@@ -11,6 +11,14 @@ import { checkMemory } from "../memory/check-memory.js";
 export interface CheckOptions {
   /** Do not descend into subgraphs (their own problems are then not reported). */
   readonly shallow?: boolean;
+  /**
+   * The implementation names (a code node's `block`) of declared blocks whose implementation does
+   * not exist yet: each is reported as `not_implemented`. A GraphDef alone cannot tell (its
+   * implementations live in modules), so the caller who loaded the module says which are missing.
+   */
+  readonly unimplemented?: ReadonlySet<string>;
+  /** Report `not_implemented` as a warning instead of an error (`blockwork check --allow-missing`). */
+  readonly allowMissing?: boolean;
 }
 
 /**
@@ -62,6 +70,7 @@ function checkGraph(def: GraphDef, scope: Scope): void {
   checkBindingTypes(ctx, { kind: "output" });
   checkBindingOrder(def, flow, nodeAt, at, report);
   checkMemory(def, at, report);
+  checkImplemented(def, scope.options, at, report);
 
   def.nodes.forEach((node, i) => {
     if (node.kind === "graph") {
@@ -73,6 +82,23 @@ function checkGraph(def: GraphDef, scope: Scope): void {
       const inner = node.item.graph;
       checkGraph(inner, { ...scope, graph: [...scope.graph, inner.id], path: [...scope.path, "nodes", i, "item", "graph"] });
     }
+  });
+}
+
+function checkImplemented(def: GraphDef, options: CheckOptions, at: At, report: Report): void {
+  const missing = options.unimplemented;
+  if (missing === undefined || missing.size === 0) return;
+  def.nodes.forEach((node, i) => {
+    const code = node.kind === "code" ? node : node.kind === "map" && node.item.kind === "code" ? node.item : undefined;
+    if (code === undefined || code.declared === undefined || !missing.has(code.block)) return;
+    report(
+      issue(
+        "not_implemented",
+        at(["nodes", i], node.id),
+        `Block "${node.id}" is declared (${code.declared.purpose}) but not implemented: its implementation module does not exist yet. Write it with \`blockwork implement <graph> --block ${code.block}\` (or by hand); \`blockwork check --allow-missing\` accepts the graph meanwhile.`,
+        options.allowMissing ? "warning" : "error",
+      ),
+    );
   });
 }
 

@@ -33,6 +33,7 @@ export const ISSUE_CODES = {
   memory_scope_unwritten: { severity: "error", summary: "A block reads a memory scope no block of the graph writes (a warning for thread scopes)." },
   memory_scope_conflict: { severity: "error", summary: "Two blocks declare one shared memory scope differently." },
   memory_policy_invalid: { severity: "error", summary: "A retention policy contradicts itself (a summary larger than core, compact without compaction)." },
+  not_implemented: { severity: "error", summary: "A declared block (declareBlock) has no implementation yet (a warning with --allow-missing)." },
   compat_unknown: { severity: "warning", summary: "The checker could not decide whether two schemas fit; it says why." },
 } as const satisfies Record<string, { severity: Severity; summary: string }>;
 

@@ -157,6 +157,18 @@ export interface CodeNodeDef extends NodeDefBase {
   readonly block: string;
   /** The memory scopes the block reads and writes (agent blocks with memory; see docs/memory.md). */
   readonly memory?: MemoryUseDef;
+  /** Set for a block declared by contract, purpose and examples (`declareBlock`); see docs/lego.md. */
+  readonly declared?: DeclaredDef;
+}
+
+/** What a declared block (`declareBlock`) adds to its code node: the parts its agent is given. */
+export interface DeclaredDef {
+  /** One line: what the block is for. */
+  readonly purpose: string;
+  /** Input/output pairs the implementation must reproduce (they satisfy the contract). */
+  readonly examples: readonly { readonly input: JsonValue; readonly output: JsonValue; readonly note?: string }[];
+  /** The names of the properties over `{ input, output }` every run must satisfy (their code stays in the module). */
+  readonly properties?: readonly string[];
 }
 
 /** A whole graph used as one block: a black box with its own contract. */
