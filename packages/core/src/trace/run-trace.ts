@@ -353,7 +353,7 @@ export class RunTrace {
     if (event.costUsd !== undefined) attributes[A.costUsd] = event.costUsd;
     if (event.status !== undefined) attributes[A.httpStatus] = event.status;
     const span = this.tracer.startSpan(`chat ${model}`, { startTime: end - event.latencyMs, attributes }, trace.setSpan(this.base, parent));
-    if (event.outcome !== "ok") {
+    if (!FINE.has(event.outcome)) {
       span.setAttribute(A.errorType, event.outcome);
       span.setStatus({ code: SpanStatusCode.ERROR, message: event.answered === false ? `the call got no answer (${event.outcome})` : `the answer failed: ${event.outcome}` });
     }
@@ -402,6 +402,9 @@ export class RunTrace {
     this.ended = true;
   }
 }
+
+/** Model call outcomes that are no failure: an answer, or a request for tools. */
+const FINE = new Set(["ok", "tool-calls"]);
 
 function setError(span: Span, error: ErrorInfo, isError: boolean): void {
   span.setAttributes({ [A.errorCode]: error.code, [A.errorType]: error.code });
