@@ -1,4 +1,6 @@
-import { mkdtempSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ROOT_CONTEXT, SpanStatusCode, trace } from "@opentelemetry/api";
@@ -9,6 +11,7 @@ import { z } from "zod";
 import { MemoryStore, resume, run, SqliteStore, type TracingOptions } from "../src/index.js";
 import { parseTraceparent } from "../src/trace/traceparent.js";
 import { reviewGraph } from "./fixtures/hitl.js";
+import { crashGraph } from "./fixtures/crash-graph.js";
 import { nested, pipeline, script } from "./fixtures/supervised.js";
 
 const N = z.object({ n: z.number() });
@@ -208,5 +211,46 @@ describe("tracing", () => {
     // The record still names the first run span: every later resume joins the same trace.
     expect(again.getRun(h.id)?.trace).toBe(traceparent);
     again.close();
+  });
+
+  it("continues the trace of a process killed with SIGKILL when another process resumes the run", async () => {
+    const file = join(dir, "killed.sqlite");
+    const log = join(dir, "killed.log");
+    const exported = join(dir, "killed-spans.jsonl");
+    const child = spawn(process.execPath, ["--conditions=@blockwork/source", "--import", "tsx", fileURLToPath(new URL("./fixtures/trace-child.ts", import.meta.url)), file, log, exported], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    const runId = await new Promise<string>((resolve, reject) => {
+      child.stdout.once("data", (chunk: Buffer) => resolve(chunk.toString().trim()));
+      child.once("exit", (code) => reject(new Error(`the child exited early with ${code}`)));
+    });
+    for (let i = 0; i < 1_000 && (!existsSync(log) || readFileSync(log, "utf8").split("\n").length < 5); i++) await new Promise((r) => setTimeout(r, 10));
+    child.kill("SIGKILL");
+    await new Promise((resolve) => child.once("exit", resolve));
+    type Exported = { name: string; traceId: string; spanId: string; parent?: string };
+    const before = readFileSync(exported, "utf8").trim().split("\n").map((line) => JSON.parse(line) as Exported);
+    // The killed process ended (and exported) the block spans it finished, never its run span.
+    expect(before.length).toBeGreaterThanOrEqual(3);
+    expect(before.every((s) => s.name.startsWith("block step"))).toBe(true);
+    const store = new SqliteStore(file);
+    const stored = parseTraceparent(store.getRun(runId)?.trace);
+    expect(stored).toBeDefined();
+    for (const s of before) expect([s.traceId, s.parent]).toEqual([stored?.traceId, stored?.spanId]);
+
+    const journaled = store.journal(runId).length;
+    expect(before.length).toBeLessThanOrEqual(journaled);
+    const t = tracing();
+    const resumed = await resume(runId, { store, graph: crashGraph(log, 1), tracing: t.options });
+    await expect(resumed.result).resolves.toEqual({ n: 10 });
+    const after = t.spans();
+    const root = one(after, "run crash-chain");
+    expect([root.spanContext().traceId, parentOf(root)]).toEqual([stored?.traceId, stored?.spanId]);
+    // The blocks the killed process finished are not run again, and make no spans here.
+    const ranHere = after.filter((s) => s.name.startsWith("block ")).map((s) => s.attributes["blockwork.block.path"]);
+    const finishedThere = new Set(store.journal(runId).slice(0, journaled).map((e) => e.path));
+    expect(ranHere.length).toBe(10 - journaled);
+    for (const path of ranHere) expect(finishedThere.has(path as string)).toBe(false);
+    for (const s of after) expect(s.spanContext().traceId).toBe(stored?.traceId);
+    store.close();
   });
 });
