@@ -138,21 +138,28 @@ Examples:
     .option("-s, --store <path|memory|url>", `where the journal goes: ${STORE_HELP}; on PostgreSQL the run is submitted to the workers (blockwork worker)`)
     .option("-q, --quiet", "no progress display", false)
     .option("--summary", "print a summary of the journal after the run", false)
+    .option("--otlp <url>", "export the run's OpenTelemetry spans to an OTLP/HTTP collector (e.g. http://127.0.0.1:4318; docs/observability.md)")
     .addHelpText(
       "after",
       `
 Progress goes to stderr (a live status line on a terminal, one line per block otherwise); the
 output goes to stdout as JSON. Exit code 1 when the run fails. A run that was interrupted (the
 process died) can be resumed with: blockwork runs resume
+With --otlp, the spans go to the collector as OTLP/HTTP JSON (service.name from OTEL_SERVICE_NAME,
+default blockwork; headers from OTEL_EXPORTER_OTLP_HEADERS).
 
 Examples:
   blockwork run examples/support-triage/triage.graph.ts --input @examples/support-triage/ticket.json
   blockwork run my.graph.ts --export pipeline --input '{"text": "hello"}' --store memory`,
     )
-    .action(async (file: string, opts: { export?: string; input: string; store?: string; quiet: boolean; summary: boolean }) => {
+    .action(async (file: string, opts: { export?: string; input: string; store?: string; quiet: boolean; summary: boolean; otlp?: string }) => {
       const { runRun } = await import("./commands/run.js");
       setCode(
-        await runRun(file, { input: opts.input, quiet: opts.quiet, summary: opts.summary, ...(opts.export ? { exportName: opts.export } : {}), ...(opts.store ? { store: opts.store } : {}) }, io),
+        await runRun(
+          file,
+          { input: opts.input, quiet: opts.quiet, summary: opts.summary, ...(opts.export ? { exportName: opts.export } : {}), ...(opts.store ? { store: opts.store } : {}), ...(opts.otlp ? { otlp: opts.otlp } : {}) },
+          io,
+        ),
       );
     });
 

@@ -1,4 +1,4 @@
-import { type Attributes, type Context, context as otelContext, ROOT_CONTEXT, type Span, type SpanContext, SpanStatusCode, type Tracer, type TracerProvider, trace } from "@opentelemetry/api";
+import { type Attributes, type Context, context as otelContext, ProxyTracerProvider, ROOT_CONTEXT, type Span, type SpanContext, SpanStatusCode, type Tracer, type TracerProvider, trace } from "@opentelemetry/api";
 import type { ErrorInfo } from "../errors.js";
 import type { RunEvent } from "../run/events.js";
 import { BLOCKWORK_ATTRIBUTES as A, GEN_AI_ATTRIBUTES as G } from "./attributes.js";
@@ -40,11 +40,22 @@ export interface TracedRun {
  */
 export function traceRun(tracing: TracingOptions | false | undefined, run: TracedRun): RunTrace | undefined {
   if (tracing === false) return undefined;
-  const tracer = (tracing?.tracerProvider ?? trace.getTracerProvider()).getTracer(BLOCKWORK_TRACER);
+  const tracer = tracerOf(tracing?.tracerProvider);
+  if (tracer === undefined) return undefined;
   const stored = run.resumed ? parseTraceparent(run.traceparent) : undefined;
   const base = stored ? trace.setSpanContext(ROOT_CONTEXT, stored) : (tracing?.context ?? otelContext.active());
   const traced = new RunTrace(tracer, base, run);
   return traced.recording ? traced : undefined;
+}
+
+/**
+ * The tracer to use, or undefined when the global provider has no SDK behind it (the API's proxy
+ * without a delegate): the common untraced case is decided without making a span.
+ */
+function tracerOf(provider: TracerProvider | undefined): Tracer | undefined {
+  if (provider !== undefined) return provider.getTracer(BLOCKWORK_TRACER);
+  const global = trace.getTracerProvider();
+  return global instanceof ProxyTracerProvider ? global.getDelegateTracer(BLOCKWORK_TRACER) : global.getTracer(BLOCKWORK_TRACER);
 }
 
 /** One open span, or one that will be made if something inside it needs a parent. */
