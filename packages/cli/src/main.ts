@@ -256,6 +256,7 @@ Examples:
     .addOption(storeOption())
     .option("-q, --quiet", "no progress display", false)
     .option("-c, --concurrency <n>", "runs resumed at once when resuming every run", (v) => positiveInt(v, "--concurrency"), 32)
+    .option("--otlp <url>", "export the resumed runs' OpenTelemetry spans to an OTLP/HTTP collector; each continues its run's trace (docs/observability.md)")
     .addHelpText(
       "after",
       `
@@ -263,7 +264,7 @@ Every run: each graph module is loaded once, up to --concurrency runs are resume
 progress line counts them. A run another live process executes is skipped (one owner per run); a
 run whose process died is taken over.`,
     )
-    .action(async (id: string | undefined, opts: { store?: string; quiet: boolean; concurrency: number }) => {
+    .action(async (id: string | undefined, opts: { store?: string; quiet: boolean; concurrency: number; otlp?: string }) => {
       const { runsResume } = await import("./commands/runs.js");
       setCode(await runsResume(id, opts, io));
     });
@@ -277,6 +278,7 @@ run whose process died is taken over.`,
     .addOption(storeOption())
     .option("-q, --quiet", "no progress display", false)
     .option("--summary", "print a summary of the journal afterwards", false)
+    .option("--otlp <url>", "export the run's OpenTelemetry spans to an OTLP/HTTP collector; they continue the run's trace (docs/observability.md)")
     .addHelpText(
       "after",
       `
@@ -288,7 +290,7 @@ Examples:
   blockwork resume 0b6f... --block approve --data '{"approved": true}' --store .blockwork/main.sqlite
   blockwork resume 0b6f... --block review/approve#1 --data @decision.json`,
     )
-    .action(async (id: string, opts: { block?: string; data?: string; store?: string; quiet: boolean; summary: boolean }) => {
+    .action(async (id: string, opts: { block?: string; data?: string; store?: string; quiet: boolean; summary: boolean; otlp?: string }) => {
       const { resumeBlock } = await import("./commands/runs.js");
       setCode(await resumeBlock(id, opts, io));
     });

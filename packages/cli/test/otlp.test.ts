@@ -1,4 +1,7 @@
+import { mkdtempSync } from "node:fs";
 import { createServer, type IncomingHttpHeaders } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { AddressInfo } from "node:net";
 import { describe, expect, it } from "vitest";
 import { otlpEndpoint, otlpHeaders } from "../src/otlp.js";
@@ -78,6 +81,31 @@ describe("blockwork run --otlp", () => {
         expect(attr(b.attributes, "blockwork.block.attempt")).toBe(1);
         expect(BigInt(b.startTimeUnixNano) >= BigInt(root.startTimeUnixNano) && BigInt(b.endTimeUnixNano) <= BigInt(root.endTimeUnixNano)).toBe(true);
       }
+    } finally {
+      await c.close();
+    }
+  });
+
+  it("continues the run's trace when blockwork resume --otlp resumes it from its SQLite file", async () => {
+    const c = await collector();
+    const store = join(mkdtempSync(join(tmpdir(), "blockwork-otlp-")), "refunds.sqlite");
+    try {
+      const ran = await cli(["run", "examples/refund-approval/refund.graph.ts", "--input", "@examples/refund-approval/request.json", "--store", store, "--otlp", c.url]);
+      expect(ran.code).toBe(3);
+      const id = /run ([0-9a-f-]{36}) is suspended/.exec(ran.err)?.[1] as string;
+      const before = c.received.length;
+      const spansOf = (from: number, to: number) => c.received.slice(from, to).flatMap((r) => (JSON.parse(r.body) as Payload).resourceSpans.flatMap((rs) => rs.scopeSpans.flatMap((ss) => ss.spans)));
+      const first = spansOf(0, before).find((s) => s.name === "run refund-approval") as OtlpSpan;
+      expect(attr(first.attributes, "blockwork.outcome")).toBe("suspended");
+      const resumed = await cli(["resume", id, "--block", "approve", "--data", '{"approved": true, "reason": "fine"}', "--store", store, "--otlp", c.url]);
+      expect(resumed.code).toBe(0);
+      const second = spansOf(before, c.received.length);
+      const root = second.find((s) => s.name === "run refund-approval") as OtlpSpan;
+      expect([root.traceId, root.parentSpanId]).toEqual([first.traceId, first.spanId]);
+      expect(attr(root.attributes, "blockwork.run.resumed")).toBe(true);
+      expect(attr(root.attributes, "blockwork.outcome")).toBe("completed");
+      for (const s of second) expect(s.traceId).toBe(first.traceId);
+      expect(second.some((s) => s.name === "block approve" && attr(s.attributes, "blockwork.outcome") === "completed")).toBe(true);
     } finally {
       await c.close();
     }
