@@ -68,8 +68,8 @@ interface Node {
   readonly parent: Node | undefined;
   /** Made on demand: a block that started and ended while a resumed run replayed its journal gets none. */
   span: Span | undefined;
-  /** The map items (made up here: a graph item reports no events of its own) that end with it. */
-  items: Node[] | undefined;
+  /** What opened inside it (map items, made up here because a graph item reports no events of its own, included): what is still open ends with it. */
+  children: Set<Node> | undefined;
   /** When the last thing inside it ended: a made-up item ends then. */
   lastEnd: number;
 }
@@ -229,8 +229,9 @@ export class RunTrace {
 
   private node(key: string, name: string, attributes: Attributes, parent: Node | undefined): Node {
     const start = now();
-    const node: Node = { key, name, attributes, start, parent, span: undefined, items: undefined, lastEnd: start };
+    const node: Node = { key, name, attributes, start, parent, span: undefined, children: undefined, lastEnd: start };
     this.open.set(key, node);
+    if (parent) (parent.children ??= new Set()).add(node);
     return node;
   }
 
@@ -266,9 +267,7 @@ export class RunTrace {
     const key = `${prefix}#item`;
     const made = this.open.get(key);
     if (made !== undefined) return made;
-    const item = this.node(key, `item ${spanPath(prefix)}`, { [A.runId]: this.run.id, [A.blockPath]: prefix, [A.mapItem]: Number(last) }, outer);
-    (outer.items ??= []).push(item);
-    return item;
+    return this.node(key, `item ${spanPath(prefix)}`, { [A.runId]: this.run.id, [A.blockPath]: prefix, [A.mapItem]: Number(last) }, outer);
   }
 
   private spanOfParent(path: string): Span | undefined {
@@ -283,8 +282,12 @@ export class RunTrace {
   }
 
   private close(node: Node, outcome: string, error?: ErrorInfo, isError = false): void {
+    // What is still open inside it ends first (a map's other items when one failed it, say): a made-up
+    // item with the map's outcome, a block as abandoned.
+    if (node.children) for (const child of [...node.children]) if (this.open.get(child.key) === child) this.close(child, child.key.endsWith("#item") ? outcome : "abandoned");
+    node.children = undefined;
+    node.parent?.children?.delete(node);
     const end = now();
-    for (const item of node.items ?? []) if (this.open.get(item.key) === item) this.close(item, outcome === "completed" ? "completed" : outcome);
     this.open.delete(node.key);
     if (node.parent) node.parent.lastEnd = Math.max(node.parent.lastEnd, end);
     const span = node.span;
@@ -296,8 +299,9 @@ export class RunTrace {
   }
 
   private forget(node: Node): void {
-    this.open.delete(node.key);
-    for (const item of node.items ?? []) this.open.delete(item.key);
+    if (this.open.get(node.key) === node) this.open.delete(node.key);
+    node.parent?.children?.delete(node);
+    if (node.children) for (const child of [...node.children]) this.forget(child);
   }
 
   private restarted(event: Extract<RunEvent, { type: "block.restarted" }>): void {
