@@ -1,4 +1,5 @@
-import { check } from "@blockwork/spec";
+import { check, createGraph, defineContract } from "@blockwork/spec";
+import { z } from "zod";
 import { BasicTracerProvider, InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
@@ -14,12 +15,13 @@ import { fanIn, nested, script } from "./fixtures/supervised.js";
 
 const ns = (t: [number, number]) => BigInt(t[0]) * 1_000_000_000n + BigInt(t[1]);
 
-async function traced(start: (options: { tracing: { tracerProvider: BasicTracerProvider }; onEvent: (e: RunEvent) => void }) => { id: string; result: Promise<unknown> }): Promise<string[]> {
+async function traced(start: (options: { tracing: { tracerProvider: BasicTracerProvider }; onEvent: (e: RunEvent) => void }) => { id: string; result: Promise<unknown> }, seen?: (spans: readonly ReadableSpan[]) => void): Promise<string[]> {
   const exporter = new InMemorySpanExporter();
   const tracerProvider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
   const events: RunEvent[] = [];
   const h = start({ tracing: { tracerProvider }, onEvent: (e) => events.push(e) });
   await h.result.catch(() => undefined);
+  seen?.(exporter.getFinishedSpans());
   return problemsOf(exporter.getFinishedSpans(), events, h.id);
 }
 
@@ -51,6 +53,20 @@ function problemsOf(spans: readonly ReadableSpan[], events: readonly RunEvent[],
   return problems;
 }
 
+const N = z.object({ n: z.number() });
+
+/** a -> b -> c; version 2 adds d. b takes 60 ms, so that an upgrade lands while it runs. */
+function counter(version: 1 | 2) {
+  const step = <const I extends string>(id: I, wait = 0) =>
+    defineContract({ id, input: N, output: N }).implement(async ({ n }) => {
+      if (wait) await new Promise((r) => setTimeout(r, wait));
+      return { n: n + 1 };
+    });
+  const g = createGraph({ id: "counter", input: N, output: N }).then(step("a")).then(step("b", 60)).then(step("c"));
+  if (version === 1) return g.output((_, { c }) => c).build();
+  return g.then(step("d")).output((_, { d }) => d).build();
+}
+
 describe("tracing: properties of every run's spans", () => {
   it("holds on random loop graphs", async () => {
     await fc.assert(
@@ -79,6 +95,14 @@ describe("tracing: properties of every run's spans", () => {
       ["nested escalation", (o) => run(nested(script({ b: ["throw", "throw", "throw", "throw", "throw", "throw", "throw", "throw"] }), { inner: { ...restart, intensity: 1 } }), { n: 0 }, o)],
       ["fan-in rest_for_one", (o) => run(fanIn(script({ y: ["throw"] }), "rest_for_one", restart, { attempts: 2, ...fast }), { n: 0 }, o)],
       [
+        "upgraded mid-run",
+        (o) => {
+          const h = run(counter(1), { n: 0 }, o);
+          setTimeout(() => void h.upgrade(counter(2)), 20);
+          return h;
+        },
+      ],
+      [
         "cancelled",
         (o) => {
           const h = run(nested(script({ b: [{ wait: 10_000 }] })), { n: 0 }, o);
@@ -88,5 +112,19 @@ describe("tracing: properties of every run's spans", () => {
       ],
     ];
     for (const [name, start] of cases) expect(await traced(start), name).toEqual([]);
+    // The upgrade happened, and the run span says so.
+    await traced(
+      (o) => {
+        const h = run(counter(1), { n: 0 }, o);
+        setTimeout(() => void h.upgrade(counter(2)), 20);
+        return h;
+      },
+      (spans) => {
+        const root = spans.find((s) => s.name === "run counter");
+        expect(root?.events.map((e) => e.name)).toContain("blockwork.run.upgraded");
+        expect(root?.attributes["blockwork.graph.version"]).toBe(root?.events.find((e) => e.name === "blockwork.run.upgraded")?.attributes?.["blockwork.upgrade.to"]);
+        expect(spans.filter((s) => s.name === "block d").map((s) => s.attributes["blockwork.outcome"])).toEqual(["completed"]);
+      },
+    );
   }, 60_000);
 });
