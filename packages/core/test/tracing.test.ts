@@ -3,7 +3,8 @@ import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ROOT_CONTEXT, SpanStatusCode, trace } from "@opentelemetry/api";
+import { AsyncLocalStorage } from "node:async_hooks";
+import { type Context, type ContextManager, context, ROOT_CONTEXT, SpanStatusCode, trace } from "@opentelemetry/api";
 import { AlwaysOffSampler, BasicTracerProvider, InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { createGraph, defineContract, mapOf } from "@blockwork/spec";
 import { describe, expect, it } from "vitest";
@@ -69,7 +70,8 @@ describe("tracing", () => {
     });
     // Every span is in one trace, and each block lies inside the run span.
     expect(new Set(spans.map((s) => s.spanContext().traceId)).size).toBe(1);
-    for (const s of named(spans, "block a")) expect(s.startTime >= root.startTime && s.endTime <= root.endTime).toBe(true);
+    const ns = (t: [number, number]) => BigInt(t[0]) * 1_000_000_000n + BigInt(t[1]);
+    for (const s of spans.filter((x) => x !== root)) expect(ns(s.startTime) >= ns(root.startTime) && ns(s.endTime) <= ns(root.endTime), s.name).toBe(true);
   });
 
   it("nests subgraph blocks in the subgraph's span and graph items of a map in an item span", async () => {
@@ -252,5 +254,33 @@ describe("tracing", () => {
     for (const path of ranHere) expect(finishedThere.has(path as string)).toBe(false);
     for (const s of after) expect(s.spanContext().traceId).toBe(stored?.traceId);
     store.close();
+  });
+
+  it("runs a block's code with its attempt span active, so that spans the code makes are its children", async () => {
+    // A context manager on AsyncLocalStorage, as the Node SDK's register() installs.
+    const storage = new AsyncLocalStorage<Context>();
+    const manager: ContextManager = {
+      active: () => storage.getStore() ?? ROOT_CONTEXT,
+      with: (ctx, fn, thisArg, ...args) => storage.run(ctx, () => fn.call(thisArg, ...args)),
+      bind: (_ctx, target) => target,
+      enable: () => manager,
+      disable: () => manager,
+    };
+    context.setGlobalContextManager(manager);
+    try {
+      const t = tracing();
+      const tracer = (t.options.tracerProvider as BasicTracerProvider).getTracer("app");
+      const fetchLike = defineContract({ id: "fetch", input: N, output: N }).implement(async ({ n }) => {
+        await new Promise((r) => setTimeout(r, 5));
+        // After an await, as an instrumented client would: the attempt's span is still the active one.
+        tracer.startSpan("GET /thing").end();
+        return { n: n + 1 };
+      });
+      const graph = createGraph({ id: "calls", input: N, output: N }).then(fetchLike).output((_, { fetch }) => fetch).build();
+      await run(graph, { n: 1 }, { tracing: t.options }).result;
+      expect(tree(t.spans())).toEqual(["run calls", "  block fetch", "    GET /thing"]);
+    } finally {
+      context.disable();
+    }
   });
 });

@@ -68,8 +68,12 @@ describe("agent block spans", () => {
     expect(syntax.status.code).toBe(SpanStatusCode.ERROR);
     expect(last.attributes).toMatchObject({ "blockwork.model.outcome": "ok", "gen_ai.response.finish_reasons": ["stop"], "gen_ai.usage.output_tokens": 9, "blockwork.model.call": 3 });
     // Each call lies within the block attempt, and the calls do not overlap.
-    for (const s of inside) {
-      expect(s.startTime >= block.startTime || s.startTime[0] === block.startTime[0]).toBe(true);
+    const ns = (t: [number, number]) => BigInt(t[0]) * 1_000_000_000n + BigInt(t[1]);
+    for (const [i, s] of inside.entries()) {
+      // Inside the attempt (a millisecond allowed: latencies are whole milliseconds), one after the other.
+      expect(ns(s.startTime) + 1_000_000n >= ns(block.startTime) && ns(s.endTime) <= ns(block.endTime), s.name).toBe(true);
+      const next = inside[i + 1];
+      if (next) expect(ns(s.endTime) <= ns(next.startTime) + 1_000_000n, `${s.name} before ${next.name}`).toBe(true);
       expect(s.spanContext().traceId).toBe(block.spanContext().traceId);
     }
     expect(block.attributes["blockwork.outcome"]).toBe("completed");

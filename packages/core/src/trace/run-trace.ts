@@ -104,6 +104,17 @@ export class RunTrace {
     this.traceparent = run.resumed && run.traceparent !== undefined && parseTraceparent(run.traceparent) ? run.traceparent : formatTraceparent(first.spanContext());
   }
 
+  /**
+   * Runs a block attempt's code with the attempt's span as the active context, so that spans the
+   * code makes (an instrumented HTTP client, say) are its children. Needs a registered context
+   * manager (an SDK's `register()` installs one); without, it only calls `run`.
+   */
+  readonly around = <T>(path: string, act: number, run: () => T): T => {
+    const node = this.open.get(`${path}#${act}`);
+    if (node?.span === undefined) return run();
+    return otelContext.with(trace.setSpan(this.base, node.span), run);
+  };
+
   get recording(): boolean {
     return this.segment?.isRecording() === true;
   }
