@@ -42,8 +42,9 @@ export async function tracingRows(quick: boolean): Promise<Row[]> {
     none: () => run(graph, { n: 0 }, { store }).result,
     on: () => run(graph, { n: 0 }, { store, tracing: { tracerProvider } }).result,
   };
-  const repeat = quick ? 200 : 2_000;
-  const rounds = quick ? 5 : 15;
+  // Many short rounds: on a loaded machine, drift then hits each variant alike.
+  const repeat = quick ? 200 : 1_000;
+  const rounds = quick ? 5 : 31;
   const samples: Record<keyof typeof variants, number[]> = { off: [], none: [], on: [] };
   for (const fn of Object.values(variants)) await sample(fn, repeat);
   for (let round = 0; round < rounds; round++) {
