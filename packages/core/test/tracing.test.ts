@@ -283,4 +283,26 @@ describe("tracing", () => {
       context.disable();
     }
   });
+
+  it("nests a resumed run's blocks in their subgraph's span, made when they need it (replayed blocks make none)", async () => {
+    const file = join(dir, "nested-resume.sqlite");
+    let hang = true;
+    const step = <const I extends string>(id: I) =>
+      defineContract({ id, input: N, output: N }).implement(({ n }) => (id === "y" && hang ? new Promise<never>(() => {}) : { n: n + 1 }));
+    const graph = () => {
+      const inner = createGraph({ id: "inner", input: N, output: N }).then(step("x")).then(step("y")).output((_, { y }) => y).build();
+      return createGraph({ id: "outer", input: N, output: N }).then(step("before")).then(inner).then(step("after")).output((_, { after }) => after).build();
+    };
+    const store = new SqliteStore(file);
+    const first = tracing();
+    const h = run(graph(), { n: 0 }, { store, tracing: first.options });
+    for (let i = 0; i < 500 && store.journal(h.id).length < 2; i++) await new Promise((r) => setTimeout(r, 5));
+    store.close();
+    hang = false;
+    const again = new SqliteStore(file);
+    const t = tracing();
+    await expect((await resume(h.id, { store: again, graph: graph(), tracing: t.options })).result).resolves.toEqual({ n: 4 });
+    expect(tree(t.spans())).toEqual(["run outer", "  block inner", "    block inner/y", "  block after"]);
+    again.close();
+  });
 });
