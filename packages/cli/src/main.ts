@@ -139,21 +139,28 @@ Examples:
     .option("-s, --store <path|memory|url>", `where the journal goes: ${STORE_HELP}; on PostgreSQL the run is submitted to the workers (blockwork worker)`)
     .option("-q, --quiet", "no progress display", false)
     .option("--summary", "print a summary of the journal after the run", false)
+    .option("--otlp <url>", "export the run's OpenTelemetry spans to an OTLP/HTTP collector (e.g. http://127.0.0.1:4318; docs/observability.md)")
     .addHelpText(
       "after",
       `
 Progress goes to stderr (a live status line on a terminal, one line per block otherwise); the
 output goes to stdout as JSON. Exit code 1 when the run fails. A run that was interrupted (the
 process died) can be resumed with: blockwork runs resume
+With --otlp, the spans go to the collector as OTLP/HTTP JSON (service.name from OTEL_SERVICE_NAME,
+default blockwork; headers from OTEL_EXPORTER_OTLP_HEADERS).
 
 Examples:
   blockwork run examples/support-triage/triage.graph.ts --input @examples/support-triage/ticket.json
   blockwork run my.graph.ts --export pipeline --input '{"text": "hello"}' --store memory`,
     )
-    .action(async (file: string, opts: { export?: string; input: string; store?: string; quiet: boolean; summary: boolean }) => {
+    .action(async (file: string, opts: { export?: string; input: string; store?: string; quiet: boolean; summary: boolean; otlp?: string }) => {
       const { runRun } = await import("./commands/run.js");
       setCode(
-        await runRun(file, { input: opts.input, quiet: opts.quiet, summary: opts.summary, ...(opts.export ? { exportName: opts.export } : {}), ...(opts.store ? { store: opts.store } : {}) }, io),
+        await runRun(
+          file,
+          { input: opts.input, quiet: opts.quiet, summary: opts.summary, ...(opts.export ? { exportName: opts.export } : {}), ...(opts.store ? { store: opts.store } : {}), ...(opts.otlp ? { otlp: opts.otlp } : {}) },
+          io,
+        ),
       );
     });
 
@@ -339,6 +346,7 @@ Examples:
     .addOption(storeOption())
     .option("-q, --quiet", "no progress display", false)
     .option("-c, --concurrency <n>", "runs resumed at once when resuming every run", (v) => positiveInt(v, "--concurrency"), 32)
+    .option("--otlp <url>", "export the resumed runs' OpenTelemetry spans to an OTLP/HTTP collector; each continues its run's trace (docs/observability.md)")
     .addHelpText(
       "after",
       `
@@ -346,7 +354,7 @@ Every run: each graph module is loaded once, up to --concurrency runs are resume
 progress line counts them. A run another live process executes is skipped (one owner per run); a
 run whose process died is taken over.`,
     )
-    .action(async (id: string | undefined, opts: { store?: string; quiet: boolean; concurrency: number }) => {
+    .action(async (id: string | undefined, opts: { store?: string; quiet: boolean; concurrency: number; otlp?: string }) => {
       const { runsResume } = await import("./commands/runs.js");
       setCode(await runsResume(id, opts, io));
     });
@@ -360,6 +368,7 @@ run whose process died is taken over.`,
     .addOption(storeOption())
     .option("-q, --quiet", "no progress display", false)
     .option("--summary", "print a summary of the journal afterwards", false)
+    .option("--otlp <url>", "export the run's OpenTelemetry spans to an OTLP/HTTP collector; they continue the run's trace (docs/observability.md)")
     .addHelpText(
       "after",
       `
@@ -371,7 +380,7 @@ Examples:
   blockwork resume 0b6f... --block approve --data '{"approved": true}' --store .blockwork/main.sqlite
   blockwork resume 0b6f... --block review/approve#1 --data @decision.json`,
     )
-    .action(async (id: string, opts: { block?: string; data?: string; store?: string; quiet: boolean; summary: boolean }) => {
+    .action(async (id: string, opts: { block?: string; data?: string; store?: string; quiet: boolean; summary: boolean; otlp?: string }) => {
       const { resumeBlock } = await import("./commands/runs.js");
       setCode(await resumeBlock(id, opts, io));
     });

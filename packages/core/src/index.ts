@@ -11,6 +11,11 @@ export type { Migration, UpgradeOptions, UpgradePlan, UpgradeResult } from "./ru
 export type { EscalatedFailure, RerouteApproval, ReroutePolicy, RerouteProposal } from "./run/reroute.js";
 export type { RunEvent, RunEventType, Suspension } from "./run/events.js";
 
+// OpenTelemetry: spans of runs, blocks, restarts, model and tool calls (docs/observability.md).
+export { BLOCKWORK_TRACER } from "./trace/run-trace.js";
+export type { TracingOptions } from "./trace/run-trace.js";
+export { BLOCKWORK_ATTRIBUTES, GEN_AI_ATTRIBUTES } from "./trace/attributes.js";
+
 // Supervision: the supervisor and block lifecycle machines (XState), and a tracker of block states.
 export { policyAction, supervisorMachine } from "./supervise/supervisor.js";
 export { blockLifecycle, trackBlocks } from "./supervise/lifecycle.js";

@@ -52,6 +52,7 @@ export interface RunRow {
   readonly output: NonNullable<RunRecord["output"]> | null;
   readonly error: NonNullable<RunRecord["error"]> | null;
   readonly source: NonNullable<RunRecord["source"]> | null;
+  readonly trace?: string | null;
   readonly created_at: number;
   readonly updated_at: number;
 }
@@ -195,7 +196,7 @@ export class PostgresStore implements Store {
   }
 
   async createRun(run: RunRecord): Promise<void> {
-    await this.query(`INSERT INTO ${this.tables.runs} (${RUN_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, runParams(run));
+    await this.query(`INSERT INTO ${this.tables.runs} (${RUN_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`, runParams(run));
     await linkInputBlobs(this, run);
   }
 
@@ -285,7 +286,7 @@ export class PostgresStore implements Store {
     const now = Date.now();
     const taken = await this.transaction(async (client) => {
       if (create !== undefined) {
-        await client.query(`INSERT INTO ${runs} (${RUN_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, runParams(create));
+        await client.query(`INSERT INTO ${runs} (${RUN_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`, runParams(create));
       } else {
         // Claimers of one run queue on its row: the check and the take are one step.
         await client.query(`SELECT 1 FROM ${runs} WHERE id = $1 FOR UPDATE`, [runId]);
@@ -465,11 +466,11 @@ export function prepared(text: string, values: readonly unknown[]): QueryConfig 
   return { name, text, values: values as unknown[] };
 }
 
-export const RUN_COLUMNS = "id, graph_id, version, status, input, output, error, source, created_at, updated_at";
+export const RUN_COLUMNS = "id, graph_id, version, status, input, output, error, source, created_at, updated_at, trace";
 
 /** @internal The parameters of an INSERT with `RUN_COLUMNS`. */
 export function runParams(run: RunRecord): unknown[] {
-  return [run.id, run.graphId, run.version, run.status, JSON.stringify(run.input), json(run.output), json(run.error), json(run.source), run.createdAt, run.updatedAt];
+  return [run.id, run.graphId, run.version, run.status, JSON.stringify(run.input), json(run.output), json(run.error), json(run.source), run.createdAt, run.updatedAt, run.trace ?? null];
 }
 
 /** JSON text for a json column, or NULL (`pg` would turn arrays into PostgreSQL arrays). */
@@ -511,6 +512,7 @@ export function recordOf(row: RunRow): RunRecord {
     ...(row.output !== null ? { output: row.output } : {}),
     ...(row.error !== null ? { error: row.error } : {}),
     ...(row.source !== null ? { source: row.source } : {}),
+    ...(row.trace !== null && row.trace !== undefined ? { trace: row.trace } : {}),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };

@@ -28,6 +28,11 @@ export interface RunRecord {
   readonly output?: JsonValue;
   readonly error?: ErrorInfo;
   readonly source?: RunSource;
+  /**
+   * The run's trace context, a W3C `traceparent` (`00-<trace id>-<span id>-<flags>`) of its first
+   * run span, when it was started with tracing on: a resume continues that trace (docs/observability.md).
+   */
+  readonly trace?: string;
   /** Epoch milliseconds. */
   readonly createdAt: number;
   readonly updatedAt: number;
