@@ -73,9 +73,12 @@ export async function readText(c: Context, limit: number): Promise<string> {
   return decode(Buffer.concat(chunks));
 }
 
+/** One decoder for every body (a decode without `stream` starts afresh). */
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
 function decode(bytes: Uint8Array): string {
   try {
-    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    return utf8.decode(bytes);
   } catch {
     throw new ApiError(400, "invalid_json", "the body is not valid UTF-8");
   }
