@@ -67,6 +67,10 @@ export class SqliteMemory implements MemoryBackend {
     };
   }
 
+  headSeq(scope: string): number {
+    return (this.s.head.get(scope) as { seq: number } | undefined)?.seq ?? 0;
+  }
+
   load(scope: string): ScopeState {
     const head = this.s.head.get(scope) as { seq: number; clock: string } | undefined;
     if (!head) return emptyScope();
