@@ -190,6 +190,19 @@ export class SqliteStore implements Store {
     };
   }
 
+  /**
+   * The store's own SQLite connection, for a package that keeps tables of its own in the same file
+   * (the server's threads). Sharing it costs nothing per statement, where a second connection to
+   * the file would re-read its pages after every write of the other. Do not close it: `close()` does.
+   *
+   * @example
+   * const store = new SqliteStore(".blockwork/runs.sqlite");
+   * store.connection.exec("CREATE TABLE IF NOT EXISTS notes (id TEXT PRIMARY KEY, text TEXT)");
+   */
+  get connection(): Database.Database {
+    return this.db;
+  }
+
   /** Agent memory in this file (created on first use). */
   get memory(): SqliteMemory {
     return (this.memoryBackend ??= new SqliteMemory(this.db));

@@ -1,7 +1,7 @@
 // @blockwork/nodes/testing: drive agent blocks without a model.
 
 export { scriptedModel, textOf } from "./scripted-model.js";
-export type { ScriptedModel, ScriptedReply, ScriptRule } from "./scripted-model.js";
+export type { ScriptedModel, ScriptedModelOptions, ScriptedReply, ScriptRule } from "./scripted-model.js";
 export { startFakeOpenAIServer } from "./fake-openai-server.js";
 export type { FakeOpenAIServer, FakeReply, FakeRequest } from "./fake-openai-server.js";
 export { agentCalls } from "./calls.js";
