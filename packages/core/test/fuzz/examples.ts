@@ -187,7 +187,8 @@ export const foundOnLoopBranch: readonly { readonly name: string; readonly graph
   {
     // b2 (an entry block of the graph, in b1's loop) runs before the loop's entry b1 ever ran, and
     // loops back to b1 while b3 (b2 -> b3) is queued; the new pass starts b1, then b3 still runs
-    // with b2's output from before the reset.
+    // with b2's output from before the reset. Fixed: an entry reached while its loop waits for a
+    // new pass waits too, and starts that pass.
     name: "a back edge taken while a successor in the loop is queued: the successor runs in the new pass with the old pass's value",
     graph: fromEdges("earlyEntry: entry b0, b2; b0 -> b1, b1 -> b2, b2 -> b3, b2 -> b1 (max 1, then b3), b3 -> b4", { b3: { f0: "b2.v" } }),
     schedule: { seed: 352279561, choices: [] },
@@ -195,7 +196,8 @@ export const foundOnLoopBranch: readonly { readonly name: string; readonly graph
   {
     // b0's bound runs out and its onExhausted jump starts b1 (the entry of another loop) while
     // b1's region is still running its pass: b3 then reads b2's output from before the jump.
-    // (What a jump into a running loop means is a question for the semantics: a new pass, or not.)
+    // Fixed: a jump to the entry of a loop that already ran in this pass asks that loop for a new
+    // pass, as a back edge does (docs/runtime.md, "Loops").
     name: "an onExhausted jump into the entry of a loop that is still running a pass",
     graph: fromEdges("jumpIntoLoop: entry b0, b1; b0 -> b1, b0 -> b0 (max 1, then b1), b1 -> b2, b1 -> b1 (max 1, then b2), b2 -> b3", { b3: { f0: "b2.v" } }),
     schedule: { seed: 2147467231, choices: [] },
