@@ -611,7 +611,7 @@ export class Scope implements TaskOwner, Child, Pausable {
       if (this.state[t] !== IDLE) {
         // A jump to a loop's entry that already ran in this pass starts the loop's next pass, by
         // the rules of a back edge (the current pass settles first), not a second run in this one.
-        const l = this.plan.loops.findIndex((loop) => loop.entry === t);
+        const l = this.loopAt(t);
         if (l >= 0) {
           this.askPass(l, node.index);
           continue;
@@ -642,6 +642,11 @@ export class Scope implements TaskOwner, Child, Pausable {
   private reenter(node: NodePlan, edge: EdgePlan): void {
     this.emitEdge(node, edge.to, edge.kind, true);
     this.askPass(edge.loop, node.index);
+  }
+
+  /** The loop whose entry block `i` is, or -1. */
+  private loopAt(i: number): number {
+    return this.plan.loops.findIndex((loop) => loop.entry === i);
   }
 
   /** Asks loop `l` for a new pass on behalf of block `from` (a back edge, or an `onExhausted` jump to its entry). */
@@ -784,10 +789,15 @@ export class Scope implements TaskOwner, Child, Pausable {
       const target = this.plan.nodes[t] as NodePlan;
       const status = this.state[t];
       if (previous !== OPEN) {
-        // The edge was resolved in an earlier pass of a loop: a new firing starts a new activation.
+        // The edge was resolved before (an onExhausted jump ran its source again): a new firing
+        // starts a new activation; for a loop's entry that already ran, the loop's next pass.
         if (firedNow && status !== RUNNING && status !== QUEUED) {
-          if (status !== IDLE) this.again(t);
-          this.enqueue(t);
+          const l = status === IDLE ? -1 : this.loopAt(t);
+          if (l >= 0) this.askPass(l, (this.plan.edges[e] as EdgePlan).from);
+          else {
+            if (status !== IDLE) this.again(t);
+            this.enqueue(t);
+          }
         }
       } else if (status === IDLE) {
         if (firedNow && !target.joinAll) this.enqueue(t);

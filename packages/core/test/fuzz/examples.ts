@@ -202,4 +202,14 @@ export const foundOnLoopBranch: readonly { readonly name: string; readonly graph
     graph: fromEdges("jumpIntoLoop: entry b0, b1; b0 -> b1, b0 -> b0 (max 1, then b1), b1 -> b2, b1 -> b1 (max 1, then b2), b2 -> b3", { b3: { f0: "b2.v" } }),
     schedule: { seed: 2147467231, choices: [] },
   },
+  {
+    // Found after the two fixes above (npm run fuzz:graphs -- --graphs 3000 --seed 20261204 --replay):
+    // b0's jump runs b1 again, which re-fires b1 -> b2 -> b3 -> b4: the re-fired edge started b4 (the
+    // entry of its own self-loop, already run in this pass) as a plain new activation, without a
+    // pass, and b5 then read b4's output of the pass before. Fixed: a re-fired edge into a loop
+    // entry that already ran asks its loop for a new pass, as a jump does.
+    name: "a re-fired edge into a loop entry that already ran: the entry starts again without a new pass (stale maybe read)",
+    graph: fromEdges("refiredEntry: entry b0, b1; b0 -> b1, b0 -> b0 (max 1, then b1), b1 -> b2, b2 -> b3, b3 -> b4, b3 -> b5, b4 -> b4 (max 1, then b5)", { b5: { f0: "maybe(b4.v)" } }),
+    schedule: { seed: 1335013973, choices: [0, 0] },
+  },
 ];
