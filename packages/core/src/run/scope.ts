@@ -420,6 +420,7 @@ export class Scope implements TaskOwner, Child, Pausable {
   // --- Scheduling -----------------------------------------------------------------------------
 
   private enqueue(i: number): void {
+    if (this.nextPass !== undefined && this.hold(i)) return;
     this.state[i] = QUEUED;
     this.queue.push(i);
   }
@@ -435,9 +436,7 @@ export class Scope implements TaskOwner, Child, Pausable {
           this.run.defer(this);
           break;
         }
-        const next = this.queue.shift() as number;
-        if (this.nextPass !== undefined && this.hold(next)) continue;
-        this.startBlock(next);
+        this.startBlock(this.queue.shift() as number);
       }
       if (this.closed || this.nextPass === undefined || this.run.paused || !this.settlePasses()) break;
     }
@@ -446,11 +445,12 @@ export class Scope implements TaskOwner, Child, Pausable {
   }
 
   /**
-   * A loop's entry asked to start while a new pass of its loop is asked for (the back edge came
-   * before the entry ever ran in this pass, e.g. from an entry block of the graph inside the
-   * region): starting it now would run it in the pass that is ending, with the region's other
-   * blocks still on the old pass. It waits instead and starts as the new pass's entry. Returns
-   * whether `i` was held.
+   * A loop's entry is asked to start (a forward edge, a restart) while a new pass of its loop is
+   * asked for (the back edge came before anything asked the entry to start in this pass, e.g. from
+   * an entry block of the graph inside the region): starting it would run it in the pass that is
+   * ending. It waits instead and starts as the new pass's entry. Decided when the start is asked
+   * for, not when the queue reaches it: the order of outcomes (the journal's) decides, so a
+   * resumed run decides the same. Returns whether `i` was held.
    */
   private hold(i: number): boolean {
     if (this.presets?.has(i)) return false;

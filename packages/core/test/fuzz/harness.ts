@@ -84,6 +84,8 @@ class LoopMap {
   readonly jumps = new Set<string>();
   /** Entry id → the entries of the other loops whose entry lies in its region (a new pass of it starts them over). */
   readonly inner = new Map<string, string[]>();
+  /** Loop entries that every (re)set of their loop asks to start at once: entry blocks of the graph, `join: "any"` blocks. */
+  readonly startsAtReset = new Set<string>();
   private readonly children = new Map<string, LoopMap>();
 
   constructor(readonly def: GraphDef) {
@@ -103,6 +105,7 @@ class LoopMap {
       while (todo.length) for (const t of next.get(todo.pop() as string) ?? []) if (!seen.has(t)) seen.add(t), todo.push(t);
       for (const v of seen) this.loopsOf.set(v, [...(this.loopsOf.get(v) ?? []), entry]);
     }
+    for (const entry of this.entries) if (def.entry.includes(entry) || def.nodes.find((n) => n.id === entry)?.join === "any") this.startsAtReset.add(entry);
     for (const entry of this.entries) this.inner.set(entry, [...this.entries].filter((other) => other !== entry && (this.loopsOf.get(other) ?? []).includes(entry)));
   }
 
@@ -128,6 +131,8 @@ interface Position {
   readonly passOf: ReadonlyMap<string, number>;
   /** Loop key → the keys of the loops a new pass of it starts over (same graph, entry in its region). */
   readonly innerOf: ReadonlyMap<string, readonly string[]>;
+  /** Loop keys whose entry every (re)set of the loop asks to start at once (see `LoopMap.startsAtReset`). */
+  readonly autoStart: ReadonlySet<string>;
   /** An `onExhausted` jump (or what follows one) may start the block again, as a new activation. */
   readonly jumpTarget: boolean;
 }
@@ -142,6 +147,7 @@ function positionOf(top: LoopMap, path: readonly string[], leafAct: number): Pos
   const entryOf = new Map<string, string>();
   const passOf = new Map<string, number>();
   const innerOf = new Map<string, string[]>();
+  const autoStart = new Set<string>();
   let map: LoopMap | undefined = top;
   let prefix = "";
   let jumpTarget = false;
@@ -155,6 +161,7 @@ function positionOf(top: LoopMap, path: readonly string[], leafAct: number): Pos
       entryOf.set(key, `${path.slice(0, i + 1).join("/")}/`);
       passOf.set(key, act);
       innerOf.set(key, (map.inner.get(id) ?? []).map((e) => `${prefix}${e}`));
+      if (map.startsAtReset.has(id)) autoStart.add(key);
     }
     const node = map.def.nodes.find((n) => n.id === id);
     const child = map.child(id);
@@ -165,7 +172,7 @@ function positionOf(top: LoopMap, path: readonly string[], leafAct: number): Pos
     } else prefix += `${segment}/`;
     map = child;
   }
-  return { keys, entryOf, passOf, innerOf, jumpTarget };
+  return { keys, entryOf, passOf, innerOf, autoStart, jumpTarget };
 }
 
 /**
@@ -224,6 +231,8 @@ export class FuzzRun implements FuzzImplementation {
   private readonly announced = new Set<string>();
   /** Loop keys ever seen (for the graph output's vector). */
   private readonly keysSeen = new Set<string>();
+  /** Loop entries that an edge was taken into since their loop was (re)set (asked to start: not held). */
+  private readonly triggered = new Set<string>();
   /** A resumed run, until its replay of the journal ends (`run.resumed`). */
   private replaying = false;
   private readonly started = new Set<string>();
@@ -318,7 +327,9 @@ export class FuzzRun implements FuzzImplementation {
     this.fresh.delete(key);
     this.freshStart.delete(key);
     this.pass.set(key, this.passOf(key) + 1);
+    this.triggered.delete(key);
     for (const k of inner) {
+      this.triggered.delete(k);
       this.pass.set(k, this.passOf(k) + 1);
       this.fresh.add(k);
       this.freshStart.delete(k);
@@ -352,6 +363,7 @@ export class FuzzRun implements FuzzImplementation {
   /** Listens to a run's events for loop passes. */
   readonly onEvent = (e: RunEvent): void => {
     if (e.type === "edge.taken" && e.loop) this.loopTaken(e.to);
+    else if (e.type === "edge.taken") this.triggered.add(e.to);
     else if (e.type === "loop.pass") this.passAnnounced(e.path);
     else if (e.type === "run.resumed") this.replaying = false;
     else if (e.type === "block.started" && e.attempt === 1) this.blockStarted(e.path, e.act);
@@ -361,11 +373,17 @@ export class FuzzRun implements FuzzImplementation {
   /** The run took a back edge into the loop entry at `key` (an `edge.taken` event with `loop`). */
   loopTaken(key: string): void {
     this.passOf(key);
-    // Taken before the entry started since the loop was (re)set: the entry's start begins the next
-    // pass (the runtime holds the entry until the pass the back edge ended has settled). While a
-    // resumed run replays, a replayed block's start is seen only at its completion, after the back
-    // edges it came before: the `loop.pass` entries of the journal say where passes began.
-    if (!this.replaying) this.fresh.delete(key);
+    // Taken before anything asked the entry to start since the loop was (re)set: the entry's start
+    // begins the next pass (the runtime holds the entry until the pass the back edge ended has
+    // settled). An entry asked to start before (an edge into it taken, or an entry block of the
+    // graph or a join-any block, which every reset starts) runs in the ending pass. (A join-all
+    // entry with several ways in counts as asked at its first arrival: lenient, never wrong.)
+    // While a resumed run replays, a replayed block's start is seen only at its completion, after
+    // the back edges it came before: the `loop.pass` entries of the journal say where passes began.
+    if (this.replaying || this.triggered.has(key)) return;
+    const segments = key.split("/");
+    if (positionOf(this.loops, segments, splitAct(segments[segments.length - 1] as string).act).autoStart.has(key)) return;
+    this.fresh.delete(key);
   }
 
   /** A resumed run: the passes that had begun, and the blocks that must not run again, from the journal kept. */
