@@ -455,8 +455,9 @@ export class Scope implements TaskOwner, Child, Pausable {
   private hold(i: number): boolean {
     if (this.presets?.has(i)) return false;
     const requests = this.nextPass as Map<number, PassRequest>;
-    for (const [l, request] of requests) {
-      if (request.state !== 0 || (this.plan.loops[l] as LoopPlan).entry !== i) continue;
+    for (const l of requests.keys()) {
+      // Also while the new pass's entry is being written (state 1): the pass starts the entry.
+      if ((this.plan.loops[l] as LoopPlan).entry !== i) continue;
       this.state[i] = IDLE;
       (this.held ??= new Map()).set(i, l);
       return true;
