@@ -348,7 +348,6 @@ export class Service {
   }
 }
 
-/** A one-shot wake-up that a waiter can miss no fire of: fired before the wait, the wait returns at once. */
 /** Waits for `promise` (its rejection counts as settling), or until `signal` aborts. */
 function untilAborted(promise: Promise<unknown>, signal: AbortSignal | undefined): Promise<void> {
   const settled = promise.then(
@@ -367,6 +366,7 @@ function untilAborted(promise: Promise<unknown>, signal: AbortSignal | undefined
   });
 }
 
+/** A one-shot wake-up that a waiter can miss no fire of: fired before the wait, the wait returns at once. */
 class Wake {
   private fired = false;
   private resolve: (() => void) | undefined;
