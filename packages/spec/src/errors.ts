@@ -12,6 +12,7 @@ export const SPEC_ERROR_CODES = {
   invalid_memory: "A memory scope was declared with a bad name, level or retention policy.",
 } as const;
 
+/** The `code` of a {@link BlockworkError}: one of the keys of {@link SPEC_ERROR_CODES} (docs/errors.md explains each). */
 export type SpecErrorCode = keyof typeof SPEC_ERROR_CODES;
 
 const DOCS = "docs/errors.md";
