@@ -136,7 +136,7 @@ export interface RestartDef {
  */
 export type SupervisionStrategy = "one_for_one" | "one_for_all" | "rest_for_one";
 
-/** How a graph supervises its blocks, as plain data: the strategy for a failure and the restart intensity. See docs/supervision.md. */
+/** How a graph supervises its blocks, as plain data: which blocks a restart takes along (the strategy). See docs/supervision.md. */
 export interface SupervisionDef {
   /** Default `one_for_one`. */
   readonly strategy: SupervisionStrategy;
