@@ -489,6 +489,26 @@ Examples:
       setCode(await runMcp(paths, opts, io));
     });
 
+  program
+    .command("completion")
+    .description("Print a shell completion script for bash, zsh or fish: commands, options and their values.")
+    .argument("<shell>", "bash, zsh or fish")
+    .addHelpText(
+      "after",
+      `
+The script is generated from the commands and options of this blockwork, so it matches its
+version; load it again after an upgrade.
+
+Examples:
+  source <(blockwork completion bash)                                  (in ~/.bashrc)
+  source <(blockwork completion zsh)                                   (in ~/.zshrc)
+  blockwork completion fish > ~/.config/fish/completions/blockwork.fish`,
+    )
+    .action(async (shell: string) => {
+      const { runCompletion } = await import("./commands/completion.js");
+      setCode(await runCompletion(shell, program, io));
+    });
+
   return program;
 }
 
