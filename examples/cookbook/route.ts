@@ -10,7 +10,8 @@ const classify = defineContract({
   output: z.object({ kind: z.enum(["billing", "tech", "other"]) }),
 }).implement(({ text }) => ({ kind: /invoice|charge/.test(text) ? "billing" : /error|crash/.test(text) ? "tech" : "other" }));
 
-const reply = (id: "billingReply" | "techReply" | "genericReply", answer: string) =>
+// `const $Id` keeps each id literal, so the builder knows three different blocks.
+const reply = <const $Id extends string>(id: $Id, answer: string) =>
   defineContract({ id, input: z.object({ text: z.string() }), output: z.object({ reply: z.string() }) }).implement(() => ({ reply: answer }));
 
 const billingReply = reply("billingReply", "Our billing team will look at your invoice.");
