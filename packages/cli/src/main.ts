@@ -1,10 +1,10 @@
-import { readFileSync } from "node:fs";
 import { Command, Option } from "commander";
 import { reportError, wantsDetail } from "./boundary.js";
 import type { FailOn } from "./commands/diff.js";
 import type { ServeCommandOptions } from "./commands/serve.js";
 import { CliError, type Io, processIo } from "./io.js";
 import { defined, DRAFTS, positiveInt, STORE_HELP } from "./options.js";
+import { cliVersion } from "./version.js";
 
 // Only names, options and help texts are registered here: each command's module (and the runtime
 // packages it needs) is imported inside its action, so `blockwork --help` and `blockwork check`
@@ -33,11 +33,6 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
   }
 }
 
-/** The version of @blockwork/cli (from its package.json, next to both src/ and dist/). */
-export function cliVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
-  return pkg.version;
-}
 
 function buildProgram(io: Io, setCode: (code: number) => void): Command {
   const program = new Command("blockwork")
@@ -48,6 +43,29 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
     .showHelpAfterError("(run with --help for usage)")
     .showSuggestionAfterError(true);
+
+  program
+    .command("init")
+    .description("Start a new project: package.json with exact pins, a strict tsconfig, a graph with its input, a vitest test, a CI workflow.")
+    .argument("[dir]", "where to create it (default: the current directory); nothing is overwritten")
+    .option("--name <name>", "the package name (default: the directory's name)")
+    .option("--tarballs <dir>", "depend on packed @blockwork/* tarballs in this directory (file:) instead of the npm registry")
+    .addHelpText(
+      "after",
+      `
+Writes package.json, tsconfig.json, vitest.config.ts, src/hello.graph.ts, src/hello.input.json,
+test/hello.test.ts, .github/workflows/ci.yml, .gitignore and README.md. Refuses (exit 2, nothing
+written) when one of them exists. Until the packages are on the registry, pack them and pass
+--tarballs (docs/getting-started.md#install).
+
+Examples:
+  blockwork init my-workflows && cd my-workflows && npm install && npm start && npm test
+  blockwork init my-workflows --tarballs ../blockwork/dist-packs`,
+    )
+    .action(async (dir: string | undefined, opts: { name?: string; tarballs?: string }) => {
+      const { runInit } = await import("./commands/init.js");
+      setCode(await runInit(dir, opts, io));
+    });
 
   program
     .command("check")
@@ -570,6 +588,26 @@ Examples:
     .action(async (paths: string[], opts: { store?: string }) => {
       const { runMcp } = await import("./commands/serve.js");
       setCode(await runMcp(paths, opts, io));
+    });
+
+  program
+    .command("completion")
+    .description("Print a shell completion script for bash, zsh or fish: commands, options and their values.")
+    .argument("<shell>", "bash, zsh or fish")
+    .addHelpText(
+      "after",
+      `
+The script is generated from the commands and options of this blockwork, so it matches its
+version; load it again after an upgrade.
+
+Examples:
+  source <(blockwork completion bash)                                  (in ~/.bashrc)
+  source <(blockwork completion zsh)                                   (in ~/.zshrc)
+  blockwork completion fish > ~/.config/fish/completions/blockwork.fish`,
+    )
+    .action(async (shell: string) => {
+      const { runCompletion } = await import("./commands/completion.js");
+      setCode(await runCompletion(shell, program, io));
     });
 
   return program;

@@ -28,6 +28,7 @@ export const RUNTIME_ERROR_CODES = {
   run_taken_over: "Another process took the run over (this one was considered dead): this process stops executing it.",
 } as const;
 
+/** The `code` of a {@link RunError} or a recorded failure: one of the keys of {@link RUNTIME_ERROR_CODES} (docs/errors.md explains each). */
 export type RuntimeErrorCode = keyof typeof RUNTIME_ERROR_CODES;
 
 /** An error as plain data: how failures are journaled, stored and put into events. */

@@ -1,4 +1,9 @@
-// The public API of @blockwork/core. Every export is named here.
+/**
+ * The runtime: `run`, `resume`, run events, supervision, suspend and resume, in-flight upgrades,
+ * agent memory, and the stores (memory, SQLite, PostgreSQL) with workers. Every export is named here.
+ *
+ * @module @blockwork/core
+ */
 
 export { describeThrown, headlineOf, isRunError, kindOf, RUNTIME_ERROR_CODES, RunError, THROWN_LIMITS } from "./errors.js";
 export type { AttemptRecord, ErrorInfo, EscalationStep, FailureRecord, RuntimeErrorCode, ThrownError } from "./errors.js";

@@ -1,4 +1,9 @@
-// The public API of @blockwork/nodes. Every export is named here.
+/**
+ * Reusable blocks: agent blocks (a model, a small budgeted context, contract-checked output), rlm
+ * blocks, model adapters, tools, human blocks, the coordinator agent and `simulate`. Every export is named here.
+ *
+ * @module @blockwork/nodes
+ */
 
 export { agentBlock, agentInfo } from "./agent/agent-block.js";
 export type { AgentBudget, AgentInfo, AgentOptions } from "./agent/agent-block.js";

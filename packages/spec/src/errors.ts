@@ -15,6 +15,7 @@ export const SPEC_ERROR_CODES = {
   not_implemented: "A declared block was run but its implementation does not exist yet.",
 } as const;
 
+/** The `code` of a {@link BlockworkError}: one of the keys of {@link SPEC_ERROR_CODES} (docs/errors.md explains each). */
 export type SpecErrorCode = keyof typeof SPEC_ERROR_CODES;
 
 const DOCS = "docs/errors.md";

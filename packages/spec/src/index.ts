@@ -1,4 +1,10 @@
-// The public API of @blockwork/spec. Every export is named here: this file is the API review.
+/**
+ * Contracts (zod), the typed graph builder, GraphDef (the one plain-data form of a graph), the
+ * schema compatibility engine, the static checker and the exporters (Mermaid, XState).
+ * Every export is named in this file: it is the API review.
+ *
+ * @module @blockwork/spec
+ */
 
 export { defineContract, failure, isBlock, isBlockFailure, isBlockSuspension, suspension } from "./contract/block.js";
 export type {

@@ -29,7 +29,7 @@ export const SQLITE_MEMORY_MIGRATION = `
   CREATE INDEX memory_items_key ON memory_items (scope, key);
   CREATE VIRTUAL TABLE memory_fts USING fts5(text, tokenize = 'porter unicode61');`;
 
-/** Memory in the store's SQLite file (see {@link SQLITE_MEMORY_MIGRATION}). */
+/** Memory in the store's SQLite file (its tables: schema 4 of the SQLite store). */
 export class SqliteMemory implements MemoryBackend {
   private readonly s: ReturnType<SqliteMemory["prepare"]>;
   /**

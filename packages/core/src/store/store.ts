@@ -109,6 +109,7 @@ export interface RunPatch {
   readonly updatedAt: number;
 }
 
+/** Which runs `Store.listRuns` returns. */
 export interface RunQuery {
   readonly status?: RunStatus;
   /** Newest first; default 50. */

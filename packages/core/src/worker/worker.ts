@@ -41,6 +41,7 @@ export type WorkerEvent =
   | { readonly type: "worker.error"; readonly message: string; readonly runId?: string; readonly key?: string }
   | { readonly type: "worker.stopped"; readonly stats: WorkerStats };
 
+/** What a worker has done since it started, counted in tasks (a task is one block of a run) and runs. */
 export interface WorkerStats {
   claimed: number;
   recorded: number;
@@ -51,6 +52,7 @@ export interface WorkerStats {
   errors: number;
 }
 
+/** A running worker (from {@link startWorker}): its id, its counts, and how to stop it. */
 export interface Worker {
   readonly id: string;
   readonly stats: Readonly<WorkerStats>;

@@ -1,4 +1,8 @@
-// @blockwork/nodes/testing: drive agent blocks without a model.
+/**
+ * Drive agent blocks without a model: scripted models and a local fake OpenAI-compatible server.
+ *
+ * @module @blockwork/nodes/testing
+ */
 
 export { scriptedModel, textOf } from "./scripted-model.js";
 export type { ScriptedModel, ScriptedModelOptions, ScriptedReply, ScriptRule } from "./scripted-model.js";

@@ -26,6 +26,7 @@ export interface ScriptRule {
   readonly reply: ScriptedReply | readonly ScriptedReply[];
 }
 
+/** A model that answers from a script (see {@link scriptedModel}), and records what it was asked. */
 export interface ScriptedModel extends Model {
   /** Every request it received, in order (the newest `keepCalls` of them, with that option). */
   readonly calls: readonly ModelRequest[];

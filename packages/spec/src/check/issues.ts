@@ -37,7 +37,9 @@ export const ISSUE_CODES = {
   compat_unknown: { severity: "warning", summary: "The checker could not decide whether two schemas fit; it says why." },
 } as const satisfies Record<string, { severity: Severity; summary: string }>;
 
+/** The `code` of a checker {@link Issue}: one of the keys of {@link ISSUE_CODES} (docs/checker.md explains each rule). */
 export type IssueCode = keyof typeof ISSUE_CODES;
+/** How bad an issue is: an `error` fails `blockwork check`; a `warning` fails it only with `--strict`. */
 export type Severity = "error" | "warning";
 
 /** One problem found by the checker. Plain data: format it with `formatIssues`. */

@@ -217,6 +217,7 @@ export interface MapBlock<T extends BlockTypes = BlockTypes> extends BlockBase<T
 
 /** Any block: code, graph or map. */
 export type Block<T extends BlockTypes = BlockTypes> = CodeBlock<T> | GraphBlock<T> | MapBlock<T>;
+/** Any block whatever its types: the constraint for functions that accept every block (`add`, `then`). */
 // biome-ignore lint: `any` is the point of an "any block" constraint.
 export type AnyBlock = CodeBlock<any> | GraphBlock<any> | MapBlock<any>;
 

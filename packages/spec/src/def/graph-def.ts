@@ -100,6 +100,11 @@ export type RestartType = "permanent" | "transient" | "temporary";
 /** What to do with one class of failure, whatever the restart type says. */
 export type FailureAction = "restart" | "escalate";
 
+/**
+ * How a supervisor restarts a block (or a graph) that failed, as plain data: the restart type
+ * (`permanent`, `transient`, `temporary`), limits, backoff and per-failure overrides. See
+ * docs/supervision.md.
+ */
 export interface RestartDef {
   readonly type: RestartType;
   /** At most this many restarts within `periodMs`; one more escalates. Default 3. */
@@ -131,6 +136,7 @@ export interface RestartDef {
  */
 export type SupervisionStrategy = "one_for_one" | "one_for_all" | "rest_for_one";
 
+/** How a graph supervises its blocks, as plain data: which blocks a restart takes along (the strategy). See docs/supervision.md. */
 export interface SupervisionDef {
   /** Default `one_for_one`. */
   readonly strategy: SupervisionStrategy;
@@ -195,7 +201,9 @@ export interface MapNodeDef extends NodeDefBase {
   readonly onItemError?: ItemErrorMode;
 }
 
+/** One block of a GraphDef: a code block, a graph used as a block, or a map over a list; `kind` tells which. */
 export type NodeDef = CodeNodeDef | GraphNodeDef | MapNodeDef;
+/** The kinds of block a GraphDef holds: `"code"`, `"graph"`, `"map"`. */
 export type NodeKind = NodeDef["kind"];
 
 /** When an edge is taken after its source finishes. Absent means: whenever the source succeeds. */

@@ -13,6 +13,7 @@ export interface LoadProblem {
   readonly column?: number;
 }
 
+/** What {@link parseGraphDef} returns: the GraphDef, or every problem found in the document. */
 export type LoadResult = { readonly ok: true; readonly def: GraphDef } | { readonly ok: false; readonly problems: readonly LoadProblem[] };
 
 /**
