@@ -87,6 +87,6 @@ export function summary(s: WorkerStats): string {
 
 /** `blockwork runs watch <id> --store postgres://…`: follows a run that workers execute until it ends. */
 export async function runsWatch(id: string, options: { readonly store: string; readonly quiet: boolean }, io: Io): Promise<number> {
-  const store = openPostgres(options.store, io.cwd, "blockwork runs watch");
+  const store = openPostgres(options.store, io.cwd, "blockwork runs watch", { read: true });
   return withStore(store, async () => follow(store, (await findRun(store, id, options.store)).id, { quiet: options.quiet, summary: false }, io));
 }
