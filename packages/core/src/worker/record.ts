@@ -2,6 +2,7 @@ import type { ErrorInfo } from "../errors.js";
 import { JOURNAL_COLUMNS, journalRows, type PostgresStore, prepared } from "../store/postgres-store.js";
 import { appending, decide, entryParams, lost, next, outcomeParams, type Recorded, type TaskRecord } from "./decision.js";
 import { insertReady, NOW_MS, notifyRun } from "./queue.js";
+import type { RecordBatcher } from "./record-batch.js";
 import { recordFast } from "./record-fast.js";
 
 export type { Recorded, TaskRecord } from "./decision.js";
@@ -17,13 +18,13 @@ const DECIDED = "'block.completed', 'block.failed', 'item.failed', 'block.restar
  * transaction that writes, and a worker that dies at any point leaves the old state (the task is
  * claimed again when its lease expires) or the new one, never a completion without its successors.
  */
-export async function recordTask(store: PostgresStore, r: TaskRecord): Promise<Recorded> {
+export async function recordTask(store: PostgresStore, r: TaskRecord, batcher?: RecordBatcher): Promise<Recorded> {
   const expected = r.journal[r.journal.length - 1]?.seq ?? 0;
   const decision = decide(r, r.journal);
   // A retry re-queues the task's own key: deleting and inserting one row takes two statements.
   // A suspension changes the run's status, which the locked transaction does.
   if (!decision.suspended && !decision.ready.some((task) => task.key === r.task.key)) {
-    const fast = await recordFast(store, r, decision, expected);
+    const fast = batcher ? await batcher.record(r, decision, expected) : await recordFast(store, r, decision, expected);
     if (fast !== undefined) return fast;
   }
   return recordLocked(store, r);

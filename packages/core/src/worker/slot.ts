@@ -144,7 +144,7 @@ export class TaskSlot {
           owner: host.id,
           leaseMs: host.leaseMs,
           continueHere: !host.stopping,
-        });
+        }, host.batcher);
         if (failures > 0) host.emit({ type: "worker.error", runId: task.runId, key: task.key, message: `recorded the outcome of ${task.key} after ${failures} failed ${failures === 1 ? "try" : "tries"}` });
         return recorded;
       } catch (error) {

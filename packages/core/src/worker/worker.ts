@@ -5,6 +5,7 @@ import { isTransient } from "../store/postgres-connect.js";
 import type { PostgresStore } from "../store/postgres-store.js";
 import type { JournalEntry, RunRecord } from "../store/store.js";
 import { type AnyGraph, type GraphLoader, GraphResolver } from "./graphs.js";
+import { RecordBatcher } from "./record-batch.js";
 import { type ClaimedTask, claimTasks, heartbeat, loadRuns, nextDue, releaseTasks } from "./queue.js";
 import { TaskSlot } from "./slot.js";
 import { sleep, Wakeup } from "./wakeup.js";
@@ -116,6 +117,8 @@ export interface WorkerHost {
   readonly graphs: GraphResolver;
   readonly stats: WorkerStats;
   readonly stopping: boolean;
+  /** Records the completions of this worker's slots together (one statement for many). */
+  readonly batcher: RecordBatcher;
   emit(event: WorkerEvent): void;
 }
 
@@ -124,6 +127,7 @@ class WorkerLoop implements Worker, WorkerHost {
   readonly store: PostgresStore;
   readonly leaseMs: number;
   readonly graphs: GraphResolver;
+  readonly batcher: RecordBatcher;
   readonly stats: WorkerStats = { claimed: 0, recorded: 0, reconciled: 0, superseded: 0, discarded: 0, lost: 0, released: 0, runsCompleted: 0, runsFailed: 0, errors: 0 };
   stopping = false;
   readonly stopped: Promise<void>;
@@ -147,6 +151,7 @@ class WorkerLoop implements Worker, WorkerHost {
     this.leaseMs = Math.max(100, options.leaseMs ?? 30_000);
     this.pollMs = options.pollMs ?? 1_000;
     this.graphs = new GraphResolver(options.graphs ?? [], options.loader);
+    this.batcher = new RecordBatcher(this.store);
     this.stopped = new Promise((resolve) => (this.resolveStopped = resolve));
   }
 
