@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { submitRun } from "../src/index.js";
 import { runTask } from "../src/run/fold.js";
 import type { PostgresStore } from "../src/store/postgres-store.js";
+import type { JournalEntry, RunRecord } from "../src/store/store.js";
 import { RecordBatcher } from "../src/worker/record-batch.js";
 import { type Recorded, recordTask } from "../src/worker/record.js";
 import { type ClaimedTask, claimTasks, loadRuns } from "../src/worker/queue.js";
@@ -22,7 +23,7 @@ async function claimAndRun(store: PostgresStore, graph: AnyGraph, owner: string,
   const runs = await loadRuns(store, tasks.map((t) => t.runId));
   return Promise.all(
     tasks.map(async (task: ClaimedTask) => {
-      const { record, journal } = runs.get(task.runId) as { record: never; journal: never[] };
+      const { record, journal } = runs.get(task.runId) as { record: RunRecord; journal: JournalEntry[] };
       const result = await runTask(graph, record, journal, task.key);
       return { graph, record, journal, task, result, owner, leaseMs: 30_000, continueHere: true };
     }),
@@ -94,7 +95,7 @@ describe("recording completions in one statement", () => {
     expect(last.map((r) => r.task.key)).toEqual(["sum#1", "sum#1"]);
     const ended = await Promise.all(last.map((r) => recordTask(store, r, batcher)));
     // a adds 1, b adds 10, sum adds them: 2n + 11.
-    expect(ended.map((r) => (r as { outcome?: unknown }).outcome)).toEqual(last.map((r) => ({ status: "completed", output: { n: 2 * (r.record as { input: { n: number } }).input.n + 11 } })));
+    expect(ended.map((r) => (r as { outcome?: unknown }).outcome)).toEqual(last.map((r) => ({ status: "completed", output: { n: 2 * (r.record.input as { n: number }).n + 11 } })));
     for (const id of ids) expect(await store.getRun(id)).toMatchObject({ status: "completed" });
     expect(await store.query(`SELECT * FROM ${store.tables.tasks}`)).toEqual([]);
   });
