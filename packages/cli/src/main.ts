@@ -446,11 +446,15 @@ Examples:
     .requiredOption("-s, --store <url>", "the PostgreSQL database: postgres://user:password@host:5432/database[?schema=name]")
     .option("-c, --concurrency <n>", "blocks run at once by this process", (v) => positiveInt(v, "--concurrency"), 4)
     .option("--lease-ms <ms>", "how long a claimed block stays this worker's without a heartbeat", (v) => positiveInt(v, "--lease-ms"), 30_000)
+    .option("--fail-fast", "exit with an error (code 2) when the database cannot be reached at start, instead of waiting for it", false)
     .option("-v, --verbose", "one line per block run and recorded", false)
     .addHelpText(
       "after",
       `
-Each run's graph is loaded from the module it was submitted from (blockwork run records it), so
+A worker started before its database waits for it (with backoff, one line per try) unless
+--fail-fast. A block whose outcome cannot be recorded (the database away) is recorded when the
+database answers again, however long that takes; if another worker took the block over meanwhile,
+the journal still holds its outcome once. Each run's graph is loaded from the module it was submitted from (blockwork run records it), so
 the same code must be deployed at the same path on every worker machine. A block's completion and
 the blocks it makes ready are recorded in one transaction; a worker that dies loses nothing, and
 its blocks run again elsewhere when their lease expires (with the same idempotency key). SIGTERM
@@ -460,7 +464,7 @@ Examples:
   blockwork worker --store postgres://blockwork:secret@db.internal:5432/app --concurrency 8
   blockwork run my.graph.ts --input @in.json --store postgres://blockwork:secret@db.internal:5432/app`,
     )
-    .action(async (opts: { store: string; concurrency: number; leaseMs: number; verbose: boolean }) => {
+    .action(async (opts: { store: string; concurrency: number; leaseMs: number; failFast: boolean; verbose: boolean }) => {
       const { runWorker } = await import("./commands/worker.js");
       // `--verbose` after the command name is parsed as the global option: it means the same here.
       setCode(await runWorker({ ...opts, verbose: opts.verbose || program.opts<{ verbose: boolean }>().verbose }, io));

@@ -1,4 +1,5 @@
 import { blobHandlesIn, type GraphDef } from "@blockwork/spec";
+import { RunError } from "../errors.js";
 import { runIdProblem } from "../run/run-id.js";
 import {
   type BlobCollectOptions,
@@ -39,6 +40,11 @@ export interface PostgresStoreOptions {
   readonly heartbeatMs?: number;
   /** How old an owner's heartbeat may be before its runs count as orphaned (default 30,000 ms). */
   readonly staleMs?: number;
+  /**
+   * Create the schema and its tables when they are missing (default true). False for programs
+   * that only read: a missing schema is then a `store_not_found` error, and nothing is created.
+   */
+  readonly create?: boolean;
 }
 
 
@@ -80,6 +86,7 @@ export class PostgresStore implements Store {
   private pool: Pool | undefined;
   private readonly clientConfig: ClientConfig;
   private readonly maxConnections: number;
+  private readonly create: boolean;
   private ready: Promise<void> | undefined;
   private listener: Listener | undefined;
   private closing: Promise<void> | undefined;
@@ -99,6 +106,7 @@ export class PostgresStore implements Store {
     this.tables = tablesOf(target.schema);
     this.clientConfig = { connectionString: target.connectionString, connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000 };
     this.maxConnections = options.maxConnections ?? 10;
+    this.create = options.create ?? true;
   }
 
   /** The pool, created on first use: `pg` is loaded only by programs that use PostgreSQL. */
@@ -129,6 +137,7 @@ export class PostgresStore implements Store {
     this.ready ??= (async () => {
       const client = await this.checkout();
       try {
+        if (!this.create) await mustExist(client, this.tables, this.display);
         await migrate(client, this.tables, this.display);
       } finally {
         client.release();
@@ -451,6 +460,20 @@ export class PostgresStore implements Store {
     })();
     return this.closing;
   }
+}
+
+/** Refuses a schema that holds no Blockwork store, for a store that must not create one. */
+async function mustExist(client: PoolClient, t: Tables, display: string): Promise<void> {
+  const { rows } = await client.query<{ schema: boolean; tables: boolean }>(
+    "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1) AS schema, to_regclass($2) IS NOT NULL AS tables",
+    [t.schema, t.migrations],
+  );
+  if (rows[0]?.tables) return;
+  const what = rows[0]?.schema ? `schema "${t.schema}" holds no Blockwork store` : `schema "${t.schema}" does not exist`;
+  throw new RunError({
+    code: "store_not_found",
+    message: `no store at ${display}: ${what} (this command only reads, so it creates nothing); check ?schema= in the connection string, or start a run on it first`,
+  });
 }
 
 function ownerQuery(t: Tables): string {

@@ -1,12 +1,24 @@
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import { messageOf } from "../errors.js";
+import { isTransient } from "../store/postgres-connect.js";
 import type { PostgresStore } from "../store/postgres-store.js";
 import type { JournalEntry, RunRecord } from "../store/store.js";
 import { type AnyGraph, type GraphLoader, GraphResolver } from "./graphs.js";
+import { RecordBatcher } from "./record-batch.js";
 import { type ClaimedTask, claimTasks, heartbeat, loadRuns, nextDue, releaseTasks } from "./queue.js";
 import { TaskSlot } from "./slot.js";
-import { Wakeup } from "./wakeup.js";
+import { sleep, Wakeup } from "./wakeup.js";
+
+/** The longest wait between two tries to reach the database at start. */
+const MAX_BACKOFF_MS = 5_000;
+
+/** Whether waiting can fix a failure to connect: not a wrong password, a missing database or a newer schema. */
+function worthWaiting(error: unknown): boolean {
+  if (!isTransient(error)) return false;
+  const code = ((error as { cause?: { code?: string } }).cause ?? (error as { code?: string }))?.code;
+  return code !== "28P01" && code !== "28000" && code !== "3D000";
+}
 
 /** Options of {@link startWorker}. */
 export interface WorkerOptions {
@@ -28,24 +40,48 @@ export interface WorkerOptions {
   readonly onEvent?: (event: WorkerEvent) => void;
   /** Stop gracefully on SIGTERM and SIGINT (default false; `blockwork worker` sets it). */
   readonly handleSignals?: boolean;
+  /**
+   * When the database cannot be reached at start: reject at once with the `store_unavailable`
+   * error (true), or wait for it with backoff, reporting each try as a `worker.waiting` event
+   * (false, the default: workers may start before their database). Errors that waiting cannot
+   * fix (a wrong password, a missing database, a schema migrated by a newer Blockwork) reject either way.
+   */
+  readonly failFast?: boolean;
 }
 
 /** What a worker reports: its tasks, and problems it works around (an unreachable database, a graph it cannot load). */
 export type WorkerEvent =
   | { readonly type: "task.claimed"; readonly runId: string; readonly key: string; readonly attempt: number }
-  | { readonly type: "task.recorded"; readonly runId: string; readonly key: string; readonly entries: number; readonly outcome?: "completed" | "failed" }
-  /** The claim was gone when the outcome was to be recorded (or the lease was lost while running): nothing was recorded. */
+  /** Recorded; `reconciled` when the lease had passed to another worker meanwhile (its run of the block is discarded). */
+  | { readonly type: "task.recorded"; readonly runId: string; readonly key: string; readonly entries: number; readonly outcome?: "completed" | "failed"; readonly reconciled?: true }
+  /** Another worker recorded this block first, or took it over while it ran here: this run of it is discarded (the block ran twice, the journal holds it once). */
+  | { readonly type: "task.superseded"; readonly runId: string; readonly key: string; readonly reason: string }
+  /** The run no longer needs this block (it ended, was cancelled or moved to another version): nothing recorded, nothing lost. */
+  | { readonly type: "task.discarded"; readonly runId: string; readonly key: string; readonly reason: string }
+  /** An outcome this worker had and did not record (it stopped during an outage, or the database refused it): the block runs again once its lease expires. */
   | { readonly type: "task.lost"; readonly runId: string; readonly key: string; readonly reason: string }
+  /** The database could not be reached at start; the worker tries again in `retryInMs`. */
+  | { readonly type: "worker.waiting"; readonly message: string; readonly attempt: number; readonly retryInMs: number }
   /** Given back unfinished (shutdown, or a graph this worker cannot load), to be claimed again. */
   | { readonly type: "task.released"; readonly runId: string; readonly key: string; readonly reason: string }
   | { readonly type: "worker.error"; readonly message: string; readonly runId?: string; readonly key?: string }
   | { readonly type: "worker.stopped"; readonly stats: WorkerStats };
 
-/** What a worker has done since it started, counted in tasks (a task is one block of a run) and runs. */
+/** What a worker did, counted honestly: every claimed task ends in exactly one of recorded, superseded, discarded, lost, released (or a failed run). */
 export interface WorkerStats {
+  /** Tasks claimed (from the queue, or leased in the transaction that made them ready). */
   claimed: number;
+  /** Outcomes recorded by this worker. */
   recorded: number;
+  /** Of `recorded`: recorded after the lease had expired and another worker had claimed the block again; that worker's run of it is discarded. */
+  reconciled: number;
+  /** Blocks this worker ran (or started) whose outcome another worker recorded: they ran twice, the journal holds them once. */
+  superseded: number;
+  /** Blocks whose run no longer needed them (ended, cancelled, moved to another version). */
+  discarded: number;
+  /** Outcomes this worker had and did not record (it stopped while the database was away, or the database refused them): their blocks run again. */
   lost: number;
+  /** Tasks given back unfinished (shutdown, or a graph this worker cannot load). */
   released: number;
   runsCompleted: number;
   runsFailed: number;
@@ -82,6 +118,8 @@ export interface WorkerHost {
   readonly graphs: GraphResolver;
   readonly stats: WorkerStats;
   readonly stopping: boolean;
+  /** Records the completions of this worker's slots together (one statement for many). */
+  readonly batcher: RecordBatcher;
   emit(event: WorkerEvent): void;
 }
 
@@ -90,7 +128,8 @@ class WorkerLoop implements Worker, WorkerHost {
   readonly store: PostgresStore;
   readonly leaseMs: number;
   readonly graphs: GraphResolver;
-  readonly stats: WorkerStats = { claimed: 0, recorded: 0, lost: 0, released: 0, runsCompleted: 0, runsFailed: 0, errors: 0 };
+  readonly batcher: RecordBatcher;
+  readonly stats: WorkerStats = { claimed: 0, recorded: 0, reconciled: 0, superseded: 0, discarded: 0, lost: 0, released: 0, runsCompleted: 0, runsFailed: 0, errors: 0 };
   stopping = false;
   readonly stopped: Promise<void>;
   private readonly slots = new Set<TaskSlot>();
@@ -113,6 +152,7 @@ class WorkerLoop implements Worker, WorkerHost {
     this.leaseMs = Math.max(100, options.leaseMs ?? 30_000);
     this.pollMs = options.pollMs ?? 1_000;
     this.graphs = new GraphResolver(options.graphs ?? [], options.loader);
+    this.batcher = new RecordBatcher(this.store);
     this.stopped = new Promise((resolve) => (this.resolveStopped = resolve));
   }
 
@@ -122,17 +162,42 @@ class WorkerLoop implements Worker, WorkerHost {
   }
 
   async start(): Promise<void> {
-    await this.store.connect();
+    if (this.options.handleSignals) {
+      process.once("SIGTERM", this.onSignal);
+      process.once("SIGINT", this.onSignal);
+    }
+    try {
+      await this.connect();
+    } catch (error) {
+      process.off("SIGTERM", this.onSignal);
+      process.off("SIGINT", this.onSignal);
+      throw error;
+    }
+    if (this.stopping) return;
     // A notification means a commit made unclaimed tasks ready: look for work if there is room.
     this.unsubscribe = this.store.subscribe("tasks", () => {
       if (this.slots.size < this.concurrency) this.wakeup.fire();
     });
     this.heartbeatTimer = setInterval(() => void this.beat(), Math.max(50, Math.floor(this.leaseMs / 3)));
-    if (this.options.handleSignals) {
-      process.once("SIGTERM", this.onSignal);
-      process.once("SIGINT", this.onSignal);
-    }
     this.loopDone = this.loop();
+  }
+
+  /** Connects (and migrates), waiting with backoff while the database cannot be reached, unless `failFast`. */
+  private async connect(): Promise<void> {
+    const began = Date.now();
+    for (let attempt = 1; !this.stopping; attempt++) {
+      try {
+        await this.store.connect();
+        if (attempt > 1) this.emit({ type: "worker.error", message: `the database at ${this.store.display} answers after ${attempt} tries (${Math.round((Date.now() - began) / 100) / 10} s); starting` });
+        return;
+      } catch (error) {
+        if (this.options.failFast || !worthWaiting(error)) throw error;
+        const retryInMs = Math.min(MAX_BACKOFF_MS, 250 * 2 ** Math.min(attempt - 1, 5));
+        const waited = Math.round((Date.now() - began) / 1000);
+        this.options.onEvent?.({ type: "worker.waiting", attempt, retryInMs, message: `waiting for the database (try ${attempt}, ${waited} s so far; next in ${retryInMs / 1000} s): ${messageOf(error)}` });
+        await this.wakeup.wait(retryInMs);
+      }
+    }
   }
 
   private async loop(): Promise<void> {
@@ -176,7 +241,8 @@ class WorkerLoop implements Worker, WorkerHost {
       if (run === undefined) continue;
       const slot = new TaskSlot(this, task, run.record, run.journal);
       this.slots.add(slot);
-      void slot.run().finally(() => {
+      slot.done = slot.run().finally(() => {
+        slot.finished = true;
         this.slots.delete(slot);
         this.wakeup.fire();
         this.drained.fire();
@@ -215,6 +281,11 @@ class WorkerLoop implements Worker, WorkerHost {
       for (const slot of left) slot.abort("the worker is stopping", true);
       const released = await releaseTasks(this.store, this.id, left.map((s) => s.task.token)).catch(() => 0);
       this.stats.released += released;
+      // A slot still recording (the database away) gives up at its next try; one stuck in a
+      // statement is counted lost here: its outcome was not recorded as far as this worker knows.
+      const settled = Promise.all(left.map((slot) => slot.done));
+      await Promise.race([settled, sleep(Math.min(2_000, this.leaseMs))]);
+      for (const slot of left) if (slot.recording && !slot.finished) slot.unrecorded("the worker stopped while recording it; the block runs again once its lease has expired");
       clearInterval(this.heartbeatTimer);
       this.unsubscribe?.();
       this.emit({ type: "worker.stopped", stats: { ...this.stats } });

@@ -6,6 +6,8 @@ import { issue, type Issue } from "./issues.js";
 import { checkRoutes } from "./routes.js";
 import { checkSubgraphContract } from "./subgraphs.js";
 import { checkMemory } from "../memory/check-memory.js";
+import type { AnalysisLimits } from "../compat/types.js";
+import { CheckBudget } from "./budget.js";
 
 /** Options of {@link check}. */
 export interface CheckOptions {
@@ -19,6 +21,12 @@ export interface CheckOptions {
   readonly unimplemented?: ReadonlySet<string>;
   /** Report `not_implemented` as a warning instead of an error (`blockwork check --allow-missing`). */
   readonly allowMissing?: boolean;
+  /**
+   * The budgets of the schema comparisons the check makes: `steps`, `nodes` and `depth` bound
+   * each comparison; `timeMs` bounds them all together (default 10 s; each one at most 2 s). A
+   * comparison past a budget is a `compat_unknown` issue naming it.
+   */
+  readonly limits?: AnalysisLimits;
 }
 
 /**
@@ -33,7 +41,7 @@ export interface CheckOptions {
 export function check(def: GraphDef, options: CheckOptions = {}): Issue[] {
   const issues: Issue[] = [];
   try {
-    checkGraph(def, { graph: [def.id], path: [], options, issues });
+    checkGraph(def, { graph: [def.id], path: [], options, issues, budget: new CheckBudget(options.limits) });
   } catch (error) {
     // A GraphDef nested deeper than parseGraphDef admits (built in code, not loaded) can exhaust
     // the stack: that is a graph the checker cannot prove, so an error, not a crash.
@@ -49,6 +57,7 @@ interface Scope {
   readonly path: ValuePath;
   readonly options: CheckOptions;
   readonly issues: Issue[];
+  readonly budget: CheckBudget;
 }
 
 function checkGraph(def: GraphDef, scope: Scope): void {
@@ -60,10 +69,10 @@ function checkGraph(def: GraphDef, scope: Scope): void {
 
   const flow = new Flow(def, index, nodeAt);
   checkFlow(def, flow, nodeAt, at, report);
-  checkRoutes(def, index, nodeAt, at, report);
+  checkRoutes(def, index, nodeAt, at, report, scope.budget);
 
   const nodes = new Map(nodeAt.map((i) => [(def.nodes[i] as NodeDef).id, def.nodes[i] as NodeDef]));
-  const ctx: BindingContext = { def, nodes, at, report };
+  const ctx: BindingContext = { def, nodes, at, report, budget: scope.budget };
   def.nodes.forEach((node, i) => {
     if (node.input !== undefined || hasRequiredInput(node)) checkBindingTypes(ctx, { kind: "node", node, at: i });
   });
@@ -74,7 +83,7 @@ function checkGraph(def: GraphDef, scope: Scope): void {
 
   def.nodes.forEach((node, i) => {
     if (node.kind === "graph") {
-      checkSubgraphContract(node, at(["nodes", i], node.id), report);
+      checkSubgraphContract(node, at(["nodes", i], node.id), report, scope.budget);
       if (!scope.options.shallow) {
         checkGraph(node.graph, { ...scope, graph: [...scope.graph, node.graph.id], path: [...scope.path, "nodes", i, "graph"] });
       }
