@@ -26,6 +26,7 @@ import type {
   NewId,
   OutputAt,
   PartialCases,
+  RefEntry,
   Target,
   UnboundAfter,
 } from "./types.js";
@@ -37,35 +38,42 @@ import type {
  * alias, TypeScript keeps a chain of alias instantiations and a long chain of calls fails with
  * "type instantiation is excessively deep" (see docs/design/architecture.md). Block ids accumulate in the type,
  * so edges and bindings accept only known ids, and a miswired binding is a type error.
+ *
+ * Generic methods take the state from `this: GraphBuilder<$S>` rather than from `S`: mentioned next
+ * to a method's own type parameters, `S` would be walked (every block so far) at each call, which
+ * makes a long chain quadratic to type-check (see docs/design/architecture.md).
  */
 export interface GraphBuilder<S extends BuilderState> {
   /**
    * Adds a block. Its input is bound by `bind` (or later with `.bind(id, ...)`); a block whose
    * input needs nothing may omit it.
    */
-  add<const $B extends AnyBlock>(block: $B & NewId<S, $B["id"]>): GraphBuilder<GraphState<S["contract"], S["blocks"] | $B, $B["id"], UnboundAfter<S, $B>, S["outputBound"]>>;
-  add<const $B extends AnyBlock, const $R extends BindingFor<InputArgOf<$B>>>(
-    block: $B & NewId<S, $B["id"]>,
-    bind: BindFn<S, $R>,
+  add<$S extends BuilderState, const $B extends AnyBlock>(this: GraphBuilder<$S>, block: $B & NewId<$S, $B["id"]>): GraphBuilder<GraphState<$S["contract"], $S["blocks"] | $B, $B, UnboundAfter<$S, $B>, $S["outputBound"], $S["refs"] & RefEntry<$B>>>;
+  add<$S extends BuilderState, const $B extends AnyBlock, const $R extends BindingFor<InputArgOf<$B>>>(
+    this: GraphBuilder<$S>,
+    block: $B & NewId<$S, $B["id"]>,
+    bind: BindFn<$S, $R>,
     options?: AddOptions,
-  ): GraphBuilder<GraphState<S["contract"], S["blocks"] | $B, $B["id"], S["unbound"], S["outputBound"]>>;
+  ): GraphBuilder<GraphState<$S["contract"], $S["blocks"] | $B, $B, $S["unbound"], $S["outputBound"], $S["refs"] & RefEntry<$B>>>;
 
   /**
    * Adds a block after the last one: an edge from it, and (without `bind`) its whole output as
    * the new block's input. The first `then` starts the graph and takes the graph's input.
    */
-  then<const $B extends AnyBlock>(block: $B & NewId<S, $B["id"]> & Fits<S, $B>, options?: AddOptions): GraphBuilder<GraphState<S["contract"], S["blocks"] | $B, $B["id"], S["unbound"], S["outputBound"]>>;
-  then<const $B extends AnyBlock, const $R extends BindingFor<InputArgOf<$B>>>(
-    block: $B & NewId<S, $B["id"]>,
-    bind: BindFn<S, $R>,
+  then<$S extends BuilderState, const $B extends AnyBlock, const $R extends BindingFor<InputArgOf<$B>>>(
+    this: GraphBuilder<$S>,
+    block: $B & NewId<$S, $B["id"]>,
+    bind: BindFn<$S, $R>,
     options?: AddOptions,
-  ): GraphBuilder<GraphState<S["contract"], S["blocks"] | $B, $B["id"], S["unbound"], S["outputBound"]>>;
+  ): GraphBuilder<GraphState<$S["contract"], $S["blocks"] | $B, $B, $S["unbound"], $S["outputBound"], $S["refs"] & RefEntry<$B>>>;
+  then<$S extends BuilderState, const $B extends AnyBlock>(this: GraphBuilder<$S>, block: $B & NewId<$S, $B["id"]> & Fits<$S, $B>, options?: AddOptions): GraphBuilder<GraphState<$S["contract"], $S["blocks"] | $B, $B, $S["unbound"], $S["outputBound"], $S["refs"] & RefEntry<$B>>>;
 
   /** Binds (or rebinds) a block's input; refs may name any block, also ones added later (loops). */
-  bind<$Id extends IdsOf<S>, const $R extends BindingFor<InputArgAt<S, $Id>>>(
+  bind<$S extends BuilderState, $Id extends IdsOf<$S>, const $R extends BindingFor<InputArgAt<$S, $Id>>>(
+    this: GraphBuilder<$S>,
     id: $Id,
-    bind: BindFn<S, $R>,
-  ): GraphBuilder<GraphState<S["contract"], S["blocks"], S["last"], Exclude<S["unbound"], $Id>, S["outputBound"]>>;
+    bind: BindFn<$S, $R>,
+  ): GraphBuilder<GraphState<$S["contract"], $S["blocks"], $S["last"], Exclude<$S["unbound"], $Id>, $S["outputBound"], $S["refs"]>>;
 
   /** The blocks that start when the graph starts. */
   start(...ids: [IdsOf<S>, ...IdsOf<S>[]]): GraphBuilder<S>;
@@ -74,18 +82,20 @@ export interface GraphBuilder<S extends BuilderState> {
   edge(from: IdsOf<S>, to: IdsOf<S>, options?: EdgeOptions<IdsOf<S>>): GraphBuilder<S>;
 
   /** Routes on a discriminant field of `from`'s output; every case must lead somewhere. */
-  route<$From extends IdsOf<S>, $Field extends DiscriminantOf<OutputAt<S, $From>>>(
+  route<$S extends BuilderState, $From extends IdsOf<$S>, $Field extends DiscriminantOf<OutputAt<$S, $From>>>(
+    this: GraphBuilder<$S>,
     from: $From,
     field: $Field,
-    cases: ExhaustiveCases<S, $From, $Field>,
-  ): GraphBuilder<S>;
+    cases: ExhaustiveCases<$S, $From, $Field>,
+  ): GraphBuilder<$S>;
   /** Routes on a discriminant field; cases not listed go to `otherwise`. */
-  route<$From extends IdsOf<S>, $Field extends DiscriminantOf<OutputAt<S, $From>>>(
+  route<$S extends BuilderState, $From extends IdsOf<$S>, $Field extends DiscriminantOf<OutputAt<$S, $From>>>(
+    this: GraphBuilder<$S>,
     from: $From,
     field: $Field,
-    cases: PartialCases<S, $From, $Field>,
-    otherwise: Target<IdsOf<S>>,
-  ): GraphBuilder<S>;
+    cases: PartialCases<$S, $From, $Field>,
+    otherwise: Target<IdsOf<$S>>,
+  ): GraphBuilder<$S>;
 
   /**
    * A pattern route: selects the case with ts-pattern patterns over `from`'s output, tried in
@@ -104,10 +114,10 @@ export interface GraphBuilder<S extends BuilderState> {
   match<$From extends IdsOf<S>>(from: $From, cases: (m: RouteMatch<OutputAt<S, $From>, Target<IdsOf<S>>>) => Target<IdsOf<S>>): GraphBuilder<S>;
 
   /** Where to go when `from` fails with a typed error (one satisfying its `error` schema). */
-  onError<$From extends IdsOf<S>>(from: ErrorSource<S, $From>, to: IdsOf<S>): GraphBuilder<S>;
+  onError<$S extends BuilderState, $From extends IdsOf<$S>>(this: GraphBuilder<$S>, from: ErrorSource<$S, $From>, to: IdsOf<$S>): GraphBuilder<$S>;
 
   /** How the graph's output is assembled from its input and block outputs when the run ends. */
-  output<const $R extends BindingFor<z.input<S["contract"]["output"]>>>(bind: BindFn<S, $R>): GraphBuilder<GraphState<S["contract"], S["blocks"], S["last"], S["unbound"], true>>;
+  output<$S extends BuilderState, const $R extends BindingFor<z.input<$S["contract"]["output"]>>>(this: GraphBuilder<$S>, bind: BindFn<$S, $R>): GraphBuilder<GraphState<$S["contract"], $S["blocks"], $S["last"], $S["unbound"], true, $S["refs"]>>;
 
   /** Finishes the graph: a block with the graph's contract, usable in other graphs. */
   build(this: GraphBuilder<S> & BuildCheck<S>): GraphFrom<S>;
@@ -140,7 +150,7 @@ export function createGraph<
   $Err extends AnySchema | Unset = Unset,
 >(
   spec: GraphSpec<$Id, $In, $Out, $Err>,
-): GraphBuilder<GraphState<{ id: $Id; input: $In; output: $Out; error: $Err }, never, Unset, never, {} extends z.input<$Out> ? true : false>> {
+): GraphBuilder<GraphState<{ id: $Id; input: $In; output: $Out; error: $Err }, never, Unset, never, {} extends z.input<$Out> ? true : false, {}>> {
   assertId(spec.id, "createGraph");
   return new Builder(spec as GraphSpec<string, AnySchema, AnySchema, Unset>, undefined, undefined, undefined) as never;
 }
