@@ -8,7 +8,7 @@ import { type AgentTool, toolSpecs } from "../tool/tool.js";
 import { AgentMemory, type AgentMemoryOptions, MEMORY_TOOLS, memoryUseDef } from "../memory/agent-memory.js";
 import { AgentError } from "./errors.js";
 import { parseJsonLeniently } from "./parse.js";
-import { buildMessages, countContextTokens, ERROR_KEY, truncateToFit } from "./prompt.js";
+import { countContextTokens, ERROR_KEY, systemPrompt, truncateToFit } from "./prompt.js";
 import { type Answer, reportCall, runTools } from "./tool-loop.js";
 
 /** Limits of one agent block execution (one attempt, as the runtime counts attempts). */
@@ -90,6 +90,7 @@ export function agentBlock<T extends BlockTypes>(contract: BlockContract<T>, opt
     // What the model writes is what the output schema accepts: its input mode.
     outputJson: toJsonSchema(contract.contract.output as z.ZodType, "input"),
     errorJson: contract.contract.error === undefined ? undefined : toJsonSchema(contract.contract.error as z.ZodType, "input"),
+    system: new Map<boolean, string>(),
   };
   const run = (input: unknown, ctx: BlockContext<unknown, unknown>) => runAgent({ id: contract.id, model, tools, options, schemas }, input, ctx);
   Object.defineProperty(run, AGENT, { value: { instructions: options.instructions, model, tools: [...tools.map((t) => t.name), ...(options.memory ? MEMORY_TOOLS : [])] } satisfies AgentInfo });
@@ -102,7 +103,24 @@ interface Agent {
   readonly model: Model;
   readonly tools: readonly AgentTool[];
   readonly options: AgentOptions;
-  readonly schemas: { output: z.ZodType; error: z.ZodType | undefined; outputJson: JsonSchema; errorJson: JsonSchema | undefined };
+  readonly schemas: {
+    output: z.ZodType;
+    error: z.ZodType | undefined;
+    outputJson: JsonSchema;
+    errorJson: JsonSchema | undefined;
+    /** The system prompt (instructions and contract), built once per block, without and with tools. */
+    system: Map<boolean, string>;
+  };
+}
+
+/** The block's system prompt: the same text at every call, so it is built once (and its tokens counted once). */
+function systemOf(agent: Agent, hasTools: boolean): string {
+  let text = agent.schemas.system.get(hasTools);
+  if (text === undefined) {
+    text = systemPrompt({ instructions: agent.options.instructions, output: agent.schemas.outputJson, error: agent.schemas.errorJson, hasTools });
+    agent.schemas.system.set(hasTools, text);
+  }
+  return text;
 }
 
 async function runAgent(plain: Agent, input: unknown, ctx: BlockContext<unknown, unknown>): Promise<unknown> {
@@ -122,14 +140,18 @@ async function answerWithin(plain: Agent, input: unknown, ctx: BlockContext<unkn
   const agent: Agent = memory ? { ...plain, tools: [...plain.tools, ...memory.tools()] } : plain;
   const specs = toolSpecs(agent.tools);
   const core = memory?.coreSection() ?? "";
-  const messagesFor = (value: unknown) => {
-    const built = buildMessages({ instructions: agent.options.instructions, output: agent.schemas.outputJson, error: agent.schemas.errorJson, hasTools: specs.length > 0, input: value });
-    if (core === "") return built;
-    const [system, ...rest] = built as [ChatMessage, ...ChatMessage[]];
-    return [{ role: "system" as const, content: system.content + core }, ...rest];
-  };
+  // What buildMessages makes, with the system prompt built once per block.
+  const system = systemOf(agent, specs.length > 0) + core;
+  const messagesFor = (value: unknown): ChatMessage[] => [
+    { role: "system", content: system },
+    { role: "user", content: `Input:\n${JSON.stringify(value)}` },
+  ];
   let messages = messagesFor(input);
-  if (countContextTokens(messages, specs) > contextBudget) messages = overflow(agent, input, messagesFor, contextBudget);
+  let firstTokens: number | undefined = countContextTokens(messages, specs);
+  if (firstTokens > contextBudget) {
+    messages = overflow(agent, input, messagesFor, contextBudget);
+    firstTokens = undefined;
+  }
   if (memory) {
     await memory.tick(countContextTokens(messages, specs));
     // Each model call reports the share of each part of its context (a `memory.context` step).
@@ -148,7 +170,8 @@ async function answerWithin(plain: Agent, input: unknown, ctx: BlockContext<unkn
 
   const state = { calls: 0, toolCalls: 0, costUsd: 0 };
   for (let answer = 1; ; answer++) {
-    const response = await runTools({ agent, ctx, messages, specs, state, contextBudget });
+    const response = await runTools({ agent, ctx, messages, specs, state, contextBudget, ...(firstTokens !== undefined ? { contextTokens: firstTokens } : {}) });
+    firstTokens = undefined;
     const verdict = judge(agent, response);
     reportCall({ agent, ctx }, response, verdict.kind);
     if (verdict.kind === "ok") {

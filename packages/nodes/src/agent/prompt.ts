@@ -17,6 +17,17 @@ export function buildMessages(o: {
   readonly hasTools: boolean;
   readonly input: unknown;
 }): ChatMessage[] {
+  return [
+    { role: "system", content: systemPrompt(o) },
+    { role: "user", content: `Input:\n${JSON.stringify(o.input)}` },
+  ];
+}
+
+/**
+ * The system message of {@link buildMessages}: the part of the context that is the same for every
+ * call of a block (its instructions and contract), so a block can build it once.
+ */
+export function systemPrompt(o: { readonly instructions: string; readonly output: JsonSchema; readonly error: JsonSchema | undefined; readonly hasTools: boolean }): string {
   const lines = [
     o.instructions.trim(),
     "",
@@ -28,10 +39,7 @@ export function buildMessages(o: {
     lines.push(`If you cannot do the task, answer {"${ERROR_KEY}": <error>} instead, where <error> matches this JSON Schema:`, JSON.stringify(o.error));
   }
   if (o.hasTools) lines.push("You may call the tools you are given before you answer.");
-  return [
-    { role: "system", content: lines.join("\n") },
-    { role: "user", content: `Input:\n${JSON.stringify(o.input)}` },
-  ];
+  return lines.join("\n");
 }
 
 /**
@@ -42,11 +50,25 @@ export function buildMessages(o: {
 export function countContextTokens(messages: readonly ChatMessage[], tools: readonly ToolSpec[] = []): number {
   let total = 3;
   for (const message of messages) {
-    total += 4 + tokens(message.content);
+    // A block's system prompt is the same text at every call: its count is remembered.
+    total += 4 + (message.role === "system" ? cachedTokens(message.content) : tokens(message.content));
     if (message.role === "assistant" && message.toolCalls) for (const call of message.toolCalls) total += tokens(call.name) + tokens(call.input) + 3;
   }
-  if (tools.length > 0) total += tokens(JSON.stringify(tools));
+  if (tools.length > 0) total += cachedTokens(JSON.stringify(tools));
   return total;
+}
+
+/** Token counts of recent system prompts and tool lists, by text (bounded: cleared when full). */
+const counted = new Map<string, number>();
+const COUNTED_MAX = 512;
+
+function cachedTokens(text: string): number {
+  const known = counted.get(text);
+  if (known !== undefined) return known;
+  const n = tokens(text);
+  if (counted.size >= COUNTED_MAX) counted.clear();
+  counted.set(text, n);
+  return n;
 }
 
 function tokens(text: string): number {

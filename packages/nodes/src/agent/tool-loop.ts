@@ -33,6 +33,8 @@ interface Loop {
   readonly specs: readonly ToolSpec[];
   readonly state: LoopState;
   readonly contextBudget: number;
+  /** The tokens of `messages`, when the caller has counted them already. */
+  readonly contextTokens?: number;
 }
 
 /**
@@ -43,7 +45,7 @@ interface Loop {
 export async function runTools(loop: Loop): Promise<Answer> {
   let messages = loop.messages;
   for (;;) {
-    const answer = await callModel(loop, messages);
+    const answer = await callModel(loop, messages, messages === loop.messages ? loop.contextTokens : undefined);
     if (answer.toolCalls.length === 0) return answer;
     reportCall(loop, answer, "tool-calls");
     const limit = loop.agent.options.budget?.toolCalls ?? 8;
@@ -66,9 +68,9 @@ export async function runTools(loop: Loop): Promise<Answer> {
   }
 }
 
-async function callModel(loop: Loop, messages: ChatMessage[]): Promise<Answer> {
+async function callModel(loop: Loop, messages: ChatMessage[], counted: number | undefined): Promise<Answer> {
   const { agent, ctx } = loop;
-  const contextTokens = countContextTokens(messages, loop.specs);
+  const contextTokens = counted ?? countContextTokens(messages, loop.specs);
   const started = performance.now();
   const scope = callSignal(ctx.signal);
   // A failed call costs time and maybe tokens too: report it with its failure class. A block that

@@ -26,6 +26,7 @@ import type {
   NewId,
   OutputAt,
   PartialCases,
+  RefEntry,
   Target,
   UnboundAfter,
 } from "./types.js";
@@ -37,6 +38,10 @@ import type {
  * alias, TypeScript keeps a chain of alias instantiations and a long chain of calls fails with
  * "type instantiation is excessively deep" (see docs/design/architecture.md). Block ids accumulate in the type,
  * so edges and bindings accept only known ids, and a miswired binding is a type error.
+ *
+ * Generic methods take the state from `this: GraphBuilder<$S>` rather than from `S`: mentioned next
+ * to a method's own type parameters, `S` would be walked (every block so far) at each call, which
+ * makes a long chain quadratic to type-check (see docs/design/architecture.md).
  */
 export interface GraphBuilder<S extends BuilderState> {
   /**
@@ -48,12 +53,13 @@ export interface GraphBuilder<S extends BuilderState> {
    * .add(reply, (input, { classify }) => ({ text: input.text, kind: classify.kind }))
    * @see docs/cookbook.md (routes), docs/builder-mistakes.md
    */
-  add<const $B extends AnyBlock>(block: $B & NewId<S, $B["id"]>): GraphBuilder<GraphState<S["contract"], S["blocks"] | $B, $B["id"], UnboundAfter<S, $B>, S["outputBound"]>>;
-  add<const $B extends AnyBlock, const $R extends BindingFor<InputArgOf<$B>>>(
-    block: $B & NewId<S, $B["id"]>,
-    bind: BindFn<S, $R>,
+  add<$S extends BuilderState, const $B extends AnyBlock>(this: GraphBuilder<$S>, block: $B & NewId<$S, $B["id"]>): GraphBuilder<GraphState<$S["contract"], $S["blocks"] | $B, $B, UnboundAfter<$S, $B>, $S["outputBound"], $S["refs"] & RefEntry<$B>>>;
+  add<$S extends BuilderState, const $B extends AnyBlock, const $R extends BindingFor<InputArgOf<$B>>>(
+    this: GraphBuilder<$S>,
+    block: $B & NewId<$S, $B["id"]>,
+    bind: BindFn<$S, $R>,
     options?: AddOptions,
-  ): GraphBuilder<GraphState<S["contract"], S["blocks"] | $B, $B["id"], S["unbound"], S["outputBound"]>>;
+  ): GraphBuilder<GraphState<$S["contract"], $S["blocks"] | $B, $B, $S["unbound"], $S["outputBound"], $S["refs"] & RefEntry<$B>>>;
 
   /**
    * Adds a block after the last one: an edge from it, and (without `bind`) its whole output as
@@ -66,12 +72,13 @@ export interface GraphBuilder<S extends BuilderState> {
    *   .then(total, (_, { measureAll }) => ({ results: measureAll.results }))
    * @see docs/cookbook.md (fan-out)
    */
-  then<const $B extends AnyBlock>(block: $B & NewId<S, $B["id"]> & Fits<S, $B>, options?: AddOptions): GraphBuilder<GraphState<S["contract"], S["blocks"] | $B, $B["id"], S["unbound"], S["outputBound"]>>;
-  then<const $B extends AnyBlock, const $R extends BindingFor<InputArgOf<$B>>>(
-    block: $B & NewId<S, $B["id"]>,
-    bind: BindFn<S, $R>,
+  then<$S extends BuilderState, const $B extends AnyBlock, const $R extends BindingFor<InputArgOf<$B>>>(
+    this: GraphBuilder<$S>,
+    block: $B & NewId<$S, $B["id"]>,
+    bind: BindFn<$S, $R>,
     options?: AddOptions,
-  ): GraphBuilder<GraphState<S["contract"], S["blocks"] | $B, $B["id"], S["unbound"], S["outputBound"]>>;
+  ): GraphBuilder<GraphState<$S["contract"], $S["blocks"] | $B, $B, $S["unbound"], $S["outputBound"], $S["refs"] & RefEntry<$B>>>;
+  then<$S extends BuilderState, const $B extends AnyBlock>(this: GraphBuilder<$S>, block: $B & NewId<$S, $B["id"]> & Fits<$S, $B>, options?: AddOptions): GraphBuilder<GraphState<$S["contract"], $S["blocks"] | $B, $B, $S["unbound"], $S["outputBound"], $S["refs"] & RefEntry<$B>>>;
 
   /**
    * Binds (or rebinds) a block's input; refs may name any block, also ones added later (loops).
@@ -80,10 +87,11 @@ export interface GraphBuilder<S extends BuilderState> {
    * .bind("draft", (input, { review }) => ({ topic: input.topic, feedback: maybe(review.remarks) }))
    * @see docs/cookbook.md (loops)
    */
-  bind<$Id extends IdsOf<S>, const $R extends BindingFor<InputArgAt<S, $Id>>>(
+  bind<$S extends BuilderState, $Id extends IdsOf<$S>, const $R extends BindingFor<InputArgAt<$S, $Id>>>(
+    this: GraphBuilder<$S>,
     id: $Id,
-    bind: BindFn<S, $R>,
-  ): GraphBuilder<GraphState<S["contract"], S["blocks"], S["last"], Exclude<S["unbound"], $Id>, S["outputBound"]>>;
+    bind: BindFn<$S, $R>,
+  ): GraphBuilder<GraphState<$S["contract"], $S["blocks"], $S["last"], Exclude<$S["unbound"], $Id>, $S["outputBound"], $S["refs"]>>;
 
   /**
    * The blocks that start when the graph starts (a graph built with `then` starts at its first block).
@@ -111,23 +119,25 @@ export interface GraphBuilder<S extends BuilderState> {
    * .route("review", "verdict", { approve: "publish", revise: { to: "draft", max: 2, onExhausted: "publish" } })
    * @see docs/cookbook.md (routes, loops)
    */
-  route<$From extends IdsOf<S>, $Field extends DiscriminantOf<OutputAt<S, $From>>>(
+  route<$S extends BuilderState, $From extends IdsOf<$S>, $Field extends DiscriminantOf<OutputAt<$S, $From>>>(
+    this: GraphBuilder<$S>,
     from: $From,
     field: $Field,
-    cases: ExhaustiveCases<S, $From, $Field>,
-  ): GraphBuilder<S>;
+    cases: ExhaustiveCases<$S, $From, $Field>,
+  ): GraphBuilder<$S>;
   /**
    * Routes on a discriminant field; cases not listed go to `otherwise`.
    *
    * @example
    * .route("classify", "kind", { billing: "billingReply" }, "genericReply")
    */
-  route<$From extends IdsOf<S>, $Field extends DiscriminantOf<OutputAt<S, $From>>>(
+  route<$S extends BuilderState, $From extends IdsOf<$S>, $Field extends DiscriminantOf<OutputAt<$S, $From>>>(
+    this: GraphBuilder<$S>,
     from: $From,
     field: $Field,
-    cases: PartialCases<S, $From, $Field>,
-    otherwise: Target<IdsOf<S>>,
-  ): GraphBuilder<S>;
+    cases: PartialCases<$S, $From, $Field>,
+    otherwise: Target<IdsOf<$S>>,
+  ): GraphBuilder<$S>;
 
   /**
    * A pattern route: selects the case with ts-pattern patterns over `from`'s output, tried in
@@ -152,7 +162,7 @@ export interface GraphBuilder<S extends BuilderState> {
    * @example
    * .onError("fetchDoc", "apologise")
    */
-  onError<$From extends IdsOf<S>>(from: ErrorSource<S, $From>, to: IdsOf<S>): GraphBuilder<S>;
+  onError<$S extends BuilderState, $From extends IdsOf<$S>>(this: GraphBuilder<$S>, from: ErrorSource<$S, $From>, to: IdsOf<$S>): GraphBuilder<$S>;
 
   /**
    * How the graph's output is assembled from its input and block outputs when the run ends.
@@ -160,7 +170,7 @@ export interface GraphBuilder<S extends BuilderState> {
    * @example
    * .output((_, { classify, billingReply, techReply }) => ({ reply: firstOf(billingReply.reply, techReply.reply), kind: classify.kind }))
    */
-  output<const $R extends BindingFor<z.input<S["contract"]["output"]>>>(bind: BindFn<S, $R>): GraphBuilder<GraphState<S["contract"], S["blocks"], S["last"], S["unbound"], true>>;
+  output<$S extends BuilderState, const $R extends BindingFor<z.input<$S["contract"]["output"]>>>(this: GraphBuilder<$S>, bind: BindFn<$S, $R>): GraphBuilder<GraphState<$S["contract"], $S["blocks"], $S["last"], $S["unbound"], true, $S["refs"]>>;
 
   /**
    * Finishes the graph: a block with the graph's contract, usable in other graphs (`.as(id)` to
@@ -199,7 +209,7 @@ export function createGraph<
   $Err extends AnySchema | Unset = Unset,
 >(
   spec: GraphSpec<$Id, $In, $Out, $Err>,
-): GraphBuilder<GraphState<{ id: $Id; input: $In; output: $Out; error: $Err }, never, Unset, never, {} extends z.input<$Out> ? true : false>> {
+): GraphBuilder<GraphState<{ id: $Id; input: $In; output: $Out; error: $Err }, never, Unset, never, {} extends z.input<$Out> ? true : false, {}>> {
   assertId(spec.id, "createGraph");
   return new Builder(spec as GraphSpec<string, AnySchema, AnySchema, Unset>, undefined, undefined, undefined) as never;
 }

@@ -28,24 +28,27 @@ export interface GraphContractTypes {
 export interface GraphState<
   TContract extends GraphContractTypes,
   TBlocks extends AnyBlock,
-  TLast extends string | Unset,
+  TLast extends AnyBlock | Unset,
   TUnbound extends string,
   TOutputBound extends boolean,
+  TRefs extends object,
 > {
   readonly contract: TContract;
   /** The blocks added so far, as a union (their ids are `TBlocks["id"]`). */
   readonly blocks: TBlocks;
-  /** The block `then` continues from. */
+  /** The block `then` continues from (its type, so that `then` reads its output without a lookup). */
   readonly last: TLast;
   /** Ids of blocks whose required input is not bound yet (`never` when all are). */
   readonly unbound: TUnbound;
   /** Whether `output` was called (or the graph's output needs nothing). */
   readonly outputBound: TOutputBound;
+  /** Refs to the outputs of the blocks added so far, by id: what bindings functions receive. */
+  readonly refs: TRefs;
 }
 
 /** Any builder state: the constraint of `GraphBuilder`'s parameter. */
 // biome-ignore lint: `any` is the point of an "any state" constraint.
-export type BuilderState = GraphState<GraphContractTypes, any, string | Unset, string, boolean>;
+export type BuilderState = GraphState<GraphContractTypes, any, any, string, boolean, object>;
 
 /** Block ids known to the builder. */
 export type IdsOf<S extends BuilderState> = S["blocks"]["id"] & string;
@@ -57,8 +60,10 @@ export type InputArgAt<S extends BuilderState, $Id extends string> = InputArg<Ty
 /** What a block must be given. */
 export type InputArgOf<B extends AnyBlock> = InputArg<TypesFrom<B>>;
 
-/** Refs to the outputs of the known blocks. */
-export type BlockRefs<S extends BuilderState> = { readonly [B in S["blocks"] as B["id"]]: Ref<OutputFrom<B>> };
+/** Refs to the outputs of the known blocks (accumulated in the state, one {@link RefEntry} per block). */
+export type BlockRefs<S extends BuilderState> = S["refs"];
+/** What a block adds to the refs bindings functions receive: a ref to its output under its id. */
+export type RefEntry<B extends AnyBlock> = { readonly [K in B["id"]]: Ref<OutputFrom<B>> };
 /** A ref to the graph's input (as parsed by the graph's input schema). */
 export type GraphInputRef<S extends BuilderState> = Ref<z.output<S["contract"]["input"]>>;
 
@@ -140,28 +145,44 @@ export type ErrorSource<S extends BuilderState, $From extends string> = HasError
   ? $From
   : ContractError<`block "${$From}" declares no error schema, so it has no typed errors to route on`>;
 
-/** Rejects a block whose id is already used. */
+/**
+ * Rejects a block whose id is already used. Any id is new to the "any state" (`BuilderState`, whose
+ * ids are `any`), which is what a method's parameter types show when read without a receiver
+ * (`Parameters<GraphBuilder<...>["then"]>`).
+ */
 export type NewId<S extends BuilderState, $Id extends string> = $Id extends IdsOf<S>
-  ? ContractError<`block id "${$Id}" is already used in this graph; add it under another id with .as("...")`>
+  ? 0 extends 1 & S["blocks"]
+    ? unknown
+    : ContractError<`block id "${$Id}" is already used in this graph; add it under another id with .as("...")`>
   : unknown;
 
 /** The unbound ids after adding a block without bindings: it joins them if its input needs any field. */
 export type UnboundAfter<S extends BuilderState, B extends AnyBlock> = {} extends InputArgOf<B> ? S["unbound"] : S["unbound"] | B["id"];
 
 /** What `then` continues from: the last block's output, or the graph input before any block. */
-export type ThenSource<S extends BuilderState> = S["last"] extends string ? OutputAt<S, S["last"]> : z.output<S["contract"]["input"]>;
+export type ThenSource<S extends BuilderState> = S["last"] extends AnyBlock ? OutputFrom<S["last"]> : z.output<S["contract"]["input"]>;
 
-/** Rejects a block whose input cannot take the previous block's whole output. */
-export type Fits<S extends BuilderState, B extends AnyBlock> = [ThenSource<S>] extends [InputArgOf<B>]
-  ? unknown
-  : ContractError<`the ${S["last"] extends string ? `output of block "${S["last"]}"` : "graph input"} does not fit the input of block "${B["id"]}"; pass a bindings function to then()`>;
+/**
+ * Rejects a block whose input cannot take the previous block's whole output.
+ *
+ * The check itself is in {@link FitsCheck}, over the two resolved types: a tuple such as
+ * `[ThenSource<S>]` written here would keep `S` as an outer type parameter, and the compiler would
+ * then walk the whole builder state (every block so far) at each call.
+ */
+export type Fits<S extends BuilderState, B extends AnyBlock> = FitsCheck<
+  ThenSource<S>,
+  InputArgOf<B>,
+  `the ${S["last"] extends AnyBlock ? `output of block "${S["last"]["id"]}"` : "graph input"} does not fit the input of block "${B["id"]}"; pass a bindings function to then()`
+>;
+type FitsCheck<$Source, $Target, $Message extends string> = [$Source] extends [$Target] ? unknown : ContractError<$Message>;
 
-/** Why `build` is not allowed yet, or `unknown` when it is. */
-export type BuildCheck<S extends BuilderState> = [S["unbound"]] extends [never]
-  ? S["outputBound"] extends true
+/** Why `build` is not allowed yet, or `unknown` when it is (see {@link Fits} for why the check is a separate alias). */
+export type BuildCheck<S extends BuilderState> = BuildCheckOf<S["unbound"], S["outputBound"]>;
+type BuildCheckOf<$Unbound extends string, $OutputBound extends boolean> = [$Unbound] extends [never]
+  ? $OutputBound extends true
     ? unknown
     : ContractError<"the graph output is not bound: call .output((input, blocks) => ...) before .build()">
-  : ContractError<`the input of block "${S["unbound"]}" is not bound: pass a bindings function to add() or call .bind("${S["unbound"]}", ...)`>;
+  : ContractError<`the input of block "${$Unbound}" is not bound: pass a bindings function to add() or call .bind("${$Unbound}", ...)`>;
 
 /** The block a finished builder produces. */
 export type GraphFrom<S extends BuilderState> = GraphBlock<{
