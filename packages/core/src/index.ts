@@ -17,8 +17,7 @@ export { blockLifecycle, trackBlocks } from "./supervise/lifecycle.js";
 export type { BlockChange, BlockState, BlockTracker, LifecycleEvent } from "./supervise/lifecycle.js";
 export { stateDiagram } from "./supervise/diagram.js";
 
-export { canonicalJson, graphVersion } from "./plan/version.js";
-export { deepStrict } from "./plan/strict.js";
+export { canonicalJson, deepStrict, graphVersion } from "@blockwork/spec";
 
 // Running runs across processes: fold a journal, run one task, append what it produced.
 export { foldRun, newRunRecord, resumedEntry, runTask } from "./run/fold.js";

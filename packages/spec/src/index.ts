@@ -26,6 +26,7 @@ export type {
   TypesFrom,
 } from "./contract/block.js";
 export { contractToDef, OPAQUE_KEYWORD, toJsonSchema } from "./contract/contract.js";
+export { deepStrict } from "./contract/strict.js";
 export { blob, BLOB_ADDRESS, BLOB_CONTENT_PROPERTY, BLOB_KEYWORD, BLOB_PREVIEW_CHARS, blobHandlesIn, blobJsonSchema, blobSchemaInfo, isBlobHandle } from "./contract/blob.js";
 export type { BlobAccess, BlobHandle, BlobOptions, BlobSchema } from "./contract/blob.js";
 export type { AnySchema, Budget, Contract, ContractTypes, Unset } from "./contract/contract.js";
@@ -52,6 +53,7 @@ export type {
 } from "./builder/types.js";
 
 export { GRAPH_DEF_FORMAT } from "./def/graph-def.js";
+export { canonicalJson, graphVersion } from "./def/version.js";
 export type {
   BindingDef,
   BudgetDef,

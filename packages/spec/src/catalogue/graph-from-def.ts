@@ -3,6 +3,7 @@ import type { AnyBlock, BlockTypes, GraphBlock } from "../contract/block.js";
 import { assertId } from "../contract/block.js";
 import type { Contract } from "../contract/contract.js";
 import type { ContractDef, GraphDef, JsonSchema, NodeDef } from "../def/graph-def.js";
+import { canonicalJson } from "../def/version.js";
 import { BlockworkError } from "../errors.js";
 import { type Catalogue, isCatalogue } from "./catalogue.js";
 
@@ -189,14 +190,6 @@ function stripMarked(schema: z.ZodType, registry: z.core.$ZodRegistry<Record<str
 }
 
 function sameContract(a: ContractDef, b: ContractDef): boolean {
-  return a === b || canonical(a) === canonical(b);
+  return a === b || canonicalJson(a) === canonicalJson(b);
 }
 
-function canonical(value: unknown): string {
-  if (value === null || typeof value !== "object") return JSON.stringify(value) ?? "null";
-  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
-  const entries = Object.entries(value as Record<string, unknown>)
-    .filter(([, v]) => v !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(",")}}`;
-}

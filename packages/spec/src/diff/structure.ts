@@ -1,5 +1,5 @@
 import { BitSet, Flow, type FlowEdge } from "../check/flow.js";
-import { canonical } from "../compat/json.js";
+import { canonicalJson } from "../def/version.js";
 import type { EdgeDef, GraphDef, NodeDef } from "../def/graph-def.js";
 import { immediateDominators, numberDominatorTree } from "../check/dominators.js";
 
@@ -221,7 +221,7 @@ export class Structure {
       }
       const when = edge.when;
       // A pattern route takes one case (the first that matches): each case is its own outcome.
-      const outcome = when === undefined ? "always" : when.kind === "case" ? `case:${when.field}:${canonical(when.equals)}` : when.kind === "match" ? `match:${i}` : when.kind;
+      const outcome = when === undefined ? "always" : when.kind === "case" ? `case:${when.field}:${canonicalJson(when.equals)}` : when.kind === "match" ? `match:${i}` : when.kind;
       fired.set(`${edge.from}\u0000${outcome}`, (fired.get(`${edge.from}\u0000${outcome}`) ?? 0) + 1);
     }
     for (const v of this.succ[this.START] as number[]) if (this.component[v] === c) entering.push({ from: "", to: (this.nodes[v] as NodeDef).id });
