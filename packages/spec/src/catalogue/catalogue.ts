@@ -1,8 +1,9 @@
 import type { AnyBlock, GraphBlock } from "../contract/block.js";
 import { assertId, isBlock } from "../contract/block.js";
 import { contractToDef } from "../contract/contract.js";
-import type { CodeNodeDef, ContractDef, GraphNodeDef, NodeDef, NodeKind } from "../def/graph-def.js";
+import type { ContractDef, NodeDef, NodeKind } from "../def/graph-def.js";
 import { BlockworkError } from "../errors.js";
+import { nodeDefOf } from "../builder/node-def.js";
 
 /** What a catalogue says about one block: id, purpose and contract. Plain data, no implementation. */
 export interface CatalogueEntryInfo {
@@ -75,7 +76,7 @@ export function defineCatalogue(items: readonly CatalogueItem[]): Catalogue {
     get: (id: string) => byId.get(id),
     nodeFor(id: string, nodeId: string) {
       const entry = byId.get(id);
-      return entry === undefined ? undefined : nodeOf(entry.block, nodeId);
+      return entry === undefined ? undefined : nodeDefOf(entry.block, { id: nodeId });
     },
     describe: () => entries.map(({ id, purpose, kind, contract }) => ({ id, purpose, kind, contract })),
   });
@@ -118,21 +119,6 @@ export function isCatalogue(value: unknown): value is Catalogue {
 
 function contractOf(block: AnyBlock): ContractDef {
   return block.kind === "graph" ? block.def.contract : contractToDef(block.contract);
-}
-
-/** The node a block makes in a GraphDef, as the builder makes it. */
-function nodeOf(block: AnyBlock, id: string): NodeDef {
-  const description = block.description !== undefined ? { description: block.description } : {};
-  switch (block.kind) {
-    case "code":
-      return { id, ...description, kind: "code", block: block.ref, contract: contractToDef(block.contract) };
-    case "graph":
-      return { id, ...description, kind: "graph", contract: block.def.contract, graph: block.def };
-    case "map": {
-      const item = nodeOf(block.item, block.item.id) as CodeNodeDef | GraphNodeDef;
-      return { id, ...description, kind: "map", contract: contractToDef(block.contract), item, concurrency: block.concurrency, onItemError: block.onItemError };
-    }
-  }
 }
 
 /** The implementations a node made from `block` needs, by the name its GraphDef refers to. */
