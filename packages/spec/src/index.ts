@@ -27,6 +27,8 @@ export type {
 } from "./contract/block.js";
 export { contractToDef, OPAQUE_KEYWORD, toJsonSchema } from "./contract/contract.js";
 export { deepStrict } from "./contract/strict.js";
+export { formatZodIssues, zodIssueTexts } from "./contract/zod-issues.js";
+export type { ZodIssueFormat } from "./contract/zod-issues.js";
 export { blob, BLOB_ADDRESS, BLOB_CONTENT_PROPERTY, BLOB_KEYWORD, BLOB_PREVIEW_CHARS, blobHandlesIn, blobJsonSchema, blobSchemaInfo, isBlobHandle } from "./contract/blob.js";
 export type { BlobAccess, BlobHandle, BlobOptions, BlobSchema } from "./contract/blob.js";
 export type { AnySchema, Budget, Contract, ContractTypes, Unset } from "./contract/contract.js";

@@ -1,6 +1,6 @@
 import { deepStrict, MemoryStore, run, type RunEvent } from "@blockwork/core";
 import type { AnyBlock, CodeBlock, GraphBlock, GraphDef, JsonValue, NodeDef } from "@blockwork/spec";
-import { toJsonSchema } from "@blockwork/spec";
+import { toJsonSchema, formatZodIssues } from "@blockwork/spec";
 import fc from "fast-check";
 import type { z } from "zod";
 import { agentInfo } from "../agent/agent-block.js";
@@ -105,7 +105,7 @@ function generate(schema: z.ZodType, strict: z.ZodType, seed: number, what: stri
   for (const candidate of fc.sample(arbitrary, { seed, numRuns: 40 })) {
     const parsed = strict.safeParse(candidate);
     if (parsed.success) return candidate;
-    lastIssue = parsed.error.issues.map((i) => `${i.path.join(".") || "(value)"}: ${i.message}`).join("; ");
+    lastIssue = formatZodIssues(parsed.error);
   }
   throw new Error(`simulate could not generate a valid ${what} in 40 tries (last rejection: ${lastIssue}); its schema may have refinements the generator cannot see`);
 }
