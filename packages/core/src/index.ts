@@ -9,7 +9,7 @@ export type { HandleUpgradeOptions, ResumeOptions, RunHandle, RunOptions, RunSet
 export { planUpgrade, positionOf, structuralGraph, upgrade } from "./run/upgrade.js";
 export type { Migration, UpgradeOptions, UpgradePlan, UpgradeResult } from "./run/upgrade.js";
 export type { EscalatedFailure, RerouteApproval, ReroutePolicy, RerouteProposal } from "./run/reroute.js";
-export type { RunEvent, RunEventType, Suspension } from "./run/events.js";
+export type { RunEvent, RunEventType, Suspension } from "./events.js";
 
 // Supervision: the supervisor and block lifecycle machines (XState), and a tracker of block states.
 export { policyAction, supervisorMachine } from "./supervise/supervisor.js";

@@ -9,7 +9,7 @@ import { effectiveJournal } from "./journal.js";
 import { prepareRun } from "./record.js";
 import type { RerouteApproval, ReroutePolicy, RerouteProposal } from "./reroute.js";
 import { type Migration, planUpgrade, type UpgradePlan, type UpgradeResult } from "./upgrade.js";
-import { EventHub, type RunEvent, type Suspension } from "./events.js";
+import { EventHub, type RunEvent, type Suspension } from "../events.js";
 import { passHint, Scope, type ScopeHost } from "./scope.js";
 
 // biome-ignore lint: any graph block.
