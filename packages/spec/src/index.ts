@@ -1,4 +1,8 @@
-// The public API of @blockwork/spec. Every export is named here: this file is the API review.
+// The public API of @blockwork/spec, for people who write graphs: contracts, blocks, the builder,
+// GraphDef and loading it, memory declarations. Every export of authoring is named here: this file
+// is the API review. Two audiences have their own entries, `@blockwork/spec/analysis` (check,
+// compat, diff, exporters) and `@blockwork/spec/editing` (patches, catalogues); the root re-exports
+// them whole, so an import from the root keeps working (their names are listed in those files).
 
 export { defineContract, failure, isBlock, isBlockFailure, isBlockSuspension, suspension } from "./contract/block.js";
 export type {
@@ -92,65 +96,5 @@ export { attachMemoryUse, defineMemory, MEMORY_TIERS, MemoryScopeDefSchema, Memo
 export type { CompactionPolicy, MemoryKinds, MemoryLevel, MemoryScope, MemoryScopeDef, MemorySpec, MemoryTier, MemoryUseDef, RetentionPolicy, RetentionWindow, TierPolicy } from "./memory/memory-def.js";
 export type { LoadProblem, LoadResult } from "./def/load.js";
 
-export { check } from "./check/check.js";
-export type { CheckOptions } from "./check/check.js";
-export { ISSUE_CODES } from "./check/issues.js";
-export { loopEdges } from "./check/loops.js";
-export type { Issue, IssueCode, Severity } from "./check/issues.js";
-export { formatDefPath, formatIssues, formatLocation, summarizeIssues } from "./check/format.js";
-export type { FormatOptions } from "./check/format.js";
-
-export { compat, enumerateValues, validateValue } from "./compat/index.js";
-export type { AnalysisLimits, CompatOptions, CompatResult, Draft, Enumeration, ValidationResult } from "./compat/index.js";
-
-export { toMermaid } from "./export/mermaid.js";
-export { toXStateConfig } from "./export/xstate.js";
-export type { XStateMachineConfig, XStateStateConfig, XStateTransition } from "./export/xstate.js";
-export type { MermaidOptions, MermaidRun, MermaidStatus } from "./export/mermaid.js";
-
-// Patches: typed, checked edits of a GraphDef (what the coordinator agent proposes).
-export { applyPatch } from "./patch/apply.js";
-export type { PatchResult } from "./patch/apply.js";
-export {
-  AddBlockOp,
-  BindOp,
-  BindOutputOp,
-  ConnectOp,
-  DisconnectOp,
-  PATCH_OPS,
-  PatchBindingSchema,
-  PatchConditionSchema,
-  patchJsonSchema,
-  PatchOpSchema,
-  PatchSchema,
-  parsePatch,
-  RemoveBlockOp,
-  ReplaceBlockOp,
-  SetCaseOp,
-  SetContractOp,
-  SetEntryOp,
-  SetLoopBoundOp,
-  SetOtherwiseOp,
-  UnbindOp,
-  UnbindOutputOp,
-} from "./patch/patch-schema.js";
-export type { Patch, PatchOp, PatchOpName, PatchParseProblem, PatchParseResult } from "./patch/patch-schema.js";
-export { formatPatchProblems, PATCH_PROBLEM_CODES } from "./patch/problems.js";
-export type { PatchProblem, PatchProblemCode } from "./patch/problems.js";
-export { changeOf, describeChange, isEmptyChange } from "./patch/change.js";
-export type { BlockAspect, GraphChange } from "./patch/change.js";
-export { formatBinding, formatCondition, formatEdge, formatSchema } from "./patch/notation.js";
-export type { FormatSchemaOptions } from "./patch/notation.js";
-export type { MermaidHighlight } from "./export/mermaid.js";
-
-// Catalogues: the blocks available to an editor, by contract; and GraphDefs made runnable again.
-export { catalogueOf, defineCatalogue, isCatalogue, mergeCatalogues } from "./catalogue/catalogue.js";
-export type { Catalogue, CatalogueEntry, CatalogueEntryInfo, CatalogueItem } from "./catalogue/catalogue.js";
-export { contractFromDef, graphFromDef } from "./catalogue/graph-from-def.js";
-export type { GraphFromDefOptions, ImplementationSource } from "./catalogue/graph-from-def.js";
-
-export { diffGraphs } from "./diff/diff.js";
-export { formatDiff } from "./diff/format.js";
-export type { DiffFormatOptions } from "./diff/format.js";
-export { CHANGE_CODES } from "./diff/types.js";
-export type { CallersImpact, ChangeCode, DiffChange, DiffOptions, DiffVerdict, FlowImpact, GraphDiff, PositionVerdict } from "./diff/types.js";
+export * from "./analysis.js";
+export * from "./editing.js";
