@@ -5,8 +5,11 @@ import type { PostgresStore } from "../store/postgres-store.js";
 import type { JournalEntry, RunRecord } from "../store/store.js";
 import { type AnyGraph, type GraphLoader, GraphResolver } from "./graphs.js";
 import { type ClaimedTask, claimTasks, heartbeat, loadRuns, nextDue, releaseTasks } from "./queue.js";
-import { TaskSlot } from "./slot.js";
+import { TaskSlot, type WorkerHost } from "./slot.js";
+import type { WorkerEvent, WorkerStats } from "./worker-events.js";
 import { Wakeup } from "./wakeup.js";
+
+export type { WorkerEvent, WorkerStats } from "./worker-events.js";
 
 /** Options of {@link startWorker}. */
 export interface WorkerOptions {
@@ -30,27 +33,6 @@ export interface WorkerOptions {
   readonly handleSignals?: boolean;
 }
 
-/** What a worker reports: its tasks, and problems it works around (an unreachable database, a graph it cannot load). */
-export type WorkerEvent =
-  | { readonly type: "task.claimed"; readonly runId: string; readonly key: string; readonly attempt: number }
-  | { readonly type: "task.recorded"; readonly runId: string; readonly key: string; readonly entries: number; readonly outcome?: "completed" | "failed" }
-  /** The claim was gone when the outcome was to be recorded (or the lease was lost while running): nothing was recorded. */
-  | { readonly type: "task.lost"; readonly runId: string; readonly key: string; readonly reason: string }
-  /** Given back unfinished (shutdown, or a graph this worker cannot load), to be claimed again. */
-  | { readonly type: "task.released"; readonly runId: string; readonly key: string; readonly reason: string }
-  | { readonly type: "worker.error"; readonly message: string; readonly runId?: string; readonly key?: string }
-  | { readonly type: "worker.stopped"; readonly stats: WorkerStats };
-
-export interface WorkerStats {
-  claimed: number;
-  recorded: number;
-  lost: number;
-  released: number;
-  runsCompleted: number;
-  runsFailed: number;
-  errors: number;
-}
-
 export interface Worker {
   readonly id: string;
   readonly stats: Readonly<WorkerStats>;
@@ -70,17 +52,6 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
   const worker = new WorkerLoop(options);
   await worker.start();
   return worker;
-}
-
-/** @internal What a task slot needs from its worker. */
-export interface WorkerHost {
-  readonly id: string;
-  readonly store: PostgresStore;
-  readonly leaseMs: number;
-  readonly graphs: GraphResolver;
-  readonly stats: WorkerStats;
-  readonly stopping: boolean;
-  emit(event: WorkerEvent): void;
 }
 
 class WorkerLoop implements Worker, WorkerHost {
