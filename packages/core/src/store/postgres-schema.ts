@@ -80,9 +80,6 @@ const MIGRATIONS: readonly { readonly name: string; readonly sql: (t: Tables) =>
   { name: "agent memory", sql: postgresMemoryMigration },
 ];
 
-/** How many migrations this version of Blockwork knows. */
-export const SCHEMA_VERSION = MIGRATIONS.length;
-
 /**
  * Creates the schema and applies the migrations it lacks, in one transaction under an advisory
  * lock, so that many workers starting at once migrate it exactly once.

@@ -74,6 +74,6 @@ function measure(parts: Parts, input: CoordinatorInput, trimmed: readonly string
 }
 
 /** Tokens of a value as JSON text, with the agent block's tokenizer (without message framing). */
-export function tokensOf(value: unknown): number {
+function tokensOf(value: unknown): number {
   return countContextTokens([{ role: "user", content: JSON.stringify(value) }]) - 7;
 }

@@ -90,7 +90,7 @@ function generator(block: CodeBlock, o: Replacing): CodeBlock {
   const error = block.contract.error as z.ZodType | undefined;
   const run = (_input: unknown, ctx: { path: readonly string[]; attempt: number; idempotencyKey: string; fail(e: unknown): unknown }) => {
     const seed = hash(`${o.seed}:${ctx.idempotencyKey.split(":").slice(1).join(":")}:${ctx.attempt}`);
-    if (error && fc.sample(fc.double({ min: 0, max: 1, noNaN: true }), { seed, numRuns: 1 })[0]! < o.errorRate) {
+    if (error && (fc.sample(fc.double({ min: 0, max: 1, noNaN: true }), { seed, numRuns: 1 })[0] as number) < o.errorRate) {
       return ctx.fail(generate(error, deepStrict(error), seed, `typed error of block ${block.id}`));
     }
     return generate(output, strict, seed, `output of block ${block.id}`);

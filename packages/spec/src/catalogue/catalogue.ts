@@ -148,7 +148,7 @@ function register(table: Map<string, AnyBlock>, name: string, block: AnyBlock, e
 }
 
 /** Whether two blocks run the same thing (the same function, or the same graph). */
-export function sameImplementation(a: AnyBlock, b: AnyBlock): boolean {
+function sameImplementation(a: AnyBlock, b: AnyBlock): boolean {
   if (a === b) return true;
   if (a.kind === "code" && b.kind === "code") return a.run === b.run;
   if (a.kind === "graph" && b.kind === "graph") return a.def === b.def;

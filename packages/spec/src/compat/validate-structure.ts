@@ -47,7 +47,7 @@ function checkItems(ctx: Ctx, arr: readonly JsonValue[], { loc, path, child }: A
   const s = loc.schema as Schema;
   const verdict = new Verdict();
   let prefix: readonly unknown[] = [];
-  let rest: unknown = undefined;
+  let rest: unknown;
   if (usesPrefixItems(loc.doc.draft)) {
     if (Array.isArray(s["prefixItems"])) prefix = s["prefixItems"];
     if (Array.isArray(s["items"])) verdict.add(unsure(path, "array-form items is not valid in draft-2020-12"));

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import type { z } from "zod";
 import { GRAPH_DEF_FORMAT, type GraphDef } from "./graph-def.js";
 import { GraphDefSchema } from "./graph-def-schema.js";
 import { documentProblems, type LoadProblem } from "./guard.js";

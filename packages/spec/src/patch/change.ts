@@ -141,7 +141,7 @@ function edgeChanges(before: readonly EdgeDef[], after: readonly EdgeDef[]) {
       continue;
     }
     const exact = candidates.findIndex((c) => c.max === e.max && c.onExhausted === e.onExhausted);
-    const [match] = candidates.splice(exact >= 0 ? exact : 0, 1) as [EdgeDef];
+    const [match] = candidates.splice(Math.max(exact , 0), 1) as [EdgeDef];
     if (exact < 0) changedEdges.push({ before: match, after: e });
   }
   const left = new Set([...pool.values()].flat());
