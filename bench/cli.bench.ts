@@ -1,6 +1,6 @@
 /**
  * How long the `blockwork` command takes to answer, as whole processes (what a user waits for):
- * `--help`, `--version`, and `check` of one TypeScript and one JSON graph file, against a baseline
+ * `--help`, `--version`, `completion bash`, and `check` of one TypeScript and one JSON graph file, against a baseline
  * measured in the same run: `node -e 0`, the cost of starting Node at all. Targets (issue 18):
  * `--help` under 0.3 s and a one-file `check` under 1 s. The CLI runs from its build (dist/).
  */
@@ -39,6 +39,8 @@ export function cliRows(quick: boolean): Row[] {
   return [
     row("blockwork --help", ["--help"], 300),
     row("blockwork --version", ["--version"], 300),
+    // Sourced from ~/.bashrc (source <(blockwork completion bash)): every new shell waits for it.
+    row("blockwork completion bash", ["completion", "bash"], 300),
     row("blockwork check <one .graph.ts>", ["check", "examples/text-digest/digest.graph.ts"], 1000),
     row("blockwork check <one .graph.json>", ["check", "examples/broken/duplicate_id.json"], 1000),
     { name: "  baseline node -e 0", unit: "ms", ...base },

@@ -47,15 +47,26 @@ async function rate(total: number, lanes: number, one: (lane: number) => Promise
   return total / (Number(process.hrtime.bigint() - start) / 1e9);
 }
 
-async function latencies(count: number, one: () => Promise<unknown>): Promise<number[]> {
-  const out: number[] = [];
+/** Runs `one` `count` times in a row: each one's latency in ms, and the CPU time (this process, user + system) of all of them in ms. */
+async function latencies(count: number, one: () => Promise<unknown>): Promise<{ ms: number[]; cpuMs: number }> {
+  const ms: number[] = [];
+  const cpu = process.cpuUsage();
   for (let i = 0; i < count; i++) {
     const start = process.hrtime.bigint();
     await one();
-    out.push(Number(process.hrtime.bigint() - start) / 1e6);
+    ms.push(Number(process.hrtime.bigint() - start) / 1e6);
   }
-  return out;
+  const used = process.cpuUsage(cpu);
+  return { ms, cpuMs: (used.user + used.system) / 1e3 };
 }
+
+/**
+ * Lets the event loop turn between phases. Runs in process are microtasks and synchronous SQLite
+ * writes only, so a phase of them keeps timers and socket events waiting; afterwards the server's
+ * keep-alive timeout (5 s) and the client's (4 s) come due in no set order, and a request could go
+ * out on a connection the server is closing ("fetch failed"). A pause lets those settle first.
+ */
+const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
 
 function percentile(values: readonly number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -86,18 +97,29 @@ export async function serverRows(quick: boolean): Promise<Row[]> {
     const inProcess = () => run(graph, { n: 0 }, { store: direct }).result;
     // Warm both paths (JIT, SQLite caches, connections).
     await rate(100, CLIENTS, inProcess);
+    await settle();
     await rate(100, CLIENTS, viaHttp);
 
     const directRates: number[] = [];
     const httpRates: number[] = [];
     const directLatency: number[] = [];
     const httpLatency: number[] = [];
+    // CPU time per run, one at a time: what a run costs this process (client and server share it),
+    // whatever the machine's other load does to latencies.
+    const directCpu: number[] = [];
+    const httpCpu: number[] = [];
     // Interleaved, so that a slow moment of the machine does not land on one side only.
     for (let s = 0; s < samples; s++) {
       directRates.push(await rate(total, CLIENTS, inProcess));
+      await settle();
       httpRates.push(await rate(total, CLIENTS, viaHttp));
-      directLatency.push(...(await latencies(single, inProcess)));
-      httpLatency.push(...(await latencies(single, () => viaHttp(0))));
+      const one = await latencies(single, inProcess);
+      directLatency.push(...one.ms);
+      directCpu.push(one.cpuMs / single);
+      await settle();
+      const over = await latencies(single, () => viaHttp(0));
+      httpLatency.push(...over.ms);
+      httpCpu.push(over.cpuMs / single);
     }
 
     // SSE: from a block's completion (its stamp) to its `updates` event at the client.
@@ -117,11 +139,22 @@ export async function serverRows(quick: boolean): Promise<Row[]> {
     const dl = stats(directLatency);
     const hl = stats(httpLatency);
     const perRunAt50 = 1_000 / h.median - 1_000 / d.median;
+    const dc = stats(directCpu);
+    const hc = stats(httpCpu);
     return [
       { name: `10-block chain: run() in process, ${CLIENTS} at once, SQLite`, unit: "runs/s", ...d, note: `${total} runs` },
       { name: `10-block chain: SDK runs.wait over HTTP, ${CLIENTS} clients, SQLite`, unit: "runs/s", ...h, baselineName: "run() in process", ratio: h.median / d.median, note: `${perRunAt50.toFixed(2)} ms more per run at ${CLIENTS} at once` },
       { name: "one run at a time: run() in process", unit: "ms/run", ...dl, note: `p50 of ${directLatency.length}` },
       { name: "one run at a time: SDK runs.wait over HTTP", unit: "ms/run", ...hl, baselineName: "run() in process", ratio: hl.median / dl.median, note: `overhead p50 ${(hl.median - dl.median).toFixed(2)} ms (target ≤ 1 ms)` },
+      { name: "one run at a time: CPU per run, run() in process", unit: "ms/run", ...dc, note: `user + system of this process, ${samples} × ${single} runs` },
+      {
+        name: "one run at a time: CPU per run, SDK runs.wait over HTTP",
+        unit: "ms/run",
+        ...hc,
+        baselineName: "run() in process",
+        ratio: hc.median / dc.median,
+        note: `client and server in this process: ${(hc.median - dc.median).toFixed(2)} ms more CPU per run`,
+      },
       { name: "SSE: block completed → updates event at the client, p50", unit: "ms", median: percentile(sse, 50), min: Math.min(...sse), max: Math.max(...sse), note: `${sse.length} events` },
       { name: "SSE: block completed → updates event at the client, p99", unit: "ms", median: percentile(sse, 99), min: Math.min(...sse), max: Math.max(...sse), note: `${sse.length} events` },
     ];

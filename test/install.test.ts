@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -49,27 +49,11 @@ beforeAll(async () => {
     const [info] = JSON.parse(packed.out) as { filename: string }[];
     tarballs.set(name, join(work, (info as { filename: string }).filename));
   }
-  mkdirSync(join(project, "src"), { recursive: true });
-  const pinned = (dep: string) => (JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { devDependencies: Record<string, string> }).devDependencies[dep] as string;
-  writeFileSync(
-    join(project, "package.json"),
-    JSON.stringify(
-      {
-        name: "my-workflows",
-        private: true,
-        type: "module",
-        dependencies: { ...Object.fromEntries(PACKAGES.map((n) => [`@blockwork/${n}`, `file:${tarballs.get(n)}`])), zod: "4.6.7" },
-        devDependencies: { typescript: pinned("typescript"), "@types/node": pinned("@types/node") },
-        allowScripts: { "better-sqlite3": true, esbuild: true },
-      },
-      null,
-      2,
-    ),
-  );
-  writeFileSync(
-    join(project, "tsconfig.json"),
-    JSON.stringify({ compilerOptions: { strict: true, module: "nodenext", moduleResolution: "nodenext", target: "es2022", noEmit: true, skipLibCheck: false, types: ["node"] }, include: ["src"] }, null, 2),
-  );
+  // The project is the one `blockwork init --tarballs` scaffolds (run from this repository's
+  // built CLI), with a second graph and a script that imports every package added.
+  const init = await exec(process.execPath, [join(root, "packages/cli/bin/blockwork.js"), "init", project, "--tarballs", work], work);
+  expect(init.err).toBe("");
+  expect(init.code).toBe(0);
   writeFileSync(
     join(project, "src", "count.graph.ts"),
     `import { createGraph, defineContract } from "@blockwork/spec";
@@ -132,9 +116,23 @@ describe("the packed packages, installed into a project outside the monorepo", (
       const check = await exec(bin, ["check", "src"], project);
       expect(check.code).toBe(0);
       expect(check.out).toContain('ok   src/count.graph.ts (wordCount): graph "word-count", 1 block, 0 errors, 0 warnings');
+      expect(check.out).toContain('ok   src/hello.graph.ts (hello): graph "hello", 2 blocks, 0 errors, 0 warnings');
       const ran = await exec(bin, ["run", "src/count.graph.ts", "--input", '{"text": "a b c d"}', "--store", join(work, "cli.sqlite"), "--quiet"], project);
       expect(ran.code).toBe(0);
       expect(JSON.parse(ran.out)).toEqual({ words: 4 });
+    },
+    2 * STEP_TIMEOUT,
+  );
+
+  it(
+    "answer the scaffold's own scripts: npm test (tsc, blockwork check, vitest) and npm start",
+    async () => {
+      const tested = await exec(npm, ["test"], project);
+      expect(tested.code, tested.out + tested.err).toBe(0);
+      expect(tested.out).toMatch(/Tests {2}4 passed \(4\)/);
+      const started = await exec(npm, ["start", "--silent", "--", "--quiet", "--store", join(work, "start.sqlite")], project);
+      expect(started.code, started.err).toBe(0);
+      expect(JSON.parse(started.out)).toEqual({ message: "The README has 7 words.", words: 7 });
     },
     2 * STEP_TIMEOUT,
   );

@@ -16,8 +16,11 @@ export interface CallRow {
   readonly other: number;
 }
 
-/** Runs turns 1..`turns` of the conversation, one run per turn on `store`; returns every call's context and the replies. */
-export async function converse(store: Store, model: Model, turns: number, customerId = "cust-42"): Promise<{ calls: CallRow[]; replies: Map<number, string>; evictions: number }> {
+/**
+ * Runs turns 1..`turns` of the conversation, one run per turn on `store`; returns every call's
+ * context and the replies. `onTurn` is called after each turn (progress, measurements).
+ */
+export async function converse(store: Store, model: Model, turns: number, customerId = "cust-42", onTurn?: (turn: number) => void): Promise<{ calls: CallRow[]; replies: Map<number, string>; evictions: number }> {
   const graph = supportGraph(model);
   const calls: CallRow[] = [];
   const replies = new Map<number, string>();
@@ -32,6 +35,7 @@ export async function converse(store: Store, model: Model, turns: number, custom
       },
     });
     replies.set(turn, (await handle.result).reply);
+    onTurn?.(turn);
   }
   return { calls, replies, evictions };
 }

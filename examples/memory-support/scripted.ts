@@ -1,5 +1,5 @@
 import type { ModelRequest } from "@blockwork/nodes";
-import { scriptedModel } from "@blockwork/nodes/testing";
+import { type ScriptedModelOptions, scriptedModel } from "@blockwork/nodes/testing";
 
 /** Printed next to what the scripted model says: it is a script, not a model. */
 export const SCRIPTED_LABEL = "[scripted]";
@@ -18,8 +18,8 @@ export function messageAt(turn: number): string {
  * only. Told a fact, it calls `remember`; asked for one, it reads its core memory, else calls a
  * search tool and reads the result; the answer it gives is whatever its context holds.
  */
-export function scriptedSupportModel() {
-  return scriptedModel({ rules: [{ when: () => true, reply: (request) => reply(request) }] }, "scripted:support");
+export function scriptedSupportModel(options: ScriptedModelOptions = {}) {
+  return scriptedModel({ rules: [{ when: () => true, reply: (request) => reply(request) }] }, "scripted:support", options);
 }
 
 function reply(request: ModelRequest) {

@@ -1,4 +1,8 @@
-// The programmatic entry of the CLI (the `blockwork` binary calls `run`).
+/**
+ * The programmatic entry of the `blockwork` command (the binary calls `run`).
+ *
+ * @module @blockwork/cli
+ */
 export { main } from "./main.js";
 export type { Io } from "./io.js";
 export { CliError, processIo } from "./io.js";

@@ -1,10 +1,10 @@
-import { readFileSync } from "node:fs";
 import { Command, Option } from "commander";
 import { reportError, wantsDetail } from "./boundary.js";
 import type { FailOn } from "./commands/diff.js";
 import type { ServeCommandOptions } from "./commands/serve.js";
 import { CliError, type Io, processIo } from "./io.js";
 import { defined, DRAFTS, positiveInt, STORE_HELP } from "./options.js";
+import { cliVersion } from "./version.js";
 
 // Only names, options and help texts are registered here: each command's module (and the runtime
 // packages it needs) is imported inside its action, so `blockwork --help` and `blockwork check`
@@ -33,11 +33,6 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
   }
 }
 
-/** The version of @blockwork/cli (from its package.json, next to both src/ and dist/). */
-export function cliVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
-  return pkg.version;
-}
 
 function buildProgram(io: Io, setCode: (code: number) => void): Command {
   const program = new Command("blockwork")
@@ -50,11 +45,35 @@ function buildProgram(io: Io, setCode: (code: number) => void): Command {
     .showSuggestionAfterError(true);
 
   program
+    .command("init")
+    .description("Start a new project: package.json with exact pins, a strict tsconfig, a graph with its input, a vitest test, a CI workflow.")
+    .argument("[dir]", "where to create it (default: the current directory); nothing is overwritten")
+    .option("--name <name>", "the package name (default: the directory's name)")
+    .option("--tarballs <dir>", "depend on packed @blockwork/* tarballs in this directory (file:) instead of the npm registry")
+    .addHelpText(
+      "after",
+      `
+Writes package.json, tsconfig.json, vitest.config.ts, src/hello.graph.ts, src/hello.input.json,
+test/hello.test.ts, .github/workflows/ci.yml, .gitignore and README.md. Refuses (exit 2, nothing
+written) when one of them exists. Until the packages are on the registry, pack them and pass
+--tarballs (docs/getting-started.md#install).
+
+Examples:
+  blockwork init my-workflows && cd my-workflows && npm install && npm start && npm test
+  blockwork init my-workflows --tarballs ../blockwork/dist-packs`,
+    )
+    .action(async (dir: string | undefined, opts: { name?: string; tarballs?: string }) => {
+      const { runInit } = await import("./commands/init.js");
+      setCode(await runInit(dir, opts, io));
+    });
+
+  program
     .command("check")
     .description("Check graphs statically: wiring, types, routes, loops, subgraph contracts.")
     .argument("<paths...>", "files, directories (searched for *.graph.{ts,js,json}) or globs")
     .addOption(new Option("-f, --format <format>", "output format").choices(["text", "json", "sarif"]).default("text"))
     .option("--strict", "fail on warnings too", false)
+    .option("--allow-missing", "declared blocks without an implementation yet are warnings, not errors", false)
     .addHelpText(
       "after",
       `
@@ -65,7 +84,7 @@ Examples:
   blockwork check examples
   blockwork check "src/**/*.graph.ts" --format sarif > blockwork.sarif`,
     )
-    .action(async (paths: string[], opts: { format: "text" | "json" | "sarif"; strict: boolean }) => {
+    .action(async (paths: string[], opts: { format: "text" | "json" | "sarif"; strict: boolean; allowMissing: boolean }) => {
       const { runCheck } = await import("./commands/check.js");
       setCode(await runCheck(paths, opts, io));
     });
@@ -138,21 +157,28 @@ Examples:
     .option("-s, --store <path|memory|url>", `where the journal goes: ${STORE_HELP}; on PostgreSQL the run is submitted to the workers (blockwork worker)`)
     .option("-q, --quiet", "no progress display", false)
     .option("--summary", "print a summary of the journal after the run", false)
+    .option("--otlp <url>", "export the run's OpenTelemetry spans to an OTLP/HTTP collector (e.g. http://127.0.0.1:4318; docs/observability.md)")
     .addHelpText(
       "after",
       `
 Progress goes to stderr (a live status line on a terminal, one line per block otherwise); the
 output goes to stdout as JSON. Exit code 1 when the run fails. A run that was interrupted (the
 process died) can be resumed with: blockwork runs resume
+With --otlp, the spans go to the collector as OTLP/HTTP JSON (service.name from OTEL_SERVICE_NAME,
+default blockwork; headers from OTEL_EXPORTER_OTLP_HEADERS).
 
 Examples:
   blockwork run examples/support-triage/triage.graph.ts --input @examples/support-triage/ticket.json
   blockwork run my.graph.ts --export pipeline --input '{"text": "hello"}' --store memory`,
     )
-    .action(async (file: string, opts: { export?: string; input: string; store?: string; quiet: boolean; summary: boolean }) => {
+    .action(async (file: string, opts: { export?: string; input: string; store?: string; quiet: boolean; summary: boolean; otlp?: string }) => {
       const { runRun } = await import("./commands/run.js");
       setCode(
-        await runRun(file, { input: opts.input, quiet: opts.quiet, summary: opts.summary, ...(opts.export ? { exportName: opts.export } : {}), ...(opts.store ? { store: opts.store } : {}) }, io),
+        await runRun(
+          file,
+          { input: opts.input, quiet: opts.quiet, summary: opts.summary, ...(opts.export ? { exportName: opts.export } : {}), ...(opts.store ? { store: opts.store } : {}), ...(opts.otlp ? { otlp: opts.otlp } : {}) },
+          io,
+        ),
       );
     });
 
@@ -186,6 +212,95 @@ Examples:
       }
       const { runSimulate } = await import("./commands/simulate.js");
       setCode(await runSimulate(file, { runs: opts.runs, seed: opts.seed, all: opts.all, format: opts.format, ...(opts.export ? { exportName: opts.export } : {}) }, io));
+    });
+
+  program
+    .command("verify")
+    .description("Property-test a graph's code blocks against their contracts, declared properties and examples.")
+    .argument("<file>", "a TypeScript or JavaScript module exporting the graph")
+    .option("-e, --export <name>", "which export, when the module exports several graphs")
+    .option("-b, --block <id>", "only this block (repeatable; an id or a path like sub/id)", (v: string, all: string[]) => [...all, v], [] as string[])
+    .option("-n, --runs <n>", "generated inputs per block", (v) => positiveInt(v, "--runs"), 100)
+    .option("--seed <n>", "the seed: the same seed generates the same inputs and counterexamples", (v) => positiveInt(v, "--seed"), 1)
+    .addOption(new Option("-f, --format <format>", "output format").choices(["text", "json"]).default("text"))
+    .addHelpText(
+      "after",
+      `
+Inputs are generated from each block's input schema (fast-check over its JSON Schema, biased to
+edge cases: empty strings, bounds, unicode). Every output must satisfy the output schema, every
+declared property (declareBlock) must hold, every example must be reproduced. A failure prints its
+counterexample, shrunk to a small input. Exit 1 when a block fails or is not implemented.
+
+Examples:
+  blockwork verify examples/lego/slug.graph.ts
+  blockwork verify examples/lego/slug.graph.ts --block slugify --runs 1000`,
+    )
+    .action(async (file: string, opts: { export?: string; block: string[]; runs: number; seed: number; format: "text" | "json" }) => {
+      const { runVerify } = await import("./commands/verify.js");
+      setCode(await runVerify(file, { runs: opts.runs, seed: opts.seed, format: opts.format, blocks: opts.block, ...(opts.export ? { exportName: opts.export } : {}) }, io));
+    });
+
+  program
+    .command("implement")
+    .description("Have a block agent write declared blocks from their contracts; accept only code that type-checks and passes verify.")
+    .argument("<file>", "a TypeScript or JavaScript module exporting the graph")
+    .option("-e, --export <name>", "which export, when the module exports several graphs")
+    .option("-b, --block <id>", "this declared block (repeatable), implemented or not", (v: string, all: string[]) => [...all, v], [] as string[])
+    .option("--missing", "every declared block without an implementation (the default)", false)
+    .option("--repair", "re-implement the declared blocks whose implementation fails verify (after a contract change)", false)
+    .option("-a, --attempts <n>", "candidates per block before giving up", (v) => positiveInt(v, "--attempts"), 4)
+    .option("-n, --runs <n>", "generated inputs verify runs each candidate on", (v) => positiveInt(v, "--runs"), 100)
+    .option("--script <file>", "scripted replies (JSON: an array, or arrays by block id) instead of a model")
+    .addOption(new Option("-f, --format <format>", "output format").choices(["text", "json"]).default("text"))
+    .addHelpText(
+      "after",
+      `
+The block's agent sees only its purpose, its contract (as TypeScript types), its examples and
+properties, and the one file it writes. A candidate is refused when it writes another file,
+imports anything but its contract types, fails the type check (TypeScript compiler API, in
+memory), or fails verify; the diagnostics go back to the agent until --attempts runs out.
+Nothing is written until a candidate is accepted. The model: BLOCKWORK_MODEL=provider:model
+(see docs/agents.md), or --script for scripted replies.
+
+Examples:
+  BLOCKWORK_MODEL=ollama:qwen2.5-coder blockwork implement examples/lego/slug.graph.ts --missing
+  blockwork implement examples/lego/slug.graph.ts --block slugify --script examples/lego/implement.script.json
+  blockwork implement examples/lego/slug.graph.ts --repair`,
+    )
+    .action(async (file: string, opts: { export?: string; block: string[]; missing: boolean; repair: boolean; attempts: number; runs: number; script?: string; format: "text" | "json" }) => {
+      const { runImplement } = await import("./commands/implement.js");
+      setCode(
+        await runImplement(
+          file,
+          { blocks: opts.block, missing: opts.missing, repair: opts.repair, attempts: opts.attempts, runs: opts.runs, format: opts.format, ...(opts.script ? { script: opts.script } : {}), ...(opts.export ? { exportName: opts.export } : {}) },
+          io,
+        ),
+      );
+    });
+
+  program
+    .command("dev")
+    .description("Watch a graph: on every save re-type-check, re-check, re-verify changed blocks and re-run an input; a REPL on stdin.")
+    .argument("<file>", "a TypeScript or JavaScript module exporting the graph")
+    .option("-e, --export <name>", "which export, when the module exports several graphs")
+    .option("-i, --input <json>", "the input re-run after every change: JSON text or @file.json")
+    .option("-n, --runs <n>", "generated inputs verify runs each changed block on", (v) => positiveInt(v, "--runs"), 50)
+    .option("--no-typecheck", "skip the TypeScript check")
+    .addHelpText(
+      "after",
+      `
+Watches the graph's directory. After each save it prints, in one block: type errors (an
+incremental TypeScript program), checker issues, the verify verdict of every block whose contract,
+code or implementation module changed, and, with --input, the run's output diff and route
+coverage. Implementations are hot-swapped: nothing restarts. Type .help for the REPL's commands
+(.run, .resume, .simulate, .check, .block <id> <json>, .swap <id> <module>).
+
+Examples:
+  blockwork dev examples/lego/slug.graph.ts --input '{"title": "Hello", "body": "a b c"}'`,
+    )
+    .action(async (file: string, opts: { export?: string; input?: string; runs: number; typecheck: boolean }) => {
+      const { runDev } = await import("./commands/dev-watch.js");
+      setCode(await runDev(file, { runs: opts.runs, typecheck: opts.typecheck, ...(opts.input !== undefined ? { input: opts.input } : {}), ...(opts.export ? { exportName: opts.export } : {}) }, io));
     });
 
   program
@@ -249,6 +364,7 @@ Examples:
     .addOption(storeOption())
     .option("-q, --quiet", "no progress display", false)
     .option("-c, --concurrency <n>", "runs resumed at once when resuming every run", (v) => positiveInt(v, "--concurrency"), 32)
+    .option("--otlp <url>", "export the resumed runs' OpenTelemetry spans to an OTLP/HTTP collector; each continues its run's trace (docs/observability.md)")
     .addHelpText(
       "after",
       `
@@ -256,7 +372,7 @@ Every run: each graph module is loaded once, up to --concurrency runs are resume
 progress line counts them. A run another live process executes is skipped (one owner per run); a
 run whose process died is taken over.`,
     )
-    .action(async (id: string | undefined, opts: { store?: string; quiet: boolean; concurrency: number }) => {
+    .action(async (id: string | undefined, opts: { store?: string; quiet: boolean; concurrency: number; otlp?: string }) => {
       const { runsResume } = await import("./commands/runs.js");
       setCode(await runsResume(id, opts, io));
     });
@@ -270,6 +386,7 @@ run whose process died is taken over.`,
     .addOption(storeOption())
     .option("-q, --quiet", "no progress display", false)
     .option("--summary", "print a summary of the journal afterwards", false)
+    .option("--otlp <url>", "export the run's OpenTelemetry spans to an OTLP/HTTP collector; they continue the run's trace (docs/observability.md)")
     .addHelpText(
       "after",
       `
@@ -281,7 +398,7 @@ Examples:
   blockwork resume 0b6f... --block approve --data '{"approved": true}' --store .blockwork/main.sqlite
   blockwork resume 0b6f... --block review/approve#1 --data @decision.json`,
     )
-    .action(async (id: string, opts: { block?: string; data?: string; store?: string; quiet: boolean; summary: boolean }) => {
+    .action(async (id: string, opts: { block?: string; data?: string; store?: string; quiet: boolean; summary: boolean; otlp?: string }) => {
       const { resumeBlock } = await import("./commands/runs.js");
       setCode(await resumeBlock(id, opts, io));
     });
@@ -329,11 +446,15 @@ Examples:
     .requiredOption("-s, --store <url>", "the PostgreSQL database: postgres://user:password@host:5432/database[?schema=name]")
     .option("-c, --concurrency <n>", "blocks run at once by this process", (v) => positiveInt(v, "--concurrency"), 4)
     .option("--lease-ms <ms>", "how long a claimed block stays this worker's without a heartbeat", (v) => positiveInt(v, "--lease-ms"), 30_000)
+    .option("--fail-fast", "exit with an error (code 2) when the database cannot be reached at start, instead of waiting for it", false)
     .option("-v, --verbose", "one line per block run and recorded", false)
     .addHelpText(
       "after",
       `
-Each run's graph is loaded from the module it was submitted from (blockwork run records it), so
+A worker started before its database waits for it (with backoff, one line per try) unless
+--fail-fast. A block whose outcome cannot be recorded (the database away) is recorded when the
+database answers again, however long that takes; if another worker took the block over meanwhile,
+the journal still holds its outcome once. Each run's graph is loaded from the module it was submitted from (blockwork run records it), so
 the same code must be deployed at the same path on every worker machine. A block's completion and
 the blocks it makes ready are recorded in one transaction; a worker that dies loses nothing, and
 its blocks run again elsewhere when their lease expires (with the same idempotency key). SIGTERM
@@ -343,7 +464,7 @@ Examples:
   blockwork worker --store postgres://blockwork:secret@db.internal:5432/app --concurrency 8
   blockwork run my.graph.ts --input @in.json --store postgres://blockwork:secret@db.internal:5432/app`,
     )
-    .action(async (opts: { store: string; concurrency: number; leaseMs: number; verbose: boolean }) => {
+    .action(async (opts: { store: string; concurrency: number; leaseMs: number; failFast: boolean; verbose: boolean }) => {
       const { runWorker } = await import("./commands/worker.js");
       // `--verbose` after the command name is parsed as the global option: it means the same here.
       setCode(await runWorker({ ...opts, verbose: opts.verbose || program.opts<{ verbose: boolean }>().verbose }, io));
@@ -375,6 +496,8 @@ Examples:
     .option("-n, --attempts <n>", "patches the model may propose", (v) => positiveInt(v, "--attempts"), 4)
     .option("--context-tokens <n>", "the context budget of one call (default 8000)", (v) => positiveInt(v, "--context-tokens"))
     .option("--tokens <n>", "the token budget of all calls (default 60000)", (v) => positiveInt(v, "--tokens"))
+    .option("--implement", "then implement the declared blocks the patch added (as blockwork implement)", false)
+    .option("--implement-script <file.json>", "scripted replies for those block agents instead of a model")
     .addOption(new Option("-f, --format <format>", "output format").choices(["text", "json"]).default("text"))
     .addHelpText(
       "after",
@@ -392,7 +515,7 @@ Examples:
     .action(
       async (
         graph: string,
-        opts: { goal?: string; failure?: string; catalogue?: string; export?: string; out?: string; mermaid?: string; script?: string; attempts: number; contextTokens?: number; tokens?: number; format: "text" | "json" },
+        opts: { goal?: string; failure?: string; catalogue?: string; export?: string; out?: string; mermaid?: string; script?: string; attempts: number; contextTokens?: number; tokens?: number; format: "text" | "json"; implement: boolean; implementScript?: string },
       ) => {
         const { runCoordinate } = await import("./commands/coordinate.js");
         const { export: exportName, ...rest } = opts;
@@ -469,6 +592,26 @@ Examples:
     .action(async (paths: string[], opts: { store?: string }) => {
       const { runMcp } = await import("./commands/serve.js");
       setCode(await runMcp(paths, opts, io));
+    });
+
+  program
+    .command("completion")
+    .description("Print a shell completion script for bash, zsh or fish: commands, options and their values.")
+    .argument("<shell>", "bash, zsh or fish")
+    .addHelpText(
+      "after",
+      `
+The script is generated from the commands and options of this blockwork, so it matches its
+version; load it again after an upgrade.
+
+Examples:
+  source <(blockwork completion bash)                                  (in ~/.bashrc)
+  source <(blockwork completion zsh)                                   (in ~/.zshrc)
+  blockwork completion fish > ~/.config/fish/completions/blockwork.fish`,
+    )
+    .action(async (shell: string) => {
+      const { runCompletion } = await import("./commands/completion.js");
+      setCode(await runCompletion(shell, program, io));
     });
 
   return program;

@@ -1,4 +1,4 @@
-import { isRunError, resume, type RunRecord, type Store } from "@blockwork/core";
+import { isRunError, resume, type RunRecord, type Store, type TracingOptions } from "@blockwork/core";
 import type { Io } from "./io.js";
 import { loadGraph } from "./commands/run.js";
 
@@ -21,6 +21,8 @@ export interface ResumeManyOptions {
   /** Runs resumed at once (default 32). */
   readonly concurrency: number;
   readonly quiet: boolean;
+  /** Where the resumed runs' spans go (`--otlp`). */
+  readonly tracing?: TracingOptions;
 }
 
 /**
@@ -67,7 +69,7 @@ export async function resumeMany(store: Store, records: readonly RunRecord[], op
       return;
     }
     try {
-      const handle = await resume(record.id, { store, graph });
+      const handle = await resume(record.id, { store, graph, ...(options.tracing ? { tracing: options.tracing } : {}) });
       const settled = await handle.settled();
       if (settled.status === "completed") tally.completed++;
       else if (settled.status === "suspended") tally.suspended++;

@@ -25,7 +25,8 @@ export function openStore(spec: string | undefined, cwd: string, options: OpenSt
   }
   if (spec !== undefined && isPostgresUrl(spec)) {
     try {
-      return new PostgresStore(spec);
+      // A command that only reads never creates a schema: a missing one is `store_not_found` at first use.
+      return new PostgresStore(spec, { create: options.read !== true });
     } catch (error) {
       throw storeError(error) ?? error;
     }
@@ -63,9 +64,9 @@ function openSqlite(shown: string, file: string, options: OpenStoreOptions): Sto
 }
 
 /** The store named by `--store`, which must be PostgreSQL (for commands that need workers). */
-export function openPostgres(spec: string | undefined, cwd: string, command: string): PostgresStore {
+export function openPostgres(spec: string | undefined, cwd: string, command: string, options: OpenStoreOptions = {}): PostgresStore {
   // Checked before opening anything: another spec would create a SQLite file.
-  if (spec !== undefined && isPostgresUrl(spec)) return openStore(spec, cwd) as PostgresStore;
+  if (spec !== undefined && isPostgresUrl(spec)) return openStore(spec, cwd, options) as PostgresStore;
   throw new CliError(`${command} needs a PostgreSQL store: --store postgres://user:password@host:5432/database (got ${spec === undefined ? "no --store" : JSON.stringify(spec)}).`);
 }
 
@@ -85,6 +86,6 @@ export async function withStore<T>(store: Store, work: (store: Store) => Promise
 
 /** A store error as a `CliError`, or undefined for anything else. */
 export function storeError(error: unknown): CliError | undefined {
-  if (isRunError(error) && (error.code === "store_unavailable" || error.code === "store_invalid")) return new CliError(error.message);
+  if (isRunError(error) && (error.code === "store_unavailable" || error.code === "store_invalid" || error.code === "store_not_found")) return new CliError(error.message);
   return undefined;
 }

@@ -6,12 +6,12 @@ import { main } from "../src/main.js";
 export const root = fileURLToPath(new URL("../../..", import.meta.url));
 
 /** Runs the CLI in process and captures what it prints. */
-export async function cli(args: string[], options: { cwd?: string; isTTY?: boolean } = {}) {
+export async function cli(args: string[], options: { cwd?: string; isTTY?: boolean; env?: Record<string, string> } = {}) {
   let out = "";
   let err = "";
   const io: Io = {
     cwd: options.cwd ?? root,
-    env: { NO_COLOR: "1" },
+    env: { NO_COLOR: "1", ...options.env },
     isTTY: options.isTTY ?? false,
     out: (text) => {
       out += text;

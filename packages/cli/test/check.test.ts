@@ -9,7 +9,17 @@ describe("blockwork check", () => {
     expect(out).toMatch(/support-triage/);
     expect(out).toMatch(/release-notes/);
     expect(out).not.toMatch(/broken/);
-    expect(out).toMatch(/Checked 9 graphs in 8 files: 0 errors, 0 warnings\./);
+    expect(out).toMatch(/Checked 10 graphs in 9 files: 0 errors, 0 warnings\./);
+  });
+
+  it("reports a declared block without an implementation as not_implemented, a warning with --allow-missing", async () => {
+    const failed = await cli(["check", "packages/cli/test/fixtures/lego/declared.graph.ts"]);
+    expect(failed.code).toBe(1);
+    expect(failed.out).toContain("error not_implemented");
+    expect(failed.out).toContain('Block "shout" is declared (Upper-cases a text.) but not implemented');
+    const allowed = await cli(["check", "packages/cli/test/fixtures/lego/declared.graph.ts", "--allow-missing"]);
+    expect(allowed.code).toBe(0);
+    expect(allowed.out).toContain("warning not_implemented");
   });
 
   it("fails with exit code 1 and explains a broken graph", async () => {

@@ -1,6 +1,6 @@
 import { startWorker, submitRun, type Worker } from "@blockwork/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PG_URL, pgStore, requirePostgres } from "../../../test/pg.js";
+import { PG_URL, pgClient, pgStore, requirePostgres, schemaName } from "../../../test/pg.js";
 import { cli, root } from "./capture.js";
 import { slowGraph } from "./fixtures/slow.graph.js";
 
@@ -60,11 +60,47 @@ describe("blockwork run and runs on PostgreSQL", () => {
     expect(malformed).toMatchObject({ code: 2, err: expect.stringMatching(/names no database/) });
     const down = await cli(["runs", "list", "--store", "postgres://someone:secret@127.0.0.1:1/test"]);
     expect(down).toMatchObject({ code: 2, err: "blockwork: cannot connect to PostgreSQL at postgres://someone:***@127.0.0.1:1/test: connection refused: is PostgreSQL running and listening on that host and port?\n" });
-    const worker = await cli(["worker", "--store", "postgres://127.0.0.1:1/test"]);
+    // Without --fail-fast a worker waits for its database (worker-start.test.ts).
+    const worker = await cli(["worker", "--fail-fast", "--store", "postgres://127.0.0.1:1/test"]);
     expect(worker).toMatchObject({ code: 2, err: expect.stringMatching(/cannot connect to PostgreSQL at postgres:\/\/127\.0\.0\.1:1\/test: connection refused/) });
     const notPg = await cli(["worker", "--store", "runs.sqlite"]);
     expect(notPg).toMatchObject({ code: 2, err: expect.stringMatching(/blockwork worker needs a PostgreSQL store: --store postgres:\/\//) });
     const help = await cli(["worker", "--help"]);
+    expect(help.out).toMatch(/--fail-fast/);
     expect(help.out).toMatch(/--concurrency <n>/);
+  });
+
+  it("never creates a missing schema from a command that only reads: one line, exit 2, nothing created", async () => {
+    const db = await pgClient();
+    const schema = schemaName("cli_typo");
+    const typo = `${PG_URL}?schema=${schema}`;
+    const schemaExists = async () => (await db.query("SELECT 1 FROM pg_namespace WHERE nspname = $1", [schema])).rowCount === 1;
+    const commands = [
+      ["runs", "list", "--store", typo],
+      ["runs", "show", "some-run", "--store", typo],
+      ["runs", "resume", "--store", typo],
+      ["runs", "resume", "some-run", "--store", typo],
+      ["runs", "watch", "some-run", "--store", typo],
+      ["resume", "some-run", "--block", "review", "--data", "{}", "--store", typo],
+      ["graph", "packages/cli/test/fixtures/slow.graph.ts", "--run", "some-run", "--store", typo],
+    ];
+    for (const args of commands) {
+      const result = await cli(args);
+      expect(result, args.join(" ")).toMatchObject({ code: 2 });
+      expect(result.err.trim().split("\n"), args.join(" ")).toEqual([
+        expect.stringContaining(`blockwork: no store at postgres://postgres@127.0.0.1:5432/test (schema ${schema}): schema "${schema}" does not exist (this command only reads, so it creates nothing); check ?schema=`),
+      ]);
+      expect(await schemaExists(), args.join(" ")).toBe(false);
+    }
+    // A schema that exists but is not a Blockwork store is not filled with tables either.
+    await db.query(`CREATE SCHEMA "${schema}"`);
+    const foreign = await cli(["runs", "list", "--store", typo]);
+    expect(foreign).toMatchObject({ code: 2, err: expect.stringMatching(new RegExp(`schema "${schema}" holds no Blockwork store`)) });
+    expect((await db.query("SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = $1", [schema])).rows[0].n).toBe(0);
+    // The doctor reaches the database and creates nothing: the first run creates the schema.
+    await db.query(`DROP SCHEMA "${schema}"`);
+    const doctor = await cli(["doctor", "--store", typo]);
+    expect(doctor.out).toMatch(new RegExp(`^ok {4}store {3}PostgreSQL .*\\(reachable, no Blockwork schema "${schema}" yet: the first run creates it\\)$`, "m"));
+    expect(await schemaExists()).toBe(false);
   });
 });

@@ -46,6 +46,12 @@ describe("the CLI loads only what a command uses", () => {
     expect(packages.filter((p) => /^(@blockwork\/(core|nodes)|ai|@ai-sdk\/|better-sqlite3|pg|xstate|tsx)\b/.test(p))).toEqual([]);
   });
 
+  it("run loads the OpenTelemetry SDK and exporter only for --otlp (a dynamic import)", () => {
+    const packages = [...staticPackages(join(src, "commands/run.ts")).keys()];
+    expect(packages.filter((p) => p.startsWith("@opentelemetry/"))).toEqual([]);
+    expect(readFileSync(join(src, "otlp.ts"), "utf8")).toMatch(/await Promise\.all\(\[\s*import\("@opentelemetry\/sdk-trace-base"\)/);
+  });
+
   it("every command module is imported lazily by main.ts", () => {
     const main = readFileSync(join(src, "main.ts"), "utf8");
     const lazy = [...main.matchAll(/await import\("\.\/commands\/([a-z-]+)\.js"\)/g)].map((m) => m[1]);

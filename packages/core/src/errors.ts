@@ -23,11 +23,13 @@ export const RUNTIME_ERROR_CODES = {
   graph_not_found: "The graph version a run was started on is not available to resume it.",
   store_unavailable: "The store (a PostgreSQL database) cannot be reached, or refused the connection.",
   store_invalid: "The store is misconfigured: a malformed connection string or schema name, or a schema written by a newer Blockwork.",
+  store_not_found: "A store opened only to read (runs list, runs show, …) does not exist: the PostgreSQL schema is missing or holds no Blockwork tables. Nothing is created; check the path or ?schema=.",
   store_failed: "A write or read of the run's store failed while the run executed (disk full, I/O error, database gone, constraint violation): the run stopped in this process and stays resumable from its journal.",
   run_owned: "The run is being executed by another live process (named in the message): it is not resumed, upgraded or taken over here.",
   run_taken_over: "Another process took the run over (this one was considered dead): this process stops executing it.",
 } as const;
 
+/** The `code` of a {@link RunError} or a recorded failure: one of the keys of {@link RUNTIME_ERROR_CODES} (docs/errors.md explains each). */
 export type RuntimeErrorCode = keyof typeof RUNTIME_ERROR_CODES;
 
 /** An error as plain data: how failures are journaled, stored and put into events. */

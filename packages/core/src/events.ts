@@ -58,6 +58,7 @@ type UsageFields = Omit<Extract<BlockReport, { type: "usage" }>, "type">;
 type StepFields = Omit<Extract<BlockReport, { type: "step" }>, "type">;
 type ToolFields = Omit<Extract<BlockReport, { type: "tool" }>, "type">;
 
+/** The `type` of a run event: `run.started`, `block.completed`, ... (docs/runtime.md lists them). */
 export type RunEventType = RunEvent["type"];
 
 /** A block waiting to be resumed. */

@@ -1,4 +1,9 @@
-// The public API of @blockwork/core. Every export is named here.
+/**
+ * The runtime: `run`, `resume`, run events, supervision, suspend and resume, in-flight upgrades,
+ * agent memory, and the stores (memory, SQLite, PostgreSQL) with workers. Every export is named here.
+ *
+ * @module @blockwork/core
+ */
 
 export { describeThrown, headlineOf, isRunError, kindOf, RUNTIME_ERROR_CODES, RunError, THROWN_LIMITS } from "./errors.js";
 export type { AttemptRecord, ErrorInfo, EscalationStep, FailureRecord, RuntimeErrorCode, ThrownError } from "./errors.js";
@@ -10,6 +15,11 @@ export { planUpgrade, positionOf, structuralGraph, upgrade } from "./run/upgrade
 export type { Migration, UpgradeOptions, UpgradePlan, UpgradeResult } from "./run/upgrade.js";
 export type { EscalatedFailure, RerouteApproval, ReroutePolicy, RerouteProposal } from "./run/reroute.js";
 export type { RunEvent, RunEventType, Suspension } from "./events.js";
+
+// OpenTelemetry: spans of runs, blocks, restarts, model and tool calls (docs/observability.md).
+export { BLOCKWORK_TRACER } from "./trace/run-trace.js";
+export type { TracingOptions } from "./trace/run-trace.js";
+export { BLOCKWORK_ATTRIBUTES, GEN_AI_ATTRIBUTES } from "./trace/attributes.js";
 
 // Supervision: the supervisor and block lifecycle machines (XState), and a tracker of block states.
 export { policyAction, supervisorMachine } from "./supervise/supervisor.js";

@@ -95,13 +95,13 @@ describe("SQLite memory migration", () => {
     first.close();
     // Take the file back to version 2, as the previous release left it.
     const db = new Database(file);
-    db.exec("DROP TABLE memory_scopes; DROP TABLE memory_batches; DROP TABLE memory_items; DROP TABLE memory_fts; DROP TABLE run_owners; DROP TABLE processes; PRAGMA user_version = 2;");
+    db.exec("DROP TABLE memory_scopes; DROP TABLE memory_batches; DROP TABLE memory_items; DROP TABLE memory_fts; DROP TABLE run_owners; DROP TABLE processes; ALTER TABLE runs DROP COLUMN trace; PRAGMA user_version = 2;");
     db.close();
     const store = new SqliteStore(file);
     expect(store.getRun("old")?.id).toBe("old");
     expect(store.memory.apply("s", { key: "k", basedOn: 0, ops: [] })).toEqual({ status: "applied", seq: 1 });
     store.close();
-    expect(SQLITE_SCHEMA_VERSION).toBe(4);
+    expect(SQLITE_SCHEMA_VERSION).toBe(5);
   });
 });
 

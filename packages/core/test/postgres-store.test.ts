@@ -21,6 +21,7 @@ describe("PostgresStore migrations", () => {
       { version: 2, name: "blob store and block steps" },
       { version: 3, name: "run owners" },
       { version: 4, name: "agent memory" },
+      { version: 5, name: "run trace context" },
     ]);
     const again = pgStore("migrate", { schema });
     await again.createRun(record("r"));
@@ -32,7 +33,7 @@ describe("PostgresStore migrations", () => {
     await pgStore("newer", { schema }).connect();
     const db = await pgClient();
     await db.query(`INSERT INTO "${schema}".migrations (version, name) VALUES (99, 'from the future')`);
-    await expect(pgStore("newer", { schema }).getRun("x")).rejects.toMatchObject({ code: "store_invalid", message: expect.stringMatching(/newer Blockwork \(schema version 99; this one knows 4\)/) });
+    await expect(pgStore("newer", { schema }).getRun("x")).rejects.toMatchObject({ code: "store_invalid", message: expect.stringMatching(/newer Blockwork \(schema version 99; this one knows 5\)/) });
   });
 
   it("migrates a schema at version 1 (before blobs) without losing its runs", async () => {
@@ -41,8 +42,9 @@ describe("PostgresStore migrations", () => {
     await first.createRun(record("old"));
     await first.append("old", completed(1));
     await first.close();
-    // Back to version 1 exactly: versions 2, 3 and 4 only added tables and indexes.
+    // Back to version 1 exactly: versions 2 to 5 only added tables, indexes and a column.
     const db = await pgClient();
+    await db.query(`ALTER TABLE "${schema}".runs DROP COLUMN trace; DELETE FROM "${schema}".migrations WHERE version = 5`);
     await db.query(`DROP TABLE "${schema}".memory_scopes, "${schema}".memory_batches, "${schema}".memory_items; DELETE FROM "${schema}".migrations WHERE version = 4`);
     await db.query(`DROP TABLE "${schema}".blob_chunks, "${schema}".blob_parts, "${schema}".blobs, "${schema}".blob_links; DROP INDEX "${schema}".journal_step_once; DROP TABLE "${schema}".run_owners, "${schema}".processes; DELETE FROM "${schema}".migrations WHERE version >= 2`);
     const store = pgStore("v1", { schema });
@@ -52,7 +54,7 @@ describe("PostgresStore migrations", () => {
     expect(await store.blobsOf("old")).toEqual([put.hash]);
     await store.memory.apply("s", { key: "k", basedOn: 0, ops: [] });
     const { rows } = await db.query(`SELECT max(version) AS v FROM "${schema}".migrations`);
-    expect(rows[0].v).toBe(4);
+    expect(rows[0].v).toBe(5);
   });
 
   it("records a block step once, whatever its sequence number", async () => {

@@ -56,6 +56,24 @@ describe.each(stores)("%s store", (name, make) => {
     await expect(async () => store.finishRun("missing", { status: "completed", updatedAt: 1 })).rejects.toThrow(/missing/);
   });
 
+  it("keeps a run's trace context (created, claimed with create, finished and updated)", async () => {
+    const store = make();
+    const trace = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    await store.createRun({ ...record("t1", 1_000), trace });
+    expect(await store.getRun("t1")).toEqual({ ...record("t1", 1_000), trace });
+    if (store.claimRun) {
+      await store.claimRun("t2", { ...record("t2", 2_000), trace });
+      expect((await store.getRun("t2"))?.trace).toBe(trace);
+    }
+    await store.updateRun("t1", { status: "suspended", updatedAt: 2_000 });
+    await store.finishRun("t1", { status: "completed", output: 1, updatedAt: 3_000 });
+    expect((await store.getRun("t1"))?.trace).toBe(trace);
+    expect((await store.listRuns()).find((r) => r.id === "t1")?.trace).toBe(trace);
+    // A run without one has none.
+    await store.createRun(record("t3", 4_000));
+    expect(await store.getRun("t3")).not.toHaveProperty("trace");
+  });
+
   it("appends journal entries in order and never the same sequence number twice", async () => {
     const store = make();
     await store.createRun(record("r", 1));

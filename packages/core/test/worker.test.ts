@@ -106,7 +106,7 @@ describe("workers on a PostgreSQL store", () => {
     await start({ store, graphs: [graph] });
     expect(await waitForRun(store, id)).toEqual({ n: 2 });
     const late = await recordTask(store, { graph, record, journal, task: task as never, result, owner: "dead-worker", leaseMs: 200, continueHere: false });
-    expect(late).toMatchObject({ status: "lost", reason: expect.stringMatching(/run has already ended/) });
+    expect(late).toMatchObject({ status: "lost", because: "superseded", reason: expect.stringMatching(/another worker recorded the block first/) });
     expect(calls).toEqual([`${id}:a#1`, `${id}:a#1`, `${id}:b#1`]);
     expect((await store.journal(id)).map((e) => `${e.kind} ${e.path}`)).toEqual(["block.completed a", "block.completed b"]);
   });
@@ -165,7 +165,8 @@ describe("workers on a PostgreSQL store", () => {
     await until(async () => (await store.query(`SELECT 1 FROM ${store.tables.tasks} WHERE lease_owner IS NOT NULL`)).length > 0, "a claim");
     expect(await cancelRun(store, id, "no longer needed")).toBe(true);
     await expect(waitForRun(store, id)).rejects.toMatchObject({ code: "run_cancelled", message: expect.stringMatching(/no longer needed/) });
-    await until(() => sawAbort && worker.stats.lost === 1, "the block to be aborted");
+    await until(() => sawAbort && worker.stats.discarded === 1, "the block to be aborted");
+    expect(worker.stats.lost).toBe(0);
     expect(await store.journal(id)).toEqual([]);
     expect(await cancelRun(store, id)).toBe(false);
   });

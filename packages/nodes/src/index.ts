@@ -1,4 +1,9 @@
-// The public API of @blockwork/nodes. Every export is named here.
+/**
+ * Reusable blocks: agent blocks (a model, a small budgeted context, contract-checked output), rlm
+ * blocks, model adapters, tools, human blocks, the coordinator agent and `simulate`. Every export is named here.
+ *
+ * @module @blockwork/nodes
+ */
 
 export { agentBlock, agentInfo } from "./agent/agent-block.js";
 export type { AgentBudget, AgentInfo, AgentOptions } from "./agent/agent-block.js";
@@ -26,7 +31,17 @@ export { lazyModel, modelFromEnv, PROVIDERS } from "./model/env.js";
 
 export { simulate } from "./simulate/simulate.js";
 export type { SimulateOptions, SimulationReport } from "./simulate/simulate.js";
-export { arbitraryOf } from "./simulate/values.js";
+export { arbitraryOf, edgeCaseArbitraryOf } from "./simulate/values.js";
+export { formatVerifyReport, verifyBlock, verifyGraph } from "./lego/verify.js";
+export type { BlockVerdict, VerifyFailure, VerifyFailureKind, VerifyOptions, VerifyReport } from "./lego/verify.js";
+export { declaredBlocks, withImplementations } from "./lego/implementations.js";
+export { contractModuleOf, extractCode, implementBlock, implementContext } from "./lego/implement.js";
+export type { ImplementAttempt, ImplementOptions, ImplementResult, RefusalKind } from "./lego/implement.js";
+export { contractTypesSource } from "./lego/contract-types.js";
+export { checkPolicy } from "./lego/policy.js";
+export { loadTypeScript, MemoryTypeChecker } from "./lego/typecheck.js";
+export type { TypeDiagnostic, VirtualFiles } from "./lego/typecheck.js";
+export type { DeclaredEntry, ModuleImporter } from "./lego/implementations.js";
 
 export { summarizeUsage } from "./usage.js";
 export type { UsageSummary, UsageTotals } from "./usage.js";

@@ -6,7 +6,8 @@ import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { fromLangChain } from "../src/langchain/index.js";
 import { mcpTools } from "../src/mcp/index.js";
-import { ModelConfigError, modelFromEnv } from "../src/index.js";
+import { createOpenAICompatible } from "@ai-sdk/openai-compatible";
+import { fromAiSdk, ModelConfigError, modelFromEnv } from "../src/index.js";
 
 describe("modelFromEnv", () => {
   it("explains how to configure a model when none is set", () => {
@@ -22,6 +23,18 @@ describe("modelFromEnv", () => {
     expect(modelFromEnv({ BLOCKWORK_MODEL: "ollama:llama3.1" }).id).toBe("ollama:llama3.1");
     expect(modelFromEnv({ BLOCKWORK_MODEL: "openai:gpt-4o-mini", OPENAI_API_KEY: "k" }).id).toBe("openai:gpt-4o-mini");
     expect(modelFromEnv({ BLOCKWORK_MODEL: "vllm:Qwen/Qwen2.5-7B-Instruct", BLOCKWORK_BASE_URL: "http://10.0.0.2:8000/v1" }).id).toBe("vllm:Qwen/Qwen2.5-7B-Instruct");
+  });
+});
+
+describe("fromAiSdk", () => {
+  it("takes AI SDK 6 provider models (specification v3), and says what to install for another version", () => {
+    const v3 = createOpenAICompatible({ name: "local", baseURL: "http://127.0.0.1:9/v1" }).chatModel("m");
+    expect(v3.specificationVersion).toBe("v3");
+    expect(fromAiSdk(v3).id).toBe("local:m");
+    const v4 = { ...v3, specificationVersion: "v4", provider: "openai.chat", modelId: "gpt-4o" } as unknown as typeof v3;
+    expect(() => fromAiSdk(v4)).toThrow(
+      'fromAiSdk takes a model of an AI SDK 6 provider (specification "v3"); openai.chat:gpt-4o is specification "v4". Install the provider\'s AI SDK 6 release (for example @ai-sdk/openai@3, @ai-sdk/anthropic@3), or use openAICompatible({ baseURL, model }).',
+    );
   });
 });
 

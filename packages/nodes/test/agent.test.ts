@@ -32,6 +32,18 @@ async function runCollecting(graph: ReturnType<typeof classifyGraph>) {
 }
 
 describe("agent blocks", () => {
+  it("a scripted model keeps the newest keepCalls requests (none with 0), and counts calls all the same", async () => {
+    const script = ["one", "two", "three", { json: { n: 4 } }];
+    const none = scriptedModel(script, "scripted:none", { keepCalls: 0 });
+    const two = scriptedModel(script, "scripted:two", { keepCalls: 2 });
+    const all = scriptedModel(script);
+    const ask = (text: string) => ({ messages: [{ role: "user" as const, content: text }] });
+    for (const model of [none, two, all]) expect((await Promise.all(["a", "b", "c", "d"].map((t) => model.generate(ask(t))))).map((r) => r.text)).toEqual(["one", "two", "three", '{"n":4}']);
+    expect(none.calls).toEqual([]);
+    expect(two.calls.map((c) => c.messages[0]?.content)).toEqual(["c", "d"]);
+    expect(all.calls).toHaveLength(4);
+  });
+
   it("answers within the contract and reports the call's tokens", async () => {
     const model = scriptedModel([{ json: { kind: "billing", confidence: 0.9 } }]);
     const { result, calls } = await runCollecting(classifyGraph(model));

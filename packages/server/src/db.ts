@@ -11,6 +11,11 @@ import Database from "better-sqlite3";
  */
 export interface ServerDb {
   createThread(thread: ThreadRow): Promise<boolean>;
+  /**
+   * Creates a new thread with its first run, in one transaction (a threadless run's thread): the
+   * thread is new, so no run can be active on it. Refuses (throws) when the thread id exists.
+   */
+  createThreadWithRun(thread: ThreadRow, run: ServerRunRow): Promise<void>;
   getThread(threadId: string): Promise<ThreadRow | undefined>;
   /** Newest first. */
   listThreads(): Promise<ThreadRow[]>;
@@ -122,26 +127,35 @@ function runOf(row: RunSqlRow): ServerRunRow {
   };
 }
 
+const INSERT_RUN = "INSERT INTO server_runs (run_id, thread_id, assistant_id, bw_run_id, created_at, updated_at, metadata, kwargs, start_seq, end_seq, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+
 function runParams(run: ServerRunRow): unknown[] {
   return [run.runId, run.threadId, run.assistantId, run.bwRunId, run.createdAt, run.updatedAt, JSON.stringify(run.metadata), JSON.stringify(run.kwargs), run.startSeq, run.endSeq ?? null, run.status ?? null];
 }
 
 /**
- * The server's tables in a SQLite file (a second connection to the store's file, WAL mode), or in
- * memory for a `MemoryStore`. One server process per file, as for the SQLite store itself.
+ * The server's tables in SQLite: on the SQLite store's own connection (`SqliteStore.connection`,
+ * the same file and the same pages in cache: a second connection would re-read its pages after
+ * every write of the other), or in a database of their own (`":memory:"` for a `MemoryStore`).
+ * One server process per file, as for the SQLite store itself.
  */
 export class SqliteServerDb implements ServerDb {
   private readonly db: Database.Database;
+  /** Whether the connection is the store's (then the store closes it, not this). */
+  private readonly shared: boolean;
   /** Statements by their text, prepared once: preparing costs more than running these. */
   private readonly statements = new Map<string, Database.Statement>();
 
-  constructor(file: string) {
-    this.db = new Database(file);
-    if (file !== ":memory:") this.db.pragma("journal_mode = WAL");
-    // As the store's default (SqliteStore sync "normal"): a commit survives the process being
-    // killed; only a power cut may lose the newest ones. FULL would fsync every thread and run row.
-    this.db.pragma("synchronous = NORMAL");
-    this.db.pragma("busy_timeout = 5000");
+  constructor(file: string | Database.Database) {
+    this.shared = typeof file !== "string";
+    this.db = typeof file === "string" ? new Database(file) : file;
+    if (typeof file === "string") {
+      if (file !== ":memory:") this.db.pragma("journal_mode = WAL");
+      // As the store's default (SqliteStore sync "normal"): a commit survives the process being
+      // killed; only a power cut may lose the newest ones. FULL would fsync every thread and run row.
+      this.db.pragma("synchronous = NORMAL");
+      this.db.pragma("busy_timeout = 5000");
+    }
     this.db.exec(SQLITE_TABLES);
   }
 
@@ -155,6 +169,13 @@ export class SqliteServerDb implements ServerDb {
     const result = this.sql("INSERT OR IGNORE INTO server_threads (thread_id, created_at, updated_at, metadata) VALUES (?, ?, ?, ?)")
       .run(thread.threadId, thread.createdAt, thread.updatedAt, JSON.stringify(thread.metadata));
     return result.changes > 0;
+  }
+
+  async createThreadWithRun(thread: ThreadRow, run: ServerRunRow): Promise<void> {
+    this.db.transaction(() => {
+      this.sql("INSERT INTO server_threads (thread_id, created_at, updated_at, metadata) VALUES (?, ?, ?, ?)").run(thread.threadId, thread.createdAt, thread.updatedAt, JSON.stringify(thread.metadata));
+      this.sql(INSERT_RUN).run(...runParams(run));
+    })();
   }
 
   async getThread(threadId: string): Promise<ThreadRow | undefined> {
@@ -187,7 +208,7 @@ export class SqliteServerDb implements ServerDb {
       if (verdict.active) return previous;
       this.db.transaction(() => {
         if (previous && verdict.finish) this.sql("UPDATE server_runs SET status = ?, end_seq = ?, updated_at = ? WHERE run_id = ?").run(verdict.finish.status, verdict.finish.endSeq, run.createdAt, previous.runId);
-        this.sql("INSERT INTO server_runs (run_id, thread_id, assistant_id, bw_run_id, created_at, updated_at, metadata, kwargs, start_seq, end_seq, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)").run(...runParams(run));
+        this.sql(INSERT_RUN).run(...runParams(run));
       })();
       return undefined;
     });
@@ -234,7 +255,7 @@ export class SqliteServerDb implements ServerDb {
 
   async close(): Promise<void> {
     await this.queue;
-    if (this.db.open) this.db.close();
+    if (!this.shared && this.db.open) this.db.close();
   }
 }
 
@@ -303,6 +324,17 @@ export class PostgresServerDb implements ServerDb {
       await client.query(`DELETE FROM ${this.q("server_runs")} WHERE thread_id = $1`, [threadId]);
       const { rowCount } = await client.query(`DELETE FROM ${this.q("server_threads")} WHERE thread_id = $1`, [threadId]);
       return (rowCount ?? 0) > 0;
+    });
+  }
+
+  async createThreadWithRun(thread: ThreadRow, run: ServerRunRow): Promise<void> {
+    await this.migrate();
+    await this.store.transaction(async (client) => {
+      await client.query(`INSERT INTO ${this.q("server_threads")} (thread_id, created_at, updated_at, metadata) VALUES ($1, $2, $3, $4)`, [thread.threadId, thread.createdAt, thread.updatedAt, JSON.stringify(thread.metadata)]);
+      await client.query(
+        `INSERT INTO ${this.q("server_runs")} (run_id, thread_id, assistant_id, bw_run_id, created_at, updated_at, metadata, kwargs, start_seq, end_seq, status) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+        runParams(run),
+      );
     });
   }
 

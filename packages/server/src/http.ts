@@ -15,7 +15,7 @@ import {
   ThreadPatchSchema,
   ThreadSearchSchema,
 } from "./schemas.js";
-import { hostAndOrigin, type SecurityOptions, tokenAuth } from "./security.js";
+import { hostAndOrigin, requestHeader, type SecurityOptions, tokenAuth } from "./security.js";
 import type { RunView, Service } from "./service.js";
 import { iso, parseEventId, type StreamEvent } from "./state.js";
 
@@ -34,7 +34,7 @@ async function readBody<S extends z.ZodType>(c: Context, schema: S, limit: numbe
   const text = await readText(c, limit);
   let value: unknown = {};
   if (text.trim() !== "") {
-    const type = c.req.header("content-type") ?? "";
+    const type = requestHeader(c, "content-type") ?? "";
     if (!/^application\/([a-z.+-]*\+)?json\b/i.test(type)) throw new ApiError(415, "unsupported_media_type", `the body must be JSON with Content-Type: application/json (got ${JSON.stringify(type || "none")})`);
     try {
       value = JSON.parse(text);
@@ -48,13 +48,13 @@ async function readBody<S extends z.ZodType>(c: Context, schema: S, limit: numbe
 }
 
 export async function readText(c: Context, limit: number): Promise<string> {
-  const length = Number(c.req.header("content-length") ?? "NaN");
+  const length = Number(requestHeader(c, "content-length") ?? "NaN");
   if (Number.isFinite(length) && length > limit) throw tooLarge(limit);
   // With a Content-Length (which Node's HTTP parser holds the body to), read it at once: the
   // adapter then reads the socket directly. Touching `raw.body` would make it wrap the request
   // in a web stream first, several times slower.
   if (Number.isFinite(length)) return length === 0 ? "" : decode(new Uint8Array(await c.req.arrayBuffer()));
-  if (c.req.header("transfer-encoding") === undefined) return "";
+  if (requestHeader(c, "transfer-encoding") === undefined) return "";
   const body = c.req.raw.body;
   if (body === null) return "";
   const reader = body.getReader();
@@ -73,9 +73,12 @@ export async function readText(c: Context, limit: number): Promise<string> {
   return decode(Buffer.concat(chunks));
 }
 
+/** One decoder for every body (a decode without `stream` starts afresh). */
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
 function decode(bytes: Uint8Array): string {
   try {
-    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    return utf8.decode(bytes);
   } catch {
     throw new ApiError(400, "invalid_json", "the body is not valid UTF-8");
   }

@@ -1,4 +1,9 @@
-// The public API of @blockwork/server. Every export is named here.
+/**
+ * Graphs as a service: the LangGraph SDK-compatible HTTP API, the run viewer and the MCP server.
+ * Every export is named here.
+ *
+ * @module @blockwork/server
+ */
 
 export { startServer, createService, ServeError } from "./server.js";
 export type { BlockworkServer, ServeOptions } from "./server.js";

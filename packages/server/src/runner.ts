@@ -37,6 +37,11 @@ export interface Runner {
    * stopped at a suspension); returns the unsubscribe function.
    */
   watch(runId: string, wake: () => void, options?: { readonly endOnly?: boolean }): () => void;
+  /**
+   * For a run executing in this process: resolves when it settles (ends, or waits at a
+   * suspension), so that followers need not read the store before. Undefined otherwise.
+   */
+  settled(runId: string): Promise<unknown> | undefined;
   /** Lets work in flight finish for up to `graceMs`. */
   close(graceMs?: number): Promise<void>;
 }
@@ -88,11 +93,18 @@ function trackingStore(inner: Store, appended: (runId: string) => void): { store
     done();
     return undefined;
   };
+  // Methods bound once (a run reads them on every call); getters (`memory`) are read each time.
+  const bound = new Map<PropertyKey, { readonly from: unknown; readonly fn: unknown }>();
   const store = new Proxy(inner, {
     get(target, property) {
       if (property === "append") return append;
       const value = Reflect.get(target, property, target) as unknown;
-      return typeof value === "function" ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+      if (typeof value !== "function") return value;
+      const known = bound.get(property);
+      if (known !== undefined && known.from === value) return known.fn;
+      const fn = (value as (...args: unknown[]) => unknown).bind(target);
+      bound.set(property, { from: value, fn });
+      return fn;
     },
   });
   return { store, lastSeq };
@@ -179,6 +191,10 @@ export class LocalRunner implements Runner {
 
   watch(runId: string, wake: () => void, options: { readonly endOnly?: boolean } = {}): () => void {
     return this.wakeups.on(runId, wake, options.endOnly);
+  }
+
+  settled(runId: string): Promise<unknown> | undefined {
+    return this.handles.get(runId)?.settled();
   }
 
   private keep(handle: RunHandle): void {
@@ -274,6 +290,10 @@ export class WorkerRunner implements Runner {
       if (left > 0) this.watching.set(runId, left);
       else this.watching.delete(runId);
     };
+  }
+
+  settled(): undefined {
+    return undefined;
   }
 
   async close(): Promise<void> {

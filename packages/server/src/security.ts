@@ -20,6 +20,18 @@ export function isLoopback(host: string): boolean {
 
 const json = (c: Context, status: 401 | 403, error: string, message: string) => c.json({ error, message }, status);
 
+/**
+ * A request header (`name` in lower case). On @hono/node-server it is read from Node's parsed
+ * headers (`c.env.incoming`), which costs nothing; `c.req.header()` first builds a web `Headers` of
+ * every header of the request. Elsewhere (`app.request()`, other runtimes) it is `c.req.header()`.
+ */
+export function requestHeader(c: Context, name: string): string | undefined {
+  const headers = (c.env as { incoming?: { headers?: unknown } } | undefined)?.incoming?.headers as Record<string, string | string[] | undefined> | undefined;
+  if (headers === undefined || headers === null || typeof headers !== "object") return c.req.header(name);
+  const value = headers[name];
+  return Array.isArray(value) ? value.join(", ") : value;
+}
+
 function hostnameOf(host: string): string {
   if (host.startsWith("[")) return host.slice(0, host.indexOf("]") + 1).toLowerCase();
   return (host.split(":")[0] ?? "").toLowerCase();
@@ -34,11 +46,11 @@ export function hostAndOrigin(options: SecurityOptions & { readonly bound: strin
   const hosts = new Set([...LOOPBACK, ...(options.allowedHosts ?? []).map((h) => h.toLowerCase()), options.bound.toLowerCase()]);
   const origins = new Set(options.corsOrigins ?? []);
   return async (c, next) => {
-    const host = c.req.header("host");
+    const host = requestHeader(c, "host");
     if (host === undefined || !hosts.has(hostnameOf(host))) {
       return json(c, 403, "host_not_allowed", `Host ${JSON.stringify(host ?? "")} is not allowed: this server answers to ${[...hosts].join(", ")} (add a name with --allowed-host)`);
     }
-    const origin = c.req.header("origin");
+    const origin = requestHeader(c, "origin");
     if (origin !== undefined && !origins.has(origin)) {
       let sameHost = false;
       try {
@@ -71,15 +83,14 @@ export function tokenAuth(token: string | undefined): MiddlewareHandler {
   return async (c, next) => {
     const path = c.req.path;
     if (path === "/ok") return next();
-    const authorization = c.req.header("authorization");
+    const authorization = requestHeader(c, "authorization");
     const bearer = authorization?.startsWith("Bearer ") ? authorization.slice(7).trim() : undefined;
-    const cookie = c.req
-      .header("cookie")
+    const cookie = requestHeader(c, "cookie")
       ?.split(";")
       .map((p) => p.trim())
       .find((p) => p.startsWith(`${COOKIE}=`))
       ?.slice(COOKIE.length + 1);
-    if (matches(bearer) || matches(c.req.header("x-api-key")) || matches(cookie ? decodeURIComponent(cookie) : undefined)) return next();
+    if (matches(bearer) || matches(requestHeader(c, "x-api-key")) || matches(cookie ? decodeURIComponent(cookie) : undefined)) return next();
     const query = c.req.query("token");
     if ((path === "/ui" || path === "/ui/") && matches(query)) {
       c.header("Set-Cookie", `${COOKIE}=${encodeURIComponent(token)}; Path=/; HttpOnly; SameSite=Strict`);

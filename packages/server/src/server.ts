@@ -114,7 +114,7 @@ export async function createService(options: Pick<ServeOptions, "graphs" | "stor
     await workers.open();
     runner = workers;
   } else {
-    db = new SqliteServerDb(store instanceof SqliteStore ? store.file : ":memory:");
+    db = new SqliteServerDb(store instanceof SqliteStore ? store.connection : ":memory:");
     const local = new LocalRunner(store, db, catalog);
     recovered = await local.recover();
     runner = local;

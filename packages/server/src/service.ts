@@ -174,21 +174,28 @@ export class Service {
   async startRun(threadId: string | undefined, body: RunCreateBody): Promise<ServerRunRow> {
     const entry = this.assistant(body.assistant_id);
     unsupported(body);
+    const now = Date.now();
+    // A threadless call's thread of its own is written with its run, in one transaction.
+    let ownThread: ThreadRow | undefined;
     if (threadId === undefined) {
-      threadId = (await this.createThread({ metadata: { graph_id: entry.graphId, threadless: true } })).threadId;
+      ownThread = { threadId: randomUUID(), createdAt: now, updatedAt: now, metadata: { graph_id: entry.graphId, threadless: true } };
+      threadId = ownThread.threadId;
     } else if ((await this.db.getThread(threadId)) === undefined) {
       if (body.if_not_exists !== "create") throw new ApiError(404, "thread_not_found", `thread ${threadId} does not exist (pass if_not_exists: "create" to create it)`);
       await this.createThread({ thread_id: threadId, metadata: { graph_id: entry.graphId }, if_exists: "do_nothing" });
     }
-    const now = Date.now();
     const kwargs = dropUndefined({ input: body.input ?? null, command: body.command ?? null, stream_mode: streamModes(body.stream_mode), config: body.config ?? {}, context: body.context ?? null }) as Record<string, JsonValue>;
     const base = { runId: randomUUID(), threadId, createdAt: now, updatedAt: now, metadata: dropUndefined((body.metadata ?? {}) as Record<string, JsonValue>), kwargs };
     const resumeValue = body.command?.resume;
-    if (body.command != null && resumeValue !== undefined) return this.createResume(entry, threadId, base, resumeValue as JsonValue);
+    if (body.command != null && resumeValue !== undefined) {
+      // A new thread has no suspended run: createResume refuses it (the thread is not kept).
+      return this.createResume(entry, threadId, base, resumeValue as JsonValue);
+    }
     const input = body.input ?? {};
     checkInput(entry, input);
     const row: ServerRunRow = { ...base, assistantId: entry.assistantId, bwRunId: randomUUID(), startSeq: 0 };
-    await this.insertRun(row);
+    if (ownThread !== undefined) await this.db.createThreadWithRun(ownThread, row);
+    else await this.insertRun(row);
     try {
       await this.runner.start(entry, input, row.bwRunId);
     } catch (error) {
@@ -325,6 +332,9 @@ export class Service {
     const wake = new Wake();
     const off = this.runner.watch(row.bwRunId, () => wake.fire(), { endOnly: true });
     try {
+      // A run going on in this process: nothing to read before it settles (ends or suspends).
+      const live = this.runner.settled(row.bwRunId);
+      if (live !== undefined) await untilAborted(live, signal);
       for (;;) {
         const current = (await this.db.getRun(row.runId)) ?? row;
         const result = await done(await this.view(current));
@@ -336,6 +346,24 @@ export class Service {
       off();
     }
   }
+}
+
+/** Waits for `promise` (its rejection counts as settling), or until `signal` aborts. */
+function untilAborted(promise: Promise<unknown>, signal: AbortSignal | undefined): Promise<void> {
+  const settled = promise.then(
+    () => undefined,
+    () => undefined,
+  );
+  if (signal === undefined) return settled;
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    signal.addEventListener("abort", done, { once: true });
+    void settled.then(done);
+  });
 }
 
 /** A one-shot wake-up that a waiter can miss no fire of: fired before the wait, the wait returns at once. */

@@ -1,7 +1,10 @@
-// @blockwork/spec/analysis: reading GraphDefs without running them. The static checker and its
-// issue formatting, the schema compatibility engine, the graph diff, and the Mermaid and xstate
-// exporters. Every export is named here.
-
+/**
+ * Reading GraphDefs without running them. The static checker and its issue formatting, the schema
+ * compatibility engine, the graph diff, and the Mermaid and xstate exporters. Every export is
+ * named here.
+ *
+ * @module @blockwork/spec/analysis
+ */
 export { check } from "./check/check.js";
 export type { CheckOptions } from "./check/check.js";
 export { ISSUE_CODES } from "./check/issues.js";

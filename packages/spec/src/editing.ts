@@ -1,7 +1,10 @@
-// @blockwork/spec/editing: changing GraphDefs. Checked patches (what the coordinator agent
-// proposes), their notation, catalogues of the blocks an editor may add, and GraphDefs made
-// runnable again (graphFromDef). Every export is named here.
-
+/**
+ * Changing GraphDefs. Checked patches (what the coordinator agent proposes), their notation,
+ * catalogues of the blocks an editor may add, and GraphDefs made runnable again (graphFromDef).
+ * Every export is named here.
+ *
+ * @module @blockwork/spec/editing
+ */
 // Patches: typed, checked edits of a GraphDef.
 export { applyPatch } from "./patch/apply.js";
 export type { PatchResult } from "./patch/apply.js";

@@ -10,8 +10,12 @@ export const SPEC_ERROR_CODES = {
   invalid_route: "A route was declared with a bad field or case.",
   xstate_unsupported: "A graph cannot be exported as an XState machine (several entry blocks, or a fan-out whose branches do not meet at one block).",
   invalid_memory: "A memory scope was declared with a bad name, level or retention policy.",
+  invalid_declaration: "declareBlock got a bad purpose or examples list.",
+  invalid_example: "An example of a declared block does not satisfy its contract or one of its properties.",
+  not_implemented: "A declared block was run but its implementation does not exist yet.",
 } as const;
 
+/** The `code` of a {@link BlockworkError}: one of the keys of {@link SPEC_ERROR_CODES} (docs/errors.md explains each). */
 export type SpecErrorCode = keyof typeof SPEC_ERROR_CODES;
 
 const DOCS = "docs/errors.md";

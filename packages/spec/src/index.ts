@@ -1,8 +1,13 @@
-// The public API of @blockwork/spec, for people who write graphs: contracts, blocks, the builder,
-// GraphDef and loading it, memory declarations. Every export of authoring is named here: this file
-// is the API review. Two audiences have their own entries, `@blockwork/spec/analysis` (check,
-// compat, diff, exporters) and `@blockwork/spec/editing` (patches, catalogues); the root re-exports
-// them whole, so an import from the root keeps working (their names are listed in those files).
+/**
+ * The authoring entry of @blockwork/spec: contracts (zod), blocks, the typed graph builder,
+ * GraphDef (the one plain-data form of a graph) and loading it, memory declarations. Two audiences
+ * have their own entries, `@blockwork/spec/analysis` (the static checker, the schema compatibility
+ * engine, the diff, the Mermaid and XState exporters) and `@blockwork/spec/editing` (patches,
+ * catalogues); this entry re-exports both whole, so an import from the root keeps working. Every
+ * export is named in this file or in those two: they are the API review.
+ *
+ * @module @blockwork/spec
+ */
 
 export { defineContract, failure, isBlock, isBlockFailure, isBlockSuspension, suspension } from "./contract/block.js";
 export type {
@@ -29,6 +34,8 @@ export type {
   Suspendable,
   TypesFrom,
 } from "./contract/block.js";
+export { declareBlock, declaredInfo, propertyFailure } from "./contract/declare.js";
+export type { BlockExample, BlockProperty, DeclaredBlock, DeclaredInfo, DeclareSpec, InputOutput } from "./contract/declare.js";
 export { contractToDef, OPAQUE_KEYWORD, toJsonSchema } from "./contract/contract.js";
 export { deepStrict } from "./contract/strict.js";
 export { formatZodIssues, zodIssueTexts } from "./contract/zod-issues.js";
@@ -64,6 +71,7 @@ export type {
   BindingDef,
   BudgetDef,
   CodeNodeDef,
+  DeclaredDef,
   ContractDef,
   EdgeCondition,
   EdgeDef,

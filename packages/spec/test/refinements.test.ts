@@ -170,3 +170,26 @@ describe("refinements: compat never says yes where zod would reject (property)",
     );
   });
 });
+
+describe("toJsonSchema gives plain JSON", () => {
+  it("keeps no reference to its zod schema (zod's non-enumerable ~standard), so a kept JSON Schema does not keep the schema's closures alive", () => {
+    const captured = { big: "x".repeat(10) };
+    const schema = z.object({ query: z.string().optional(), key: z.string().optional() }).refine((v) => captured.big.length > 0 && (v.query !== undefined || v.key !== undefined));
+    const json = toJsonSchema(schema, "input") as Record<string, unknown>;
+    expect(Reflect.ownKeys(json).every((k) => Object.getOwnPropertyDescriptor(json, k)?.enumerable)).toBe(true);
+    expect("~standard" in json).toBe(false);
+    // Nothing reachable from it is a zod schema or a function.
+    const seen = new Set<unknown>();
+    const walk = (value: unknown): void => {
+      if (value === null || typeof value !== "object" || seen.has(value)) {
+        expect(typeof value).not.toBe("function");
+        return;
+      }
+      seen.add(value);
+      expect("_zod" in value).toBe(false);
+      for (const key of Reflect.ownKeys(value)) walk((value as Record<PropertyKey, unknown>)[key]);
+    };
+    walk(json);
+  });
+});
+

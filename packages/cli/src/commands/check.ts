@@ -1,6 +1,7 @@
 import { relative } from "node:path";
 import { check, formatIssues, summarizeIssues } from "@blockwork/spec";
 import { stackOf } from "../boundary.js";
+import { unimplementedBlocks } from "../declared.js";
 import { CliError, type Io, useColor } from "../io.js";
 import { expandPaths, loadFile, type FileProblem, type LoadedFile, type LoadedGraph, positionOfIssue } from "../load.js";
 import { toSarif } from "../sarif.js";
@@ -12,6 +13,8 @@ export interface CheckCommandOptions {
   readonly format: "text" | "json" | "sarif";
   /** Warnings fail the check too. */
   readonly strict: boolean;
+  /** Declared blocks without an implementation are warnings, not errors. */
+  readonly allowMissing?: boolean;
 }
 
 /** `blockwork check <paths...>`: loads every graph, checks it, reports; exit 1 on errors. */
@@ -34,7 +37,7 @@ export async function runCheck(paths: readonly string[], options: CheckCommandOp
     let reports: GraphReport[];
     try {
       loaded = await loadFile(file, io.cwd);
-      reports = loaded.graphs.map(checkOne);
+      reports = loaded.graphs.map((g) => checkOne(g, options.allowMissing === true));
     } catch (error) {
       const message = error instanceof CliError ? error.message : `internal error (a bug in Blockwork; run with --verbose and report it): ${error instanceof Error ? error.message : String(error)}`;
       loaded = { file, text: "", graphs: [], problems: [{ file, problems: [{ path: [], message }] }] };
@@ -62,13 +65,14 @@ export async function runCheck(paths: readonly string[], options: CheckCommandOp
   return errors > 0 || (options.strict && warnings > 0) ? 1 : 0;
 }
 
-function checkOne(graph: LoadedGraph): GraphReport {
+function checkOne(graph: LoadedGraph, allowMissing: boolean): GraphReport {
+  const unimplemented = graph.graph ? unimplementedBlocks(graph.graph) : undefined;
   return {
     file: graph.file,
     ...(graph.exportName !== undefined ? { exportName: graph.exportName } : {}),
     graph: graph.def.id,
     blocks: graph.def.nodes.length,
-    issues: check(graph.def),
+    issues: check(graph.def, unimplemented ? { unimplemented, allowMissing } : {}),
   };
 }
 

@@ -1,9 +1,12 @@
+import { existsSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
 import { resolve } from "node:path";
 import { type CoordinatorAttempt, type CoordinatorResult, coordinate, type CoordinatorTask, type Model, modelFromEnv } from "@blockwork/nodes";
 import {
   type Catalogue,
   catalogueOf,
+  declaredInfo,
   defineCatalogue,
   formatIssues,
   formatPatchProblems,
@@ -15,6 +18,7 @@ import {
 } from "@blockwork/spec";
 import { CliError, type Io, useColor } from "../io.js";
 import { importModule, loadOneGraph } from "../load.js";
+import type { Target } from "./implement.js";
 
 export interface CoordinateCommandOptions {
   readonly goal?: string;
@@ -30,6 +34,10 @@ export interface CoordinateCommandOptions {
   readonly contextTokens?: number;
   readonly tokens?: number;
   readonly format: "text" | "json";
+  /** After an applied patch, implement the declared blocks it added that have no implementation yet. */
+  readonly implement?: boolean;
+  /** Scripted replies for those block agents (as `blockwork implement --script`). */
+  readonly implementScript?: string;
 }
 
 /**
@@ -63,7 +71,34 @@ export async function runCoordinate(file: string, options: CoordinateCommandOpti
   }
   if (json) io.out(`${JSON.stringify(jsonOf(result, scripted), null, 2)}\n`);
   else io.out(describeResult(result, { scripted, written, out: options.out }));
-  return result.status === "applied" ? 0 : 1;
+  if (result.status !== "applied") return 1;
+  if (options.implement) return implementAdded(def, result.def, catalogue, options, io);
+  return 0;
+}
+
+/**
+ * `--implement`: the declared blocks (declareBlock) the applied patch added whose implementation
+ * module does not exist yet are written by their block agents, as `blockwork implement` does.
+ */
+async function implementAdded(before: GraphDef, after: GraphDef, catalogue: Catalogue | undefined, options: CoordinateCommandOptions, io: Io): Promise<number> {
+  const existing = new Set(before.nodes.map((n) => n.id));
+  const targets: Target[] = [];
+  for (const node of after.nodes) {
+    if (existing.has(node.id) || node.kind !== "code" || node.declared === undefined) continue;
+    const block = catalogue?.implementations.get(node.block);
+    const info = block ? declaredInfo(block) : undefined;
+    if (!block || !info || info.inline !== undefined || info.file === undefined || !info.file.startsWith("file:")) continue;
+    const file = fileURLToPath(info.file);
+    if (existsSync(file)) continue;
+    targets.push({ entry: { path: node.id, name: node.block, block, info, file, implemented: false } });
+  }
+  if (targets.length === 0) {
+    io.err("--implement: the patch added no declared block without an implementation.\n");
+    return 0;
+  }
+  const { implementTargets } = await import("./implement.js");
+  const results = await implementTargets(targets, { attempts: options.attempts, runs: 100, format: options.format, ...(options.implementScript ? { script: options.implementScript } : {}) }, io);
+  return results.every((r) => r.status === "accepted") ? 0 : 1;
 }
 
 async function taskOf(options: CoordinateCommandOptions, io: Io): Promise<CoordinatorTask> {

@@ -1,8 +1,8 @@
 import { accessSync, constants, existsSync } from "node:fs";
 import { dirname, relative, resolve } from "node:path";
-import { isPostgresUrl } from "@blockwork/core";
+import { isPostgresUrl, isRunError, PostgresStore, type Store } from "@blockwork/core";
 import type { Io } from "../io.js";
-import { DEFAULT_STORE, openStore, withStore } from "../stores.js";
+import { DEFAULT_STORE, openStore, storeError } from "../stores.js";
 
 /** Options of `blockwork doctor`. */
 export interface DoctorOptions {
@@ -64,13 +64,20 @@ async function storeFinding(spec: string | undefined, io: Io): Promise<Finding> 
       }
     }
   }
+  let store: Store | undefined;
   try {
-    const store = openStore(spec, io.cwd);
-    const runs = await withStore(store, async (s) => (await s.listRuns({ limit: 1 })).length);
+    store = openStore(spec, io.cwd, { read: true });
+    const open = store;
+    const runs = await Promise.resolve(open.listRuns({ limit: 1 })).then((r) => r.length).finally(() => open.close());
     const name = spec !== undefined && isPostgresUrl(spec) ? `PostgreSQL ${(store as { display?: string }).display ?? ""}`.trim() : `SQLite ${relative(io.cwd, resolve(io.cwd, spec ?? DEFAULT_STORE))}`;
     return { what: "store", verdict: "ok", detail: `${name} (reachable, ${runs === 0 ? "no runs yet" : "holds runs"})` };
   } catch (error) {
-    return { what: "store", verdict: "fail", detail: error instanceof Error ? error.message : String(error) };
+    // Reachable, but the schema is not there yet: the first run creates it (the doctor creates nothing).
+    if (isRunError(error) && error.code === "store_not_found" && store instanceof PostgresStore) {
+      return { what: "store", verdict: "ok", detail: `PostgreSQL ${store.display} (reachable, no Blockwork schema "${store.schema}" yet: the first run creates it)` };
+    }
+    const known = storeError(error);
+    return { what: "store", verdict: "fail", detail: known?.message ?? (error instanceof Error ? error.message : String(error)) };
   }
 }
 

@@ -19,7 +19,7 @@ export async function runGraph(file: string, options: GraphCommandOptions, io: I
     if (options.format !== "mermaid") throw new CliError(`--run draws the run on the Mermaid diagram; it does not go with --format ${options.format}.`);
     const { openStore } = await import("../stores.js");
     const { runTrace } = await import("../run-trace.js");
-    const store = openStore(options.store, io.cwd);
+    const store = openStore(options.store, io.cwd, { read: true });
     try {
       const record = await store.getRun(options.run);
       if (record === undefined) throw new CliError(`no run ${options.run} in ${options.store ?? "the default store (.blockwork/runs.sqlite)"}: list runs with \`blockwork runs\`, or pass --store.`);

@@ -3,11 +3,13 @@ import { relative, resolve } from "node:path";
 import { isRunError, PostgresStore, run } from "@blockwork/core";
 import { type GraphBlock, isGraphDefLike } from "@blockwork/spec";
 import { CliError, type Io } from "../io.js";
-import { loadOneGraph } from "../load.js";
+import { hasDeclaredBlocks } from "../declared.js";
+import { importModule, loadOneGraph } from "../load.js";
 import { createProgress } from "../progress.js";
 import { openStore, withStore } from "../stores.js";
 import { submitAndFollow } from "./follow.js";
 import { finish } from "./outcome.js";
+import { type OtlpExport, startOtlp } from "../otlp.js";
 
 export interface RunCommandOptions {
   readonly exportName?: string;
@@ -16,6 +18,8 @@ export interface RunCommandOptions {
   readonly store?: string;
   readonly quiet: boolean;
   readonly summary: boolean;
+  /** An OTLP/HTTP collector to export the run's spans to (docs/observability.md). */
+  readonly otlp?: string;
 }
 
 /** `blockwork run <file>`: runs a graph on a store, with live progress, and prints its output. */
@@ -25,14 +29,20 @@ export async function runRun(file: string, options: RunCommandOptions, io: Io): 
   const store = openStore(options.store, io.cwd);
   // On PostgreSQL the run goes to the workers: submitted and followed, not executed here.
   if (store instanceof PostgresStore) {
+    if (options.otlp !== undefined) {
+      await store.close();
+      throw new CliError("--otlp traces runs executed by this process, and on PostgreSQL the workers execute the run: run it on SQLite or memory to trace it (workers are not traced yet).");
+    }
     const source = { module, ...(exportName ? { exportName } : {}) };
     return withStore(store, () => submitAndFollow(store, graph, input, source, options, io));
   }
+  let otlp: OtlpExport | undefined;
   try {
+    otlp = options.otlp === undefined ? undefined : await startOtlp(options.otlp, io);
     const progress = createProgress(io, { quiet: options.quiet });
     let handle;
     try {
-      handle = run(graph, input as never, { store, onEvent: progress.onEvent, source: { module, ...(exportName ? { exportName } : {}) } });
+      handle = run(graph, input as never, { store, onEvent: progress.onEvent, source: { module, ...(exportName ? { exportName } : {}) }, ...(otlp ? { tracing: { tracerProvider: otlp.tracerProvider } } : {}) });
     } catch (error) {
       progress.stop();
       if (isRunError(error)) throw new CliError(`cannot run ${relative(io.cwd, module)}: ${error.message}`);
@@ -40,6 +50,7 @@ export async function runRun(file: string, options: RunCommandOptions, io: Io): 
     }
     return await finish(handle.id, handle, { store, io, summary: options.summary, stop: progress.stop, ...(options.store ? { storeArg: options.store } : {}) });
   } finally {
+    await otlp?.shutdown();
     await store.close();
   }
 }
@@ -80,7 +91,19 @@ export async function loadGraph(file: string, exportName: string | undefined, io
     // A failure is not remembered: the file may be fixed and loaded again.
     loading.catch(() => loadedGraphs.delete(key));
   }
-  return loading;
+  const loaded = await loading;
+  // Implementation modules of declared blocks are imported on every load: they are not part of
+  // the key above, and `blockwork implement` may have just rewritten one.
+  return hasDeclaredBlocks(loaded.graph) ? { ...loaded, graph: await withDeclaredImplementations(loaded.graph) } : loaded;
+}
+
+/**
+ * The graph with the implementation modules of its declared blocks (`declareBlock`) imported
+ * through tsx, as the graph module itself was (a missing one fails the block with not_implemented).
+ */
+async function withDeclaredImplementations(graph: GraphBlock): Promise<GraphBlock> {
+  const { withImplementations } = await import("@blockwork/nodes");
+  return (await withImplementations(graph, { importer: importModule })).graph;
 }
 
 async function readInput(spec: string | undefined, io: Io): Promise<unknown> {

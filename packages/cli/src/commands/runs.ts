@@ -10,9 +10,26 @@ import { openStore, withStore } from "../stores.js";
 import { follow } from "./follow.js";
 import { finish, graphOfRun, SUSPENDED_EXIT_CODE } from "./outcome.js";
 import { loadGraph, readJson } from "./run.js";
+import { type OtlpExport, startOtlp } from "../otlp.js";
 
 export interface RunsOptions {
   readonly store?: string;
+}
+
+/** `--otlp <url>` of the resume commands: a resumed run's spans continue its trace there. */
+interface TraceOption {
+  readonly otlp?: string;
+}
+
+/** Runs `fn` with an OTLP export when `url` is given (the SDK loaded only then), and ends the export after. */
+async function withOtlp<T>(url: string | undefined, io: Io, fn: (tracing: { tracerProvider: OtlpExport["tracerProvider"] } | undefined) => Promise<T>): Promise<T> {
+  if (url === undefined) return fn(undefined);
+  const otlp = await startOtlp(url, io);
+  try {
+    return await fn({ tracerProvider: otlp.tracerProvider });
+  } finally {
+    await otlp.shutdown();
+  }
 }
 
 /** `blockwork runs list`: the newest runs in a store. */
@@ -54,8 +71,8 @@ export async function runsShow(id: string, options: RunsOptions & { json: boolea
  * `blockwork runs resume [id]`: resumes one unfinished run, or every one, loading each run's graph
  * from the module it was started from.
  */
-export async function runsResume(id: string | undefined, options: RunsOptions & { quiet: boolean; concurrency?: number }, io: Io): Promise<number> {
-  return withStore(openStore(options.store, io.cwd, { read: true }), async (store) => {
+export async function runsResume(id: string | undefined, options: RunsOptions & TraceOption & { quiet: boolean; concurrency?: number }, io: Io): Promise<number> {
+  return withOtlp(options.otlp, io, (tracing) => withStore(openStore(options.store, io.cwd, { read: true }), async (store) => {
     const records = id === undefined ? await store.listRuns({ status: "running", limit: 1_000_000 }) : [await findRun(store, id, options.store)];
     if (records.length === 0) {
       io.out("No unfinished runs to resume.\n");
@@ -65,7 +82,7 @@ export async function runsResume(id: string | undefined, options: RunsOptions & 
       // Many runs: each module loaded once, several runs at once, one progress line.
       const { describeTally, resumeMany } = await import("../resume-many.js");
       const started = Date.now();
-      const tally = await resumeMany(store, records, { concurrency: options.concurrency ?? 32, quiet: options.quiet }, io);
+      const tally = await resumeMany(store, records, { concurrency: options.concurrency ?? 32, quiet: options.quiet, ...(tracing ? { tracing } : {}) }, io);
       io.err(describeTally(tally, Date.now() - started));
       return tally.failed > 0 ? 1 : tally.suspended > 0 ? SUSPENDED_EXIT_CODE : 0;
     }
@@ -87,7 +104,7 @@ export async function runsResume(id: string | undefined, options: RunsOptions & 
         continue;
       }
       const progress = createProgress(io, { quiet: options.quiet });
-      const handle = await resume(record.id, { store, graph, onEvent: progress.onEvent }).catch((error: unknown) => {
+      const handle = await resume(record.id, { store, graph, onEvent: progress.onEvent, ...(tracing ? { tracing } : {}) }).catch((error: unknown) => {
         progress.stop();
         throw isRunError(error) ? new CliError(`cannot resume run ${record.id}: ${error.info.message}`) : error;
       });
@@ -96,7 +113,7 @@ export async function runsResume(id: string | undefined, options: RunsOptions & 
       else if (code === SUSPENDED_EXIT_CODE) suspended++;
     }
     return failed > 0 ? 1 : suspended > 0 ? SUSPENDED_EXIT_CODE : 0;
-  });
+  }));
 }
 
 /**
@@ -104,7 +121,7 @@ export async function runsResume(id: string | undefined, options: RunsOptions & 
  * for its resume schema, and runs the run on until it ends or suspends again. Without `--block`,
  * the same as `blockwork runs resume <id>`.
  */
-export async function resumeBlock(id: string, options: RunsOptions & { block?: string; data?: string; quiet: boolean; summary: boolean }, io: Io): Promise<number> {
+export async function resumeBlock(id: string, options: RunsOptions & TraceOption & { block?: string; data?: string; quiet: boolean; summary: boolean }, io: Io): Promise<number> {
   const block = options.block;
   if (block === undefined) {
     if (options.data !== undefined) throw new CliError("--data needs --block: which suspended block is it for? (blockwork runs show <id> lists them)");
@@ -112,7 +129,7 @@ export async function resumeBlock(id: string, options: RunsOptions & { block?: s
   }
   if (options.data === undefined) throw new CliError(`--block ${block} needs --data: the JSON to resume it with (it must satisfy the block's resume schema).`);
   const data = await readJson(options.data, "--data", io);
-  return withStore(openStore(options.store, io.cwd, { read: true }), async (store) => {
+  return withOtlp(options.otlp, io, (tracing) => withStore(openStore(options.store, io.cwd, { read: true }), async (store) => {
     const record = await findRun(store, id, options.store);
     id = record.id;
     if (record.status !== "running" && record.status !== "suspended") throw new CliError(`run ${id} has already ended (${record.status}); there is nothing to resume.`);
@@ -127,14 +144,14 @@ export async function resumeBlock(id: string, options: RunsOptions & { block?: s
     const progress = createProgress(io, { quiet: options.quiet });
     let handle;
     try {
-      handle = await resume(id, { store, graph, block, data, onEvent: progress.onEvent });
+      handle = await resume(id, { store, graph, block, data, onEvent: progress.onEvent, ...(tracing ? { tracing } : {}) });
     } catch (error) {
       progress.stop();
       if (isRunError(error)) throw new CliError(`cannot resume run ${id}: ${error.info.message}`);
       throw error;
     }
     return finish(id, handle, { store, io, summary: options.summary, stop: progress.stop, ...(options.store ? { storeArg: options.store } : {}) });
-  });
+  }));
 }
 
 /**

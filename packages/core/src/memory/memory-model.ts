@@ -162,6 +162,12 @@ export interface MemoryQuery {
 export interface MemoryBackend {
   /** The current state of a scope (empty when nothing was written). */
   load(scope: string): MaybePromise<ScopeState>;
+  /**
+   * The `seq` of the scope's newest batch (0 when nothing was written), where the backend can tell
+   * it without loading the scope: with it, `MemorySpace.open` reuses the state a closed space left
+   * at that `seq` (see `MemorySpace.close`).
+   */
+  headSeq?(scope: string): MaybePromise<number>;
   /** The state after the first `seq` batches, folded from the journal (for replay). */
   loadAt(scope: string, seq: number): MaybePromise<ScopeState>;
   /** The `seq` of the batch with this key, or undefined (an indexed look-up). */

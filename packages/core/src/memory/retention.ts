@@ -82,6 +82,11 @@ export class RetainedScope {
   /** While a batch is being built: how to undo what it applied (the items before, the clock before). */
   private undo: { items: [string, MemoryItem | undefined][]; clock: MemoryClock } | undefined;
 
+  /** No batch is being built (nothing to roll back). */
+  get idle(): boolean {
+    return this.undo === undefined;
+  }
+
   /** Starts a batch: what is applied from now on can be rolled back. */
   begin(): void {
     this.undo = { items: [], clock: this.state.clock };

@@ -29,9 +29,18 @@ export const SQLITE_MEMORY_MIGRATION = `
   CREATE INDEX memory_items_key ON memory_items (scope, key);
   CREATE VIRTUAL TABLE memory_fts USING fts5(text, tokenize = 'porter unicode61');`;
 
-/** Memory in the store's SQLite file (see {@link SQLITE_MEMORY_MIGRATION}). */
+/** Memory in the store's SQLite file (its tables: schema 4 of the SQLite store). */
 export class SqliteMemory implements MemoryBackend {
   private readonly s: ReturnType<SqliteMemory["prepare"]>;
+  /**
+   * Per scope, its state as of the newest batch this object wrote or read: a scope opened again
+   * (every turn of a conversation) is a copy of it when the file's head is still at its `seq`,
+   * instead of every item parsed again. Items are never changed in place (a change replaces the
+   * item), and the cached ones went through JSON as the stored ones do, so a copy of the map is
+   * what a load from the file gives (in order of last use, which is the order retention wants).
+   * Another writer of the file moves the head on: the next load reads the file.
+   */
+  private readonly cache = new Map<string, ScopeState>();
 
   constructor(private readonly db: Database.Database) {
     this.s = this.prepare();
@@ -58,15 +67,42 @@ export class SqliteMemory implements MemoryBackend {
     };
   }
 
+  headSeq(scope: string): number {
+    return (this.s.head.get(scope) as { seq: number } | undefined)?.seq ?? 0;
+  }
+
   load(scope: string): ScopeState {
     const head = this.s.head.get(scope) as { seq: number; clock: string } | undefined;
     if (!head) return emptyScope();
-    const items = new Map<string, MemoryItem>();
-    for (const text of this.s.items.all(scope) as string[]) {
-      const item = JSON.parse(text) as MemoryItem;
-      items.set(item.id, item);
+    const cached = this.cache.get(scope);
+    if (cached !== undefined && cached.seq === head.seq) return { items: new Map(cached.items), clock: cached.clock, seq: cached.seq };
+    const state = this.read(scope, head);
+    this.cache.set(scope, { items: new Map(state.items), clock: state.clock, seq: state.seq });
+    return state;
+  }
+
+  /** The scope as the file holds it, items in order of last use. */
+  private read(scope: string, head: { seq: number; clock: string }): ScopeState {
+    const parsed = (this.s.items.all(scope) as string[]).map((text) => JSON.parse(text) as MemoryItem).sort((a, b) => a.touch - b.touch);
+    return { items: new Map(parsed.map((item) => [item.id, item])), clock: JSON.parse(head.clock) as MemoryClock, seq: head.seq };
+  }
+
+  /** Keeps the cached state of `scope` in step with a batch just committed (or drops it when it was not at the batch's base). */
+  private written(scope: string, change: { seq: number; clock: MemoryClock; upserts: readonly MemoryItem[]; deletes: readonly string[] }): void {
+    const cached = this.cache.get(scope);
+    if (cached === undefined) return;
+    if (cached.seq !== change.seq - 1) {
+      this.cache.delete(scope);
+      return;
     }
-    return { items, clock: JSON.parse(head.clock) as MemoryClock, seq: head.seq };
+    for (const id of change.deletes) cached.items.delete(id);
+    // Each upsert was touched by the batch, so it goes to the end of the order of last use.
+    for (const item of [...change.upserts].sort((a, b) => a.touch - b.touch)) {
+      cached.items.delete(item.id);
+      cached.items.set(item.id, JSON.parse(JSON.stringify(item)) as MemoryItem);
+    }
+    cached.clock = JSON.parse(JSON.stringify(change.clock)) as MemoryClock;
+    cached.seq = change.seq;
   }
 
   loadAt(scope: string, seq: number): ScopeState {
@@ -79,6 +115,7 @@ export class SqliteMemory implements MemoryBackend {
 
   apply(scope: string, batch: MemoryBatch): ApplyResult {
     const s = this.s;
+    let change: Parameters<SqliteMemory["written"]>[1] | undefined;
     const run = this.db.transaction(() =>
       applyBatch(
         {
@@ -95,6 +132,7 @@ export class SqliteMemory implements MemoryBackend {
             return row ? [JSON.parse(row.item) as MemoryItem] : [];
           }),
           write: ({ seq, clock, upserts, deletes }) => {
+            change = { seq, clock, upserts, deletes };
             s.insertBatch.run(scope, seq, batch.key, JSON.stringify(batch.ops), Date.now());
             s.setHead.run(scope, seq, JSON.stringify(clock));
             for (const item of upserts) {
@@ -113,7 +151,10 @@ export class SqliteMemory implements MemoryBackend {
     );
     // IMMEDIATE: the write lock is taken before the scope is read, so two writers (two processes on
     // one file) are serialised and the second sees the first's batch (and gets a conflict).
-    return run.immediate();
+    const result = run.immediate();
+    // Committed (a failed transaction threw above): the cache follows.
+    if (result.status === "applied" && change !== undefined) this.written(scope, change);
+    return result;
   }
 
   batches(scope: string, fromSeq = 0): StoredBatch[] {
@@ -123,7 +164,7 @@ export class SqliteMemory implements MemoryBackend {
   search(scope: string, query: MemoryQuery): MemoryItem[] {
     const limit = query.limit ?? 10;
     if (query.key !== undefined) return (this.s.byItemKey.all(scope, query.key) as string[]).map((t) => JSON.parse(t) as MemoryItem).filter((i) => matchesFilters(i, query)).slice(0, limit);
-    if (query.text === undefined) return [...this.load(scope).items.values()].filter((i) => matchesFilters(i, query)).slice(0, limit);
+    if (query.text === undefined) return (this.s.items.all(scope) as string[]).map((t) => JSON.parse(t) as MemoryItem).filter((i) => matchesFilters(i, query)).slice(0, limit);
     const words = queryWords(query.text);
     if (words.length === 0) return [];
     // Quoted words joined by OR: FTS5 syntax in the text (NEAR, *, column filters) is never interpreted.

@@ -97,6 +97,8 @@ export class RunContext {
   private quietCheck = false;
   /** Told when the run becomes quiet (every branch left is suspended) and when it wakes up again (no closure per run). */
   quietListener: { quietChanged(quiet: boolean): void } | undefined;
+  /** Set when the run is traced: calls a block attempt's code with the attempt's span as the active OpenTelemetry context. */
+  aroundAttempt: (<T>(path: string, act: number, run: () => T) => T) | undefined;
   /**
    * Set while an upgrade waits for a block boundary: nothing new starts (scopes keep their queues,
    * retries wait), and once no attempt is in progress, `onBoundary` is called.

@@ -27,6 +27,7 @@ export interface ReadyTask {
   readonly notBefore: number;
 }
 
+/** How a finished run ended: its output, or the error it failed with. */
 export type RunOutcome = { readonly status: "completed"; readonly output: JsonValue } | { readonly status: "failed"; readonly error: ErrorInfo };
 
 /** What a run needs next, computed from its journal alone. */

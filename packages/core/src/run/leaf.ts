@@ -271,7 +271,9 @@ export class LeafTask implements Replayable, Suspended, Pausable {
     const ctx = new Ctx(this.run, this, this.path, this.act, attempt, this.owner, this.slot, this.plan.timeoutMs, this.resumedWith);
     let result: unknown;
     try {
-      result = (this.plan.work as CodeWork).run(this.input as never, ctx as never);
+      const work = this.plan.work as CodeWork;
+      const around = this.run.aroundAttempt;
+      result = around === undefined ? work.run(this.input as never, ctx as never) : around(this.path, this.act, () => work.run(this.input as never, ctx as never));
     } catch (error) {
       ctx.detach();
       this.attemptFailed(attempt, error, false);

@@ -11,6 +11,7 @@ import type { RerouteApproval, ReroutePolicy, RerouteProposal } from "./reroute.
 import { type Migration, planUpgrade, type UpgradePlan, type UpgradeResult } from "./upgrade.js";
 import { EventHub, type RunEvent, type Suspension } from "../events.js";
 import { passHint, Scope, type ScopeHost } from "./scope.js";
+import { type RunTrace, traceRun, type TracingOptions } from "../trace/run-trace.js";
 
 // biome-ignore lint: any graph block.
 type AnyGraph = GraphBlock<any>;
@@ -29,6 +30,11 @@ export interface RunOptions {
   readonly source?: RunSource;
   /** What to do when a failure reaches the top of the run: propose a new version to move it to (see `ReroutePolicy`). */
   readonly reroute?: ReroutePolicy;
+  /**
+   * OpenTelemetry spans of the run (docs/observability.md). Default: the global tracer provider,
+   * a no-op until an SDK registers one; `false`: no spans whatever is registered.
+   */
+  readonly tracing?: TracingOptions | false;
 }
 
 /** A run in progress. */
@@ -89,9 +95,13 @@ export type RunSettled =
  */
 export function run<G extends AnyGraph>(graph: G, input: z.input<G["contract"]["input"]>, options: RunOptions = {}): RunHandle<OutputFrom<G>> {
   const plan = planOf(graph);
-  const { record, input: parsed } = prepareRun(plan, graph, input, options);
+  const prepared = prepareRun(plan, graph, input, options);
+  const traced = traceRun(options.tracing, { id: prepared.record.id, graphId: prepared.record.graphId, version: plan.version, resumed: false });
+  // The trace context goes into the record, so that a resume (in any process) continues the trace.
+  const record: RunRecord = traced ? { ...prepared.record, trace: traced.traceparent } : prepared.record;
+  const parsed = prepared.input;
   const store: Store = options.store ?? new MemoryStore();
-  const execution = new Execution(plan, store, record.id, options);
+  const execution = new Execution(plan, store, record.id, traced ? { ...options, trace: traced } : options);
   // The run is created and owned by this process in one transaction (on stores with owners).
   execution.begin(() => then(saveGraphOnce(store, plan), () => (store.claimRun ? then(store.claimRun(record.id, record), () => undefined) : store.createRun(record))), parsed, false);
   return execution.handle as RunHandle<OutputFrom<G>>;
@@ -129,6 +139,8 @@ export interface ResumeOptions {
   readonly block?: string;
   /** The data for `block`. */
   readonly data?: unknown;
+  /** As for `run`: the spans continue the trace kept in the run's record. */
+  readonly tracing?: TracingOptions | false;
 }
 
 /**
@@ -209,7 +221,8 @@ async function resumeOwned(runId: string, found: RunRecord, options: ResumeOptio
   }
   const journal = effectiveJournal(record.input, raw);
   const input = plan.input.parse(journal.input);
-  const execution = new Execution(plan, store, runId, options, journal.entries, journal.lastSeq);
+  const traced = traceRun(options.tracing, { id: runId, graphId: record.graphId, version: record.version, resumed: true, traceparent: record.trace });
+  const execution = new Execution(plan, store, runId, traced ? { ...options, trace: traced } : options, journal.entries, journal.lastSeq);
   const answer = options.block === undefined ? undefined : { block: options.block, data: options.data };
   execution.begin(() => undefined, input, true, answer);
   if (answer) await execution.answered;
@@ -256,12 +269,13 @@ class Execution implements RunHandle, ScopeHost {
     private plan: GraphPlan,
     private readonly store: Store,
     readonly id: string,
-    private readonly options: { signal?: AbortSignal | undefined; onEvent?: ((event: RunEvent) => void) | undefined; reroute?: ReroutePolicy | undefined },
+    private readonly options: { signal?: AbortSignal | undefined; onEvent?: ((event: RunEvent) => void) | undefined; reroute?: ReroutePolicy | undefined; trace?: RunTrace | undefined },
     private readonly journal?: readonly JournalEntry[],
     lastSeq = 0,
   ) {
     this.context = this.newContext(lastSeq);
     if (options.onEvent) this.hub.on(options.onEvent);
+    if (options.trace) this.hub.on(options.trace.listen);
     this.result = new Promise<unknown>((resolve, reject) => {
       this.resolveResult = resolve;
       this.rejectResult = reject;
@@ -274,6 +288,7 @@ class Execution implements RunHandle, ScopeHost {
     const context = new RunContext(this.id, this.store, this.hub, lastSeq);
     context.quietListener = this;
     context.storeListener = this;
+    context.aroundAttempt = this.options.trace?.around;
     return context;
   }
 

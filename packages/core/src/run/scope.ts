@@ -86,6 +86,11 @@ export class Scope implements TaskOwner, Child, Pausable {
   private passNumbers: Uint32Array | undefined;
   /** Loop entries' bound inputs for the pass they start. */
   private presets: Map<number, Preset> | undefined;
+  /**
+   * Loop entries that something asked to start (a forward edge, a restart) while their loop waits
+   * for its current pass to settle: they start as the new pass's entry instead (block index → loop).
+   */
+  private held: Map<number, number> | undefined;
   /** `rest_for_one` only: the order in which blocks started, and per-block signals to abandon them. */
   private startOrder: Uint32Array | undefined;
   private clock = 0;
@@ -367,6 +372,8 @@ export class Scope implements TaskOwner, Child, Pausable {
       for (const [l, request] of this.nextPass) if (request.state === 0 && member[request.from]) this.nextPass.delete(l);
       if (this.nextPass.size === 0) this.nextPass = undefined;
     }
+    for (const v of list) this.held?.delete(v);
+    this.releaseHeld();
     if (this.plan.strategy === "one_for_all") {
       // The graph starts over: what was running under the old signal is abandoned with it.
       this.controller?.abort(abandoned);
@@ -413,6 +420,7 @@ export class Scope implements TaskOwner, Child, Pausable {
   // --- Scheduling -----------------------------------------------------------------------------
 
   private enqueue(i: number): void {
+    if (this.nextPass !== undefined && this.hold(i)) return;
     this.state[i] = QUEUED;
     this.queue.push(i);
   }
@@ -434,6 +442,38 @@ export class Scope implements TaskOwner, Child, Pausable {
     }
     this.pumping = false;
     if (!this.closed && this.running === 0 && this.queue.length === 0 && this.restarting === 0 && this.nextPass === undefined) this.complete();
+  }
+
+  /**
+   * A loop's entry is asked to start (a forward edge, a restart) while a new pass of its loop is
+   * asked for (the back edge came before anything asked the entry to start in this pass, e.g. from
+   * an entry block of the graph inside the region): starting it would run it in the pass that is
+   * ending. It waits instead and starts as the new pass's entry. Decided when the start is asked
+   * for, not when the queue reaches it: the order of outcomes (the journal's) decides, so a
+   * resumed run decides the same. Returns whether `i` was held.
+   */
+  private hold(i: number): boolean {
+    if (this.presets?.has(i)) return false;
+    const requests = this.nextPass as Map<number, PassRequest>;
+    for (const l of requests.keys()) {
+      // Also while the new pass's entry is being written (state 1): the pass starts the entry.
+      if ((this.plan.loops[l] as LoopPlan).entry !== i) continue;
+      this.state[i] = IDLE;
+      (this.held ??= new Map()).set(i, l);
+      return true;
+    }
+    return false;
+  }
+
+  /** A loop's pass request was voided: entries held for it start after all. */
+  private releaseHeld(): void {
+    if (this.held === undefined) return;
+    for (const [i, l] of this.held) {
+      if (this.nextPass?.has(l)) continue;
+      this.held.delete(i);
+      if (this.state[i] === IDLE) this.enqueue(i);
+    }
+    if (this.held.size === 0) this.held = undefined;
   }
 
   private startBlock(i: number): void {
@@ -569,7 +609,16 @@ export class Scope implements TaskOwner, Child, Pausable {
     }
     for (const t of direct) {
       if (this.state[t] === RUNNING || this.state[t] === QUEUED) continue;
-      if (this.state[t] !== IDLE) this.again(t);
+      if (this.state[t] !== IDLE) {
+        // A jump to a loop's entry that already ran in this pass starts the loop's next pass, by
+        // the rules of a back edge (the current pass settles first), not a second run in this one.
+        const l = this.loopAt(t);
+        if (l >= 0) {
+          this.askPass(l, node.index);
+          continue;
+        }
+        this.again(t);
+      }
       this.enqueue(t);
     }
   }
@@ -593,9 +642,19 @@ export class Scope implements TaskOwner, Child, Pausable {
    */
   private reenter(node: NodePlan, edge: EdgePlan): void {
     this.emitEdge(node, edge.to, edge.kind, true);
+    this.askPass(edge.loop, node.index);
+  }
+
+  /** The loop whose entry block `i` is, or -1. */
+  private loopAt(i: number): number {
+    return this.plan.loops.findIndex((loop) => loop.entry === i);
+  }
+
+  /** Asks loop `l` for a new pass on behalf of block `from` (a back edge, or an `onExhausted` jump to its entry). */
+  private askPass(l: number, from: number): void {
     const requests = (this.nextPass ??= new Map());
-    // A second back edge into the same loop during the same pass asks for the same new pass.
-    if (!requests.has(edge.loop)) requests.set(edge.loop, { from: node.index, state: 0 });
+    // A second request for the same loop during the same pass asks for the same new pass.
+    if (!requests.has(l)) requests.set(l, { from, state: 0 });
   }
 
   /**
@@ -689,6 +748,7 @@ export class Scope implements TaskOwner, Child, Pausable {
     (this.passNumbers ??= new Uint32Array(this.plan.loops.length).fill(1))[l] = pass;
     const n = this.plan.nodes.length;
     for (const v of loop.region) {
+      this.held?.delete(v);
       if (this.state[v] === QUEUED) this.queue.splice(this.queue.indexOf(v), 1);
       if (this.state[v] !== IDLE) this.again(v);
       this.state[v] = IDLE;
@@ -730,10 +790,15 @@ export class Scope implements TaskOwner, Child, Pausable {
       const target = this.plan.nodes[t] as NodePlan;
       const status = this.state[t];
       if (previous !== OPEN) {
-        // The edge was resolved in an earlier pass of a loop: a new firing starts a new activation.
+        // The edge was resolved before (an onExhausted jump ran its source again): a new firing
+        // starts a new activation; for a loop's entry that already ran, the loop's next pass.
         if (firedNow && status !== RUNNING && status !== QUEUED) {
-          if (status !== IDLE) this.again(t);
-          this.enqueue(t);
+          const l = status === IDLE ? -1 : this.loopAt(t);
+          if (l >= 0) this.askPass(l, (this.plan.edges[e] as EdgePlan).from);
+          else {
+            if (status !== IDLE) this.again(t);
+            this.enqueue(t);
+          }
         }
       } else if (status === IDLE) {
         if (firedNow && !target.joinAll) this.enqueue(t);

@@ -78,6 +78,8 @@ const MIGRATIONS: readonly { readonly name: string; readonly sql: (t: Tables) =>
   },
   // Additive: agent memory (see docs/memory.md).
   { name: "agent memory", sql: postgresMemoryMigration },
+  // Additive: a run's trace context (a W3C traceparent; docs/observability.md), so that a resume continues its trace.
+  { name: "run trace context", sql: (t) => `ALTER TABLE ${t.runs} ADD COLUMN trace text;` },
 ];
 
 /**

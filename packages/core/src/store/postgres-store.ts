@@ -1,4 +1,5 @@
 import { blobHandlesIn, type GraphDef } from "@blockwork/spec";
+import { RunError } from "../errors.js";
 import { runIdProblem } from "../run/run-id.js";
 import {
   type BlobCollectOptions,
@@ -39,6 +40,11 @@ export interface PostgresStoreOptions {
   readonly heartbeatMs?: number;
   /** How old an owner's heartbeat may be before its runs count as orphaned (default 30,000 ms). */
   readonly staleMs?: number;
+  /**
+   * Create the schema and its tables when they are missing (default true). False for programs
+   * that only read: a missing schema is then a `store_not_found` error, and nothing is created.
+   */
+  readonly create?: boolean;
 }
 
 
@@ -52,6 +58,7 @@ export interface RunRow {
   readonly output: NonNullable<RunRecord["output"]> | null;
   readonly error: NonNullable<RunRecord["error"]> | null;
   readonly source: NonNullable<RunRecord["source"]> | null;
+  readonly trace?: string | null;
   readonly created_at: number;
   readonly updated_at: number;
 }
@@ -79,6 +86,7 @@ export class PostgresStore implements Store {
   private pool: Pool | undefined;
   private readonly clientConfig: ClientConfig;
   private readonly maxConnections: number;
+  private readonly create: boolean;
   private ready: Promise<void> | undefined;
   private listener: Listener | undefined;
   private closing: Promise<void> | undefined;
@@ -98,6 +106,7 @@ export class PostgresStore implements Store {
     this.tables = tablesOf(target.schema);
     this.clientConfig = { connectionString: target.connectionString, connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000 };
     this.maxConnections = options.maxConnections ?? 10;
+    this.create = options.create ?? true;
   }
 
   /** The pool, created on first use: `pg` is loaded only by programs that use PostgreSQL. */
@@ -128,6 +137,7 @@ export class PostgresStore implements Store {
     this.ready ??= (async () => {
       const client = await this.checkout();
       try {
+        if (!this.create) await mustExist(client, this.tables, this.display);
         await migrate(client, this.tables, this.display);
       } finally {
         client.release();
@@ -195,7 +205,7 @@ export class PostgresStore implements Store {
   }
 
   async createRun(run: RunRecord): Promise<void> {
-    await this.query(`INSERT INTO ${this.tables.runs} (${RUN_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, runParams(run));
+    await this.query(`INSERT INTO ${this.tables.runs} (${RUN_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`, runParams(run));
     await linkInputBlobs(this, run);
   }
 
@@ -285,7 +295,7 @@ export class PostgresStore implements Store {
     const now = Date.now();
     const taken = await this.transaction(async (client) => {
       if (create !== undefined) {
-        await client.query(`INSERT INTO ${runs} (${RUN_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, runParams(create));
+        await client.query(`INSERT INTO ${runs} (${RUN_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`, runParams(create));
       } else {
         // Claimers of one run queue on its row: the check and the take are one step.
         await client.query(`SELECT 1 FROM ${runs} WHERE id = $1 FOR UPDATE`, [runId]);
@@ -452,6 +462,20 @@ export class PostgresStore implements Store {
   }
 }
 
+/** Refuses a schema that holds no Blockwork store, for a store that must not create one. */
+async function mustExist(client: PoolClient, t: Tables, display: string): Promise<void> {
+  const { rows } = await client.query<{ schema: boolean; tables: boolean }>(
+    "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1) AS schema, to_regclass($2) IS NOT NULL AS tables",
+    [t.schema, t.migrations],
+  );
+  if (rows[0]?.tables) return;
+  const what = rows[0]?.schema ? `schema "${t.schema}" holds no Blockwork store` : `schema "${t.schema}" does not exist`;
+  throw new RunError({
+    code: "store_not_found",
+    message: `no store at ${display}: ${what} (this command only reads, so it creates nothing); check ?schema= in the connection string, or start a run on it first`,
+  });
+}
+
 function ownerQuery(t: Tables): string {
   return `SELECT o.token, p.pid, p.host, p.started, o.claimed_at, p.heartbeat_at FROM ${t.runOwners} o LEFT JOIN ${t.processes} p ON p.token = o.token WHERE o.run_id = $1`;
 }
@@ -465,11 +489,11 @@ export function prepared(text: string, values: readonly unknown[]): QueryConfig 
   return { name, text, values: values as unknown[] };
 }
 
-export const RUN_COLUMNS = "id, graph_id, version, status, input, output, error, source, created_at, updated_at";
+export const RUN_COLUMNS = "id, graph_id, version, status, input, output, error, source, created_at, updated_at, trace";
 
 /** @internal The parameters of an INSERT with `RUN_COLUMNS`. */
 export function runParams(run: RunRecord): unknown[] {
-  return [run.id, run.graphId, run.version, run.status, JSON.stringify(run.input), json(run.output), json(run.error), json(run.source), run.createdAt, run.updatedAt];
+  return [run.id, run.graphId, run.version, run.status, JSON.stringify(run.input), json(run.output), json(run.error), json(run.source), run.createdAt, run.updatedAt, run.trace ?? null];
 }
 
 /** JSON text for a json column, or NULL (`pg` would turn arrays into PostgreSQL arrays). */
@@ -511,6 +535,7 @@ export function recordOf(row: RunRow): RunRecord {
     ...(row.output !== null ? { output: row.output } : {}),
     ...(row.error !== null ? { error: row.error } : {}),
     ...(row.source !== null ? { source: row.source } : {}),
+    ...(row.trace !== null && row.trace !== undefined ? { trace: row.trace } : {}),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };

@@ -65,6 +65,8 @@ const MIGRATIONS = [
    CREATE INDEX run_owners_token ON run_owners (token);`,
   // 4: agent memory (see docs/memory.md). Additive.
   SQLITE_MEMORY_MIGRATION,
+  // 5: a run's trace context (a W3C traceparent; docs/observability.md), so that a resume continues its trace. Additive.
+  `ALTER TABLE runs ADD COLUMN trace TEXT;`,
 ];
 
 /** How many migrations this version of Blockwork applies to a SQLite file (`PRAGMA user_version`). */
@@ -79,6 +81,7 @@ interface RunRow {
   output: string | null;
   error: string | null;
   source: string | null;
+  trace: string | null;
   created_at: number;
   updated_at: number;
 }
@@ -145,7 +148,7 @@ export class SqliteStore implements Store {
       saveGraph: this.db.prepare("INSERT OR IGNORE INTO graphs (version, graph_id, def) VALUES (?, ?, ?)"),
       getGraph: this.db.prepare("SELECT def FROM graphs WHERE version = ?").pluck(),
       createRun: this.db.prepare(
-        "INSERT INTO runs (id, graph_id, version, status, input, output, error, source, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO runs (id, graph_id, version, status, input, output, error, source, trace, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
       ),
       getRun: this.db.prepare("SELECT * FROM runs WHERE id = ?"),
       listAll: this.db.prepare("SELECT * FROM runs ORDER BY created_at DESC, id DESC LIMIT ?"),
@@ -187,6 +190,19 @@ export class SqliteStore implements Store {
     };
   }
 
+  /**
+   * The store's own SQLite connection, for a package that keeps tables of its own in the same file
+   * (the server's threads). Sharing it costs nothing per statement, where a second connection to
+   * the file would re-read its pages after every write of the other. Do not close it: `close()` does.
+   *
+   * @example
+   * const store = new SqliteStore(".blockwork/runs.sqlite");
+   * store.connection.exec("CREATE TABLE IF NOT EXISTS notes (id TEXT PRIMARY KEY, text TEXT)");
+   */
+  get connection(): Database.Database {
+    return this.db;
+  }
+
   /** Agent memory in this file (created on first use). */
   get memory(): SqliteMemory {
     return (this.memoryBackend ??= new SqliteMemory(this.db));
@@ -215,6 +231,7 @@ export class SqliteStore implements Store {
       run.output === undefined ? null : JSON.stringify(run.output),
       run.error === undefined ? null : JSON.stringify(run.error),
       run.source === undefined ? null : JSON.stringify(run.source),
+      run.trace ?? null,
       run.createdAt,
       run.updatedAt,
     );
@@ -486,6 +503,7 @@ function toRecord(row: RunRow): RunRecord {
     ...(row.output !== null ? { output: JSON.parse(row.output) } : {}),
     ...(row.error !== null ? { error: JSON.parse(row.error) } : {}),
     ...(row.source !== null ? { source: JSON.parse(row.source) } : {}),
+    ...(row.trace !== null && row.trace !== undefined ? { trace: row.trace } : {}),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };

@@ -29,6 +29,11 @@ export interface RunRecord {
   readonly output?: JsonValue;
   readonly error?: ErrorInfo;
   readonly source?: RunSource;
+  /**
+   * The run's trace context, a W3C `traceparent` (`00-<trace id>-<span id>-<flags>`) of its first
+   * run span, when it was started with tracing on: a resume continues that trace (docs/observability.md).
+   */
+  readonly trace?: string;
   /** Epoch milliseconds. */
   readonly createdAt: number;
   readonly updatedAt: number;
@@ -105,6 +110,7 @@ export interface RunPatch {
   readonly updatedAt: number;
 }
 
+/** Which runs `Store.listRuns` returns. */
 export interface RunQuery {
   readonly status?: RunStatus;
   /** Newest first; default 50. */

@@ -32,6 +32,10 @@ export type LifecycleEvent =
   | { readonly type: "block.suspended" }
   | { readonly type: "block.resumed" };
 
+/**
+ * The lifecycle of one block as an XState machine over its run events (the states are described at
+ * {@link LifecycleEvent}); {@link trackBlocks} folds a run's events through it.
+ */
 export const blockLifecycle = setup({
   types: { events: {} as LifecycleEvent },
 }).createMachine({
@@ -84,6 +88,7 @@ export interface BlockChange {
   readonly state: BlockState;
 }
 
+/** Where a block stands in its lifecycle: a state of {@link blockLifecycle}. */
 export type BlockState = "idle" | "running" | "retrying" | "suspended" | "resumed" | "completed" | "failed" | "restarting" | "escalated";
 
 type LifecycleSnapshot = ReturnType<typeof initialTransition<typeof blockLifecycle>>[0];

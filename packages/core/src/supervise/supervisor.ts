@@ -71,6 +71,12 @@ function recordOf(event: ChildFailed): FailureRecord {
   return { act: event.act, at: event.at, code, message, ...(kind !== undefined ? { kind } : {}), ...(attempts !== undefined ? { attempts } : {}) };
 }
 
+/**
+ * The supervisor of one graph, as an XState machine: it receives `child.failed` events and decides,
+ * by the graph's strategy (`one_for_one`, `one_for_all`, `rest_for_one`) and each child's restart
+ * policy and intensity window, which blocks restart and when the failure escalates. The runtime
+ * runs it for every supervised graph; docs/supervision.md draws it.
+ */
 export const supervisorMachine = setup({
   types: {
     context: {} as SupervisorContext,

@@ -26,9 +26,19 @@ export interface TaskRecord {
 }
 
 export type Recorded =
-  | { readonly status: "recorded"; readonly outcome?: RunOutcome; readonly next?: { readonly task: ClaimedTask; readonly journal: readonly JournalEntry[] } }
-  /** The claim was gone (the lease expired and another worker took the task, or the run ended): nothing was written. */
-  | { readonly status: "lost"; readonly reason: string };
+  | {
+      readonly status: "recorded";
+      readonly outcome?: RunOutcome;
+      readonly next?: { readonly task: ClaimedTask; readonly journal: readonly JournalEntry[] };
+      /** Recorded although the lease had passed to another worker (which then runs the block for nothing). */
+      readonly reconciled?: boolean;
+    }
+  /**
+   * Nothing was written: another worker recorded this activation first (`superseded`: the block
+   * ran twice, the journal holds it once), or the run no longer needs it (`ended`: it ended, was
+   * cancelled or moved to another version).
+   */
+  | { readonly status: "lost"; readonly reason: string; readonly because: "superseded" | "ended" };
 
 /** What recording a task writes, decided by folding the journal it ends up in. */
 export interface Decision {
@@ -58,16 +68,17 @@ export function decide(r: TaskRecord, journal: readonly JournalEntry[]): Decisio
   return { journal: full, entries, outcome, ready: outcome ? [] : fold.ready, candidate, suspended };
 }
 
-export function lost(reason: string): Recorded {
-  return { status: "lost", reason };
+export function lost(reason: string, because: "superseded" | "ended"): Recorded {
+  return { status: "lost", reason, because };
 }
 
 /** The recorded result, with the task to go on with when this worker got its lease. */
-export function next(r: TaskRecord, d: Decision, token: string | null | undefined): Recorded {
+export function next(r: TaskRecord, d: Decision, token: string | null | undefined, reconciled = false): Recorded {
   const { candidate } = d;
-  if (candidate === undefined || token === undefined || token === null) return { status: "recorded" };
+  const flag = reconciled ? { reconciled } : {};
+  if (candidate === undefined || token === undefined || token === null) return { status: "recorded", ...flag };
   const task: ClaimedTask = { runId: r.record.id, key: candidate.key, path: candidate.path, act: candidate.act, attempt: candidate.attempt, token };
-  return { status: "recorded", next: { task, journal: d.journal } };
+  return { status: "recorded", next: { task, journal: d.journal }, ...flag };
 }
 
 /** The first part of a statement that appends entries ($1: the run; $2–$8: the columns as arrays). */

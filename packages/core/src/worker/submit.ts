@@ -41,7 +41,7 @@ export async function submitRun<G extends AnyGraph>(store: PostgresStore, graph:
     : record;
   await store.transaction(async (client) => {
     await client.query(`INSERT INTO ${t.graphs} (version, graph_id, def) VALUES ($1, $2, $3) ON CONFLICT (version) DO NOTHING`, [record.version, graph.def.id, JSON.stringify(planOf(graph).def)]);
-    await client.query(`INSERT INTO ${t.runs} (${RUN_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, runParams(stored));
+    await client.query(`INSERT INTO ${t.runs} (${RUN_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`, runParams(stored));
     const handles = blobHandlesIn(record.input);
     if (handles.length > 0) await client.query(`INSERT INTO ${t.blobLinks} (run_id, blob) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING`, [record.id, handles.map((h) => h.$blob)]);
     if (fold.outcome) await notifyRun(client, t, record.id);

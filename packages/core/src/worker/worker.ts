@@ -1,15 +1,27 @@
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import { messageOf } from "../errors.js";
+import { isTransient } from "../store/postgres-connect.js";
 import type { PostgresStore } from "../store/postgres-store.js";
 import type { JournalEntry, RunRecord } from "../store/store.js";
 import { type AnyGraph, type GraphLoader, GraphResolver } from "./graphs.js";
+import { RecordBatcher } from "./record-batch.js";
 import { type ClaimedTask, claimTasks, heartbeat, loadRuns, nextDue, releaseTasks } from "./queue.js";
 import { TaskSlot, type WorkerHost } from "./slot.js";
 import type { WorkerEvent, WorkerStats } from "./worker-events.js";
-import { Wakeup } from "./wakeup.js";
+import { sleep, Wakeup } from "./wakeup.js";
 
 export type { WorkerEvent, WorkerStats } from "./worker-events.js";
+
+/** The longest wait between two tries to reach the database at start. */
+const MAX_BACKOFF_MS = 5_000;
+
+/** Whether waiting can fix a failure to connect: not a wrong password, a missing database or a newer schema. */
+function worthWaiting(error: unknown): boolean {
+  if (!isTransient(error)) return false;
+  const code = ((error as { cause?: { code?: string } }).cause ?? (error as { code?: string }))?.code;
+  return code !== "28P01" && code !== "28000" && code !== "3D000";
+}
 
 /** Options of {@link startWorker}. */
 export interface WorkerOptions {
@@ -31,8 +43,16 @@ export interface WorkerOptions {
   readonly onEvent?: (event: WorkerEvent) => void;
   /** Stop gracefully on SIGTERM and SIGINT (default false; `blockwork worker` sets it). */
   readonly handleSignals?: boolean;
+  /**
+   * When the database cannot be reached at start: reject at once with the `store_unavailable`
+   * error (true), or wait for it with backoff, reporting each try as a `worker.waiting` event
+   * (false, the default: workers may start before their database). Errors that waiting cannot
+   * fix (a wrong password, a missing database, a schema migrated by a newer Blockwork) reject either way.
+   */
+  readonly failFast?: boolean;
 }
 
+/** A running worker (from {@link startWorker}): its id, its counts, and how to stop it. */
 export interface Worker {
   readonly id: string;
   readonly stats: Readonly<WorkerStats>;
@@ -59,7 +79,8 @@ class WorkerLoop implements Worker, WorkerHost {
   readonly store: PostgresStore;
   readonly leaseMs: number;
   readonly graphs: GraphResolver;
-  readonly stats: WorkerStats = { claimed: 0, recorded: 0, lost: 0, released: 0, runsCompleted: 0, runsFailed: 0, errors: 0 };
+  readonly batcher: RecordBatcher;
+  readonly stats: WorkerStats = { claimed: 0, recorded: 0, reconciled: 0, superseded: 0, discarded: 0, lost: 0, released: 0, runsCompleted: 0, runsFailed: 0, errors: 0 };
   stopping = false;
   readonly stopped: Promise<void>;
   private readonly slots = new Set<TaskSlot>();
@@ -82,6 +103,7 @@ class WorkerLoop implements Worker, WorkerHost {
     this.leaseMs = Math.max(100, options.leaseMs ?? 30_000);
     this.pollMs = options.pollMs ?? 1_000;
     this.graphs = new GraphResolver(options.graphs ?? [], options.loader);
+    this.batcher = new RecordBatcher(this.store);
     this.stopped = new Promise((resolve) => (this.resolveStopped = resolve));
   }
 
@@ -91,17 +113,42 @@ class WorkerLoop implements Worker, WorkerHost {
   }
 
   async start(): Promise<void> {
-    await this.store.connect();
+    if (this.options.handleSignals) {
+      process.once("SIGTERM", this.onSignal);
+      process.once("SIGINT", this.onSignal);
+    }
+    try {
+      await this.connect();
+    } catch (error) {
+      process.off("SIGTERM", this.onSignal);
+      process.off("SIGINT", this.onSignal);
+      throw error;
+    }
+    if (this.stopping) return;
     // A notification means a commit made unclaimed tasks ready: look for work if there is room.
     this.unsubscribe = this.store.subscribe("tasks", () => {
       if (this.slots.size < this.concurrency) this.wakeup.fire();
     });
     this.heartbeatTimer = setInterval(() => void this.beat(), Math.max(50, Math.floor(this.leaseMs / 3)));
-    if (this.options.handleSignals) {
-      process.once("SIGTERM", this.onSignal);
-      process.once("SIGINT", this.onSignal);
-    }
     this.loopDone = this.loop();
+  }
+
+  /** Connects (and migrates), waiting with backoff while the database cannot be reached, unless `failFast`. */
+  private async connect(): Promise<void> {
+    const began = Date.now();
+    for (let attempt = 1; !this.stopping; attempt++) {
+      try {
+        await this.store.connect();
+        if (attempt > 1) this.emit({ type: "worker.error", message: `the database at ${this.store.display} answers after ${attempt} tries (${Math.round((Date.now() - began) / 100) / 10} s); starting` });
+        return;
+      } catch (error) {
+        if (this.options.failFast || !worthWaiting(error)) throw error;
+        const retryInMs = Math.min(MAX_BACKOFF_MS, 250 * 2 ** Math.min(attempt - 1, 5));
+        const waited = Math.round((Date.now() - began) / 1000);
+        this.options.onEvent?.({ type: "worker.waiting", attempt, retryInMs, message: `waiting for the database (try ${attempt}, ${waited} s so far; next in ${retryInMs / 1000} s): ${messageOf(error)}` });
+        await this.wakeup.wait(retryInMs);
+      }
+    }
   }
 
   private async loop(): Promise<void> {
@@ -145,7 +192,8 @@ class WorkerLoop implements Worker, WorkerHost {
       if (run === undefined) continue;
       const slot = new TaskSlot(this, task, run.record, run.journal);
       this.slots.add(slot);
-      void slot.run().finally(() => {
+      slot.done = slot.run().finally(() => {
+        slot.finished = true;
         this.slots.delete(slot);
         this.wakeup.fire();
         this.drained.fire();
@@ -184,6 +232,11 @@ class WorkerLoop implements Worker, WorkerHost {
       for (const slot of left) slot.abort("the worker is stopping", true);
       const released = await releaseTasks(this.store, this.id, left.map((s) => s.task.token)).catch(() => 0);
       this.stats.released += released;
+      // A slot still recording (the database away) gives up at its next try; one stuck in a
+      // statement is counted lost here: its outcome was not recorded as far as this worker knows.
+      const settled = Promise.all(left.map((slot) => slot.done));
+      await Promise.race([settled, sleep(Math.min(2_000, this.leaseMs))]);
+      for (const slot of left) if (slot.recording && !slot.finished) slot.unrecorded("the worker stopped while recording it; the block runs again once its lease has expired");
       clearInterval(this.heartbeatTimer);
       this.unsubscribe?.();
       this.emit({ type: "worker.stopped", stats: { ...this.stats } });

@@ -187,7 +187,10 @@ export const foundOnLoopBranch: readonly { readonly name: string; readonly graph
   {
     // b2 (an entry block of the graph, in b1's loop) runs before the loop's entry b1 ever ran, and
     // loops back to b1 while b3 (b2 -> b3) is queued; the new pass starts b1, then b3 still runs
-    // with b2's output from before the reset.
+    // with b2's output from before the reset. Fixed: an entry asked to start (here by b0 -> b1)
+    // after its loop was asked for a new pass waits and starts that pass; one asked before (as
+    // under this schedule, where b0 finishes first) runs in the ending pass, and the oracle counts
+    // it so (docs/runtime.md, "Loops"; loops.test.ts holds a schedule for the other case).
     name: "a back edge taken while a successor in the loop is queued: the successor runs in the new pass with the old pass's value",
     graph: fromEdges("earlyEntry: entry b0, b2; b0 -> b1, b1 -> b2, b2 -> b3, b2 -> b1 (max 1, then b3), b3 -> b4", { b3: { f0: "b2.v" } }),
     schedule: { seed: 352279561, choices: [] },
@@ -195,9 +198,31 @@ export const foundOnLoopBranch: readonly { readonly name: string; readonly graph
   {
     // b0's bound runs out and its onExhausted jump starts b1 (the entry of another loop) while
     // b1's region is still running its pass: b3 then reads b2's output from before the jump.
-    // (What a jump into a running loop means is a question for the semantics: a new pass, or not.)
+    // Fixed: a jump to the entry of a loop that already ran in this pass asks that loop for a new
+    // pass, as a back edge does (docs/runtime.md, "Loops").
     name: "an onExhausted jump into the entry of a loop that is still running a pass",
     graph: fromEdges("jumpIntoLoop: entry b0, b1; b0 -> b1, b0 -> b0 (max 1, then b1), b1 -> b2, b1 -> b1 (max 1, then b2), b2 -> b3", { b3: { f0: "b2.v" } }),
     schedule: { seed: 2147467231, choices: [] },
+  },
+  {
+    // Found after the two fixes above (npm run fuzz:graphs -- --graphs 3000 --seed 20261204 --replay):
+    // b0's jump runs b1 again, which re-fires b1 -> b2 -> b3 -> b4: the re-fired edge started b4 (the
+    // entry of its own self-loop, already run in this pass) as a plain new activation, without a
+    // pass, and b5 then read b4's output of the pass before. Fixed: a re-fired edge into a loop
+    // entry that already ran asks its loop for a new pass, as a jump does.
+    name: "a re-fired edge into a loop entry that already ran: the entry starts again without a new pass (stale maybe read)",
+    graph: fromEdges("refiredEntry: entry b0, b1; b0 -> b1, b0 -> b0 (max 1, then b1), b1 -> b2, b2 -> b3, b3 -> b4, b3 -> b5, b4 -> b4 (max 1, then b5)", { b5: { f0: "maybe(b4.v)" } }),
+    schedule: { seed: 1335013973, choices: [0, 0] },
+  },
+  {
+    // Found with the first form of the hold rule above (the entry held when the queue reached it):
+    // b0 and b2 finish synchronously, b2's back edge comes before the queue reaches b1, so b1 was
+    // held; replaying, the outcomes come one at a time, b1 started before b2's back edge, and the
+    // journal's loop.pass entry found no block waiting for it. Fixed: the hold is decided when the
+    // entry is asked to start, in the order of the journal's outcomes.
+    name: "a loop entry held or not depending on when the queue reached it: the resumed run decided otherwise (journal_mismatch)",
+    graph: fromEdges("holdReplay: entry b0, b2; b0 -> b1, b0 -> b0 (max 1, then b1), b1 -> b2, b2 -> b3, b2 -> b1 (max 1, then b3)"),
+    schedule: { seed: 165613256, choices: [], cut: 49 },
+    replay: true,
   },
 ];

@@ -82,6 +82,10 @@ class LoopMap {
    * its target again as a new activation (even one that ran in this pass), and what follows it.
    */
   readonly jumps = new Set<string>();
+  /** Entry id → the entries of the other loops whose entry lies in its region (a new pass of it starts them over). */
+  readonly inner = new Map<string, string[]>();
+  /** Loop entries that every (re)set of their loop asks to start at once: entry blocks of the graph, `join: "any"` blocks. */
+  readonly startsAtReset = new Set<string>();
   private readonly children = new Map<string, LoopMap>();
 
   constructor(readonly def: GraphDef) {
@@ -101,6 +105,8 @@ class LoopMap {
       while (todo.length) for (const t of next.get(todo.pop() as string) ?? []) if (!seen.has(t)) seen.add(t), todo.push(t);
       for (const v of seen) this.loopsOf.set(v, [...(this.loopsOf.get(v) ?? []), entry]);
     }
+    for (const entry of this.entries) if (def.entry.includes(entry) || def.nodes.find((n) => n.id === entry)?.join === "any") this.startsAtReset.add(entry);
+    for (const entry of this.entries) this.inner.set(entry, [...this.entries].filter((other) => other !== entry && (this.loopsOf.get(other) ?? []).includes(entry)));
   }
 
   child(id: string): LoopMap | undefined {
@@ -121,8 +127,12 @@ interface Position {
   readonly keys: readonly string[];
   /** Loop key → the path prefix of the entry's instance (values from outside it are earlier passes). */
   readonly entryOf: ReadonlyMap<string, string>;
-  /** Loop key → the activation its entry segment carries (the pass that began). */
+  /** Loop key → the activation its entry segment carries. */
   readonly passOf: ReadonlyMap<string, number>;
+  /** Loop key → the keys of the loops a new pass of it starts over (same graph, entry in its region). */
+  readonly innerOf: ReadonlyMap<string, readonly string[]>;
+  /** Loop keys whose entry every (re)set of the loop asks to start at once (see `LoopMap.startsAtReset`). */
+  readonly autoStart: ReadonlySet<string>;
   /** An `onExhausted` jump (or what follows one) may start the block again, as a new activation. */
   readonly jumpTarget: boolean;
 }
@@ -136,6 +146,8 @@ function positionOf(top: LoopMap, path: readonly string[], leafAct: number): Pos
   const keys: string[] = [];
   const entryOf = new Map<string, string>();
   const passOf = new Map<string, number>();
+  const innerOf = new Map<string, string[]>();
+  const autoStart = new Set<string>();
   let map: LoopMap | undefined = top;
   let prefix = "";
   let jumpTarget = false;
@@ -148,6 +160,8 @@ function positionOf(top: LoopMap, path: readonly string[], leafAct: number): Pos
       const key = `${prefix}${id}`;
       entryOf.set(key, `${path.slice(0, i + 1).join("/")}/`);
       passOf.set(key, act);
+      innerOf.set(key, (map.inner.get(id) ?? []).map((e) => `${prefix}${e}`));
+      if (map.startsAtReset.has(id)) autoStart.add(key);
     }
     const node = map.def.nodes.find((n) => n.id === id);
     const child = map.child(id);
@@ -158,7 +172,7 @@ function positionOf(top: LoopMap, path: readonly string[], leafAct: number): Pos
     } else prefix += `${segment}/`;
     map = child;
   }
-  return { keys, entryOf, passOf, jumpTarget };
+  return { keys, entryOf, passOf, innerOf, autoStart, jumpTarget };
 }
 
 /**
@@ -199,14 +213,28 @@ export class FuzzRun implements FuzzImplementation {
   readonly problems: FuzzProblem[] = [];
   readonly trace: string[] = [];
   readonly gates = new Gates();
-  /** Loop key → the latest activation of the loop's entry (how many passes began, but for `early`). */
-  readonly ledger = new Map<string, number>();
   /**
-   * Loops whose back edge was taken before their entry ever started (blocks of the region ran
-   * first, as entry blocks of the graph): that was a pass of its own, so the entry's first
-   * activation begins the second pass.
+   * Per loop key: its current pass. A pass begins when the run announces it (a `loop.pass` event;
+   * the entry's start that follows continues it), or when the loop's entry starts unannounced —
+   * except for the entry's first start after the loop was (re)set, at the run's start or when a
+   * new pass of a loop around it starts it over: blocks of the region may run before the entry
+   * then (entry blocks of the graph in the region), and they are in the pass the entry continues.
    */
-  private readonly early = new Set<string>();
+  private readonly pass = new Map<string, number>();
+  /** Per loop key: the last activation of its entry seen starting (starts are seen twice: event and call). */
+  private readonly lastAct = new Map<string, number>();
+  /** Loops (re)set whose entry has not started since (its next start continues the pass). */
+  private readonly fresh = new Set<string>();
+  /** Loops whose current pass began with such a start (the entry may read its own pass's values). */
+  private readonly freshStart = new Set<string>();
+  /** Loops whose new pass the run announced (a `loop.pass` event) before their entry started it. */
+  private readonly announced = new Set<string>();
+  /** Loop keys ever seen (for the graph output's vector). */
+  private readonly keysSeen = new Set<string>();
+  /** Loop entries that an edge was taken into since their loop was (re)set (asked to start: not held). */
+  private readonly triggered = new Set<string>();
+  /** A resumed run, until its replay of the journal ends (`run.resumed`). */
+  private replaying = false;
   private readonly started = new Set<string>();
   /** Leaf blocks' latest outputs (by path with the scope's activations): activation and passes. */
   private resumed = false;
@@ -271,37 +299,100 @@ export class FuzzRun implements FuzzImplementation {
     return this.gates.wait(`${key}#${act}`).then(finish);
   }
 
-  /** The current pass of a loop (1 before its entry ever ran). */
+  /** The current pass of a loop (1 until a pass begins). */
   passOf(key: string): number {
-    return Math.max(1, (this.ledger.get(key) ?? 0) + (this.early.has(key) ? 1 : 0));
+    this.keysSeen.add(key);
+    if (!this.pass.has(key)) {
+      this.pass.set(key, 1);
+      if (!this.lastAct.has(key)) this.fresh.add(key);
+    }
+    return this.pass.get(key) as number;
+  }
+
+  /** Loop `key`'s entry started activation `act`: unless announced or the loop was just (re)set, a new pass begins. */
+  private entryStarted(key: string, act: number, inner: readonly string[]): void {
+    this.passOf(key);
+    if (act <= (this.lastAct.get(key) ?? 0)) return;
+    this.lastAct.set(key, act);
+    if (this.announced.delete(key)) return;
+    if (this.fresh.delete(key)) {
+      this.freshStart.add(key);
+      return;
+    }
+    this.newPass(key, inner);
+  }
+
+  /** Loop `key` begins a new pass; the loops whose entry is in its region start over. */
+  private newPass(key: string, inner: readonly string[]): void {
+    this.fresh.delete(key);
+    this.freshStart.delete(key);
+    this.pass.set(key, this.passOf(key) + 1);
+    this.triggered.delete(key);
+    for (const k of inner) {
+      this.triggered.delete(k);
+      this.pass.set(k, this.passOf(k) + 1);
+      this.fresh.add(k);
+      this.freshStart.delete(k);
+      this.announced.delete(k);
+    }
+  }
+
+  private position(path: readonly string[], act: number): Position {
+    const position = positionOf(this.loops, path, act);
+    for (const [k, a] of position.passOf) this.entryStarted(k, a, position.innerOf.get(k) ?? []);
+    return position;
   }
 
   /**
-   * A block started (a `block.started` event): a loop entry's new activation begins a pass. Leaf
-   * blocks say so themselves; this also sees subgraphs and maps (an empty map runs no block).
+   * A block started (a `block.started` event, or the completion or failure of a block that a
+   * resumed run replays from the journal: it does not start again): a loop entry's start may begin
+   * a pass. Leaf blocks say so themselves too; this also sees subgraphs and maps.
    */
   blockStarted(path: string, act: number): void {
-    const position = positionOf(this.loops, path.split("/"), act);
-    for (const [k, pass] of position.passOf) if (pass > (this.ledger.get(k) ?? 0)) this.ledger.set(k, pass);
+    this.position(path.split("/"), act);
+  }
+
+  /** The run started a new pass of the loop whose entry is at `path` (a `loop.pass` event). */
+  passAnnounced(path: string): void {
+    const segments = path.split("/");
+    const position = positionOf(this.loops, segments, splitAct(segments[segments.length - 1] as string).act);
+    this.newPass(path, position.innerOf.get(path) ?? []);
+    this.announced.add(path);
   }
 
   /** Listens to a run's events for loop passes. */
   readonly onEvent = (e: RunEvent): void => {
     if (e.type === "edge.taken" && e.loop) this.loopTaken(e.to);
+    else if (e.type === "edge.taken") this.triggered.add(e.to);
+    else if (e.type === "loop.pass") this.passAnnounced(e.path);
+    else if (e.type === "run.resumed") this.replaying = false;
     else if (e.type === "block.started" && e.attempt === 1) this.blockStarted(e.path, e.act);
+    else if ((e.type === "block.completed" && e.replayed) || e.type === "block.failed") this.blockStarted(e.path, e.act);
   };
 
   /** The run took a back edge into the loop entry at `key` (an `edge.taken` event with `loop`). */
   loopTaken(key: string): void {
-    if ((this.ledger.get(key) ?? 0) === 0) this.early.add(key);
+    this.passOf(key);
+    // Taken before anything asked the entry to start since the loop was (re)set: the entry's start
+    // begins the next pass (the runtime holds the entry until the pass the back edge ended has
+    // settled). An entry asked to start before (an edge into it taken, or an entry block of the
+    // graph or a join-any block, which every reset starts) runs in the ending pass. (A join-all
+    // entry with several ways in counts as asked at its first arrival: lenient, never wrong.)
+    // While a resumed run replays, a replayed block's start is seen only at its completion, after
+    // the back edges it came before: the `loop.pass` entries of the journal say where passes began.
+    if (this.replaying || this.triggered.has(key)) return;
+    const segments = key.split("/");
+    if (positionOf(this.loops, segments, splitAct(segments[segments.length - 1] as string).act).autoStart.has(key)) return;
+    this.fresh.delete(key);
   }
 
   /** A resumed run: the passes that had begun, and the blocks that must not run again, from the journal kept. */
   replayed(entries: readonly JournalEntry[]): void {
     this.resumed = true;
+    this.replaying = true;
+    // The passes are counted from the resumed run's events: its replay reports the journaled
+    // blocks (block.completed with replayed), back edges and passes in the journal's order.
     for (const e of entries) {
-      const position = positionOf(this.loops, e.path.split("/"), e.act);
-      for (const [k, pass] of position.passOf) if (pass > (this.ledger.get(k) ?? 0)) this.ledger.set(k, pass);
       if (e.kind === "block.completed" || e.kind === "block.failed") this.journaled.add(`${e.path}#${e.act}`);
       const v = e.kind === "block.completed" ? (e.output as { v?: unknown } | null)?.v : undefined;
       if (typeof v === "string" && v.startsWith(STAMP)) this.completed.set(e.path, { act: e.act, vector: { ...(JSON.parse(v.slice(STAMP.length)) as Stamp).p } });
@@ -311,7 +402,7 @@ export class FuzzRun implements FuzzImplementation {
   /** Checks the output of the whole run: at the end, every loop is in its last pass. */
   checkOutput(output: unknown): void {
     const vector: Record<string, number> = {};
-    for (const k of this.ledger.keys()) if (!k.includes("/")) vector[k] = this.passOf(k);
+    for (const k of this.keysSeen) if (!k.includes("/")) vector[k] = this.passOf(k);
     this.checkStamps(output, vector, new Map(), "the graph output");
   }
 
@@ -319,8 +410,7 @@ export class FuzzRun implements FuzzImplementation {
     const path = ctx.path;
     const key = path.join("/");
     const act = Number(ctx.idempotencyKey.slice(ctx.idempotencyKey.lastIndexOf("#") + 1));
-    const position = positionOf(this.loops, path, act);
-    for (const [k, pass] of position.passOf) if (pass > (this.ledger.get(k) ?? 0)) this.ledger.set(k, pass);
+    const position = this.position(path, act);
     const vector: Record<string, number> = {};
     for (const k of position.keys) vector[k] = this.passOf(k);
     if (ctx.attempt === 1) {
@@ -393,8 +483,9 @@ export class FuzzRun implements FuzzImplementation {
         const inside = entryOf.get(k);
         // At (or inside) a loop's entry, values from outside the entry's instance are the loop's feedback: earlier passes.
         const feedback = inside !== undefined && !stamp.b.startsWith(inside);
-        // In the first pass, blocks of the region that are entry blocks of the graph may have run before the loop's entry.
-        const ok = feedback ? pass < mine || (pass === 1 && mine === 1) : pass === mine;
+        // Blocks of the region that are entry blocks of the graph may have run before the loop's entry.
+        // An entry whose start continued the pass (see `pass`) reads that pass's values.
+        const ok = feedback ? pass < mine || (pass === mine && this.freshStart.has(k)) : pass === mine;
         if (!ok) {
           const rule = feedback ? `an earlier pass than ${mine}` : `pass ${mine}`;
           this.problems.push({ kind: "pass_mixing", message: `${reader} (pass ${mine} of loop ${k}) read ${at || "a value"} = ${stamp.b}'s output from pass ${pass} of that loop; expected ${rule}` });

@@ -123,3 +123,112 @@ describe("the graph's input (issue 12 regression)", () => {
     expect(() => run(graph, { text: "hi", lang: 42 } as never)).toThrow(expect.objectContaining({ code: "input_invalid" }));
   });
 });
+
+/** A promise the test resolves by hand: which block finishes when is the test's choice, not a timer's. */
+function gate(): { promise: Promise<void>; open: () => void } {
+  let open = () => {};
+  const promise = new Promise<void>((r) => (open = r));
+  return { promise, open };
+}
+
+/** A block that records its start (and the `v` it read) and, if the test gave it a gate for this activation, waits for it. */
+async function stepBody(id: string, v: string | undefined, act: string, log: string[], gates: Map<string, Promise<void>>) {
+  log.push(`start ${id}#${act}${v !== undefined ? ` v=${v}` : ""}`);
+  await gates.get(`${id}#${act}`);
+  log.push(`done ${id}#${act}`);
+  return { v: `${id}#${act}` };
+}
+const actOf = (ctx: { idempotencyKey: string }) => ctx.idempotencyKey.slice(ctx.idempotencyKey.lastIndexOf("#") + 1);
+function step<const I extends string>(id: I, log: string[], gates: Map<string, Promise<void>>) {
+  return defineContract({ id, input: z.object({}), output: z.object({ v: z.string() }) }).implement((_, ctx) => stepBody(id, undefined, actOf(ctx), log, gates));
+}
+function reader<const I extends string>(id: I, log: string[], gates: Map<string, Promise<void>>) {
+  return defineContract({ id, input: z.object({ v: z.string() }), output: z.object({ v: z.string() }) }).implement((value, ctx) => stepBody(id, value.v, actOf(ctx), log, gates));
+}
+
+describe("loop passes: where a pass begins (issue 12, the fuzzer's finds on the loop branch)", () => {
+  it("a back edge taken before the loop's entry ever ran: the entry, reached meanwhile, waits for the pass to settle and starts the new pass (no stale read)", async () => {
+    // entry b0, b2; b0 -> b1, b1 -> b2, b2 -> b3, b2 -> b1 (max 1, then b3), b3 -> b4; b3 reads b2.v.
+    const log: string[] = [];
+    const b0 = gate();
+    const b3 = gate();
+    const gates = new Map([
+      ["b0#1", b0.promise],
+      ["b3#1", b3.promise],
+    ]);
+    const graph = createGraph({ id: "early-entry", input: z.object({}), output: z.object({ v: z.string() }) })
+      .add(step("b0", log, gates))
+      .add(step("b1", log, gates))
+      .add(step("b2", log, gates))
+      .add(reader("b3", log, gates), (_, { b2 }) => ({ v: b2.v }))
+      .add(step("b4", log, gates))
+      .start("b0", "b2")
+      .edge("b0", "b1")
+      .edge("b1", "b2")
+      .edge("b2", "b3")
+      .edge("b2", "b1", { max: 1, onExhausted: "b3" })
+      .edge("b3", "b4")
+      .output((_, { b3 }) => ({ v: b3.v }))
+      .build();
+    expect(check(graph.def).filter((i) => i.severity === "error")).toEqual([]);
+    const events: RunEvent[] = [];
+    const store = new MemoryStore();
+    const handle = run(graph, {}, { store, onEvent: (e) => events.push(e) });
+    // b2 has finished and taken its back edge before b1 ever ran; b3 (pass 1) runs.
+    while (!log.some((l) => l.startsWith("start b3#1"))) await new Promise((r) => setTimeout(r, 1));
+    // Now b0 finishes: b0 -> b1 reaches the loop's entry while the pass b2's back edge ended still runs.
+    b0.open();
+    while (!log.includes("done b0#1")) await new Promise((r) => setTimeout(r, 1));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(log.some((l) => l.startsWith("start b1"))).toBe(false);
+    b3.open();
+    await expect(handle.result).resolves.toEqual({ v: "b3#2" });
+    // b1's first run is pass 2's entry; every read of b2.v is from the reader's own pass.
+    expect(log.filter((l) => l.startsWith("start b3"))).toEqual(["start b3#1 v=b2#1", "start b3#2 v=b2#2"]);
+    expect(log.indexOf("done b4#1")).toBeLessThan(log.findIndex((l) => l.startsWith("start b1")));
+    expect(events.flatMap((e) => (e.type === "loop.pass" ? [`${e.path}:${e.pass}:${e.from}`] : []))).toEqual(["b1:2:b2"]);
+    expect(store.journal(handle.id).filter((e) => e.kind === "loop.pass").map((e) => `${e.path}#${e.act}`)).toEqual(["b1#2"]);
+  });
+
+  it("an onExhausted jump into the entry of a loop that is still running a pass asks that loop for a new pass: the pass settles first, then the entry starts it", async () => {
+    // entry b0, b1; b0 -> b1, b0 -> b0 (max 1, then b1), b1 -> b2, b1 -> b1 (max 1, then b2), b2 -> b3; b3 reads b2.v.
+    const log: string[] = [];
+    const b0 = gate();
+    const b2 = gate();
+    const gates = new Map([
+      ["b0#2", b0.promise],
+      ["b2#2", b2.promise],
+    ]);
+    const graph = createGraph({ id: "jump-into-loop", input: z.object({}), output: z.object({ v: z.string() }) })
+      .add(step("b0", log, gates))
+      .add(step("b1", log, gates))
+      .add(step("b2", log, gates))
+      .add(reader("b3", log, gates), (_, { b2 }) => ({ v: b2.v }))
+      .start("b0", "b1")
+      .edge("b0", "b1")
+      .edge("b0", "b0", { max: 1, onExhausted: "b1" })
+      .edge("b1", "b2")
+      .edge("b1", "b1", { max: 1, onExhausted: "b2" })
+      .edge("b2", "b3")
+      .output((_, { b3 }) => ({ v: b3.v }))
+      .build();
+    expect(check(graph.def).filter((i) => i.severity === "error")).toEqual([]);
+    const events: RunEvent[] = [];
+    const store = new MemoryStore();
+    const handle = run(graph, {}, { store, onEvent: (e) => events.push(e) });
+    // In b0's pass 2, b0's bound is used up: it jumps to b1 (which ran in this pass) while b2#2 still runs.
+    while (!log.includes("start b2#2")) await new Promise((r) => setTimeout(r, 1));
+    b0.open();
+    while (!log.includes("done b0#2")) await new Promise((r) => setTimeout(r, 1));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(log.filter((l) => l.startsWith("start b1"))).toEqual(["start b1#1", "start b1#2"]);
+    b2.open();
+    await expect(handle.result).resolves.toEqual({ v: "b3#3" });
+    // The jump's pass began after b3 of the running pass read its own pass's b2.
+    expect(log.filter((l) => l.startsWith("start b3"))).toEqual(["start b3#1 v=b2#1", "start b3#2 v=b2#2", "start b3#3 v=b2#3"]);
+    expect(log.indexOf("done b3#2")).toBeLessThan(log.indexOf("start b1#3"));
+    // The jump is journaled as a pass of b1's loop, asked for by b0.
+    expect(events.flatMap((e) => (e.type === "loop.pass" ? [`${e.path}:${e.pass}:${e.from}`] : []))).toEqual(["b0:2:b0", "b1:2:b0"]);
+    expect(store.journal(handle.id).filter((e) => e.kind === "loop.pass").map((e) => `${e.path}#${e.act}`)).toEqual(["b0#2", "b1#2"]);
+  });
+});

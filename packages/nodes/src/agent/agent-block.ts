@@ -76,6 +76,15 @@ async function runAgent(plain: Agent, input: unknown, ctx: BlockContext<unknown,
   const contextBudget = budget.contextTokens ?? 8_000;
   const attempts = budget.attempts ?? 3;
   const memory = plain.options.memory ? await AgentMemory.open(plain.options.memory, ctx, input) : undefined;
+  try {
+    return await answerWithin(plain, input, ctx, memory, contextBudget, attempts);
+  } finally {
+    memory?.close();
+  }
+}
+
+/** The agent's conversation with its model, its memory (if any) open. */
+async function answerWithin(plain: Agent, input: unknown, ctx: BlockContext<unknown, unknown>, memory: AgentMemory | undefined, contextBudget: number, attempts: number): Promise<unknown> {
   const agent: Agent = memory ? { ...plain, tools: [...plain.tools, ...memory.tools()] } : plain;
   const specs = toolSpecs(agent.tools);
   const core = memory?.coreSection() ?? "";

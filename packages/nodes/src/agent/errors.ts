@@ -14,6 +14,11 @@
  */
 export type AgentErrorKind = "syntax" | "schema" | "refusal" | "truncated" | "context_overflow" | "budget_exceeded" | "tool_error";
 
+/**
+ * An agent block's failure to produce output that satisfies its contract; `kind` says why (see
+ * {@link AgentErrorKind}) and `details` carries JSON-safe specifics. Recognise one with
+ * {@link isAgentError}, which survives duplicate package copies.
+ */
 export class AgentError extends Error {
   override readonly name = "AgentError";
   readonly kind: AgentErrorKind;

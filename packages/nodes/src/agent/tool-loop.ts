@@ -128,6 +128,7 @@ export function reportCall(loop: Pick<Loop, "agent" | "ctx">, answer: Answer, ou
     ...(answer.usage?.inputTokens !== undefined ? { inputTokens: answer.usage.inputTokens } : {}),
     ...(answer.usage?.outputTokens !== undefined ? { outputTokens: answer.usage.outputTokens } : {}),
     latencyMs: answer.latencyMs,
+    finishReason: answer.finishReason,
     ...(pricing ? { costUsd: (input * pricing.inputPerMillion + output * pricing.outputPerMillion) / 1e6 } : {}),
     outcome,
   });
@@ -163,7 +164,7 @@ async function runTool(loop: Loop, call: { id: string; name: string; input: stri
   const tool = loop.agent.tools.find((t) => t.name === call.name);
   const started = performance.now();
   const done = (ok: boolean, content: string, error?: string) => {
-    loop.ctx.report({ type: "tool", tool: call.name, durationMs: Math.round(performance.now() - started), ok, ...(error ? { error } : {}) });
+    loop.ctx.report({ type: "tool", tool: call.name, callId: call.id, durationMs: Math.round(performance.now() - started), ok, ...(error ? { error } : {}) });
     return content;
   };
   if (!tool) return done(false, `Error: there is no tool named "${call.name}" (tools: ${loop.agent.tools.map((t) => t.name).join(", ")}).`, "unknown tool");

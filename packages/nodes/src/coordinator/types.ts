@@ -122,6 +122,7 @@ export interface CoordinatorFailure {
   readonly context?: ContextReport;
 }
 
+/** What the coordinator returns: a checked patch that passed, or why none did within the budget. */
 export type CoordinatorResult = CoordinatorSuccess | CoordinatorFailure;
 
 /** What the model is shown about one earlier attempt. */

@@ -1,4 +1,8 @@
-// @blockwork/nodes/langchain: LangChain chat models as Blockwork models (needs @langchain/core).
+/**
+ * LangChain chat models as Blockwork models (needs `@langchain/core`).
+ *
+ * @module @blockwork/nodes/langchain
+ */
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import { AIMessage, type BaseMessage, HumanMessage, SystemMessage, ToolMessage } from "@langchain/core/messages";
 import { kindOfStatus, type ChatMessage, type FinishReason, type Model, ModelError, type ModelRequest, type ModelResponse } from "../model/model.js";

@@ -1,4 +1,8 @@
-// @blockwork/nodes/langgraph: a compiled LangGraph graph as a Blockwork block (needs @langchain/langgraph).
+/**
+ * A compiled LangGraph graph as a Blockwork block (needs `@langchain/langgraph`).
+ *
+ * @module @blockwork/nodes/langgraph
+ */
 import type { BlockContract, BlockTypes, CodeBlock, JsonValue } from "@blockwork/spec";
 import { Command } from "@langchain/langgraph";
 import type { z } from "zod";

@@ -1,4 +1,8 @@
-// @blockwork/nodes/mcp: tools served by an MCP server, as agent tools (needs @modelcontextprotocol/sdk).
+/**
+ * Tools served by an MCP server, as agent tools (needs `@modelcontextprotocol/sdk`).
+ *
+ * @module @blockwork/nodes/mcp
+ */
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { type AgentTool, jsonSchemaTool } from "../tool/tool.js";
 

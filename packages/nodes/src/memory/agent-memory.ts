@@ -106,6 +106,11 @@ export class AgentMemory {
     return new AgentMemory(options, ctx, scopes);
   }
 
+  /** Ends the attempt's use of its scopes: the next attempt (the next turn) opens them from what they are now, without loading them again. */
+  close(): void {
+    for (const s of this.scopes) s.space.close();
+  }
+
   /** The core memory of every scope, as the context shows it (empty when there is none). */
   coreSection(): string {
     const parts: string[] = [];

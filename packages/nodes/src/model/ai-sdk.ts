@@ -1,9 +1,9 @@
-import type { LanguageModelV4, LanguageModelV4CallOptions, LanguageModelV4Message } from "@ai-sdk/provider";
+import type { LanguageModelV3, LanguageModelV3CallOptions, LanguageModelV3Message } from "@ai-sdk/provider";
 import { APICallError } from "@ai-sdk/provider";
 import { type ChatMessage, type FinishReason, kindOfStatus, type Model, ModelError, type ModelRequest, type ModelResponse, parseRetryAfter } from "./model.js";
 
 /**
- * A Vercel AI SDK language model (`LanguageModelV4`: what every AI SDK provider returns) as a
+ * A Vercel AI SDK language model (`LanguageModelV3`: what every AI SDK provider returns) as a
  * Blockwork model. It talks to the provider interface directly (`doGenerate`), so the agent sees
  * the raw answer, finish reason and usage, and does the parsing, repair and retries itself.
  *
@@ -11,11 +11,20 @@ import { type ChatMessage, type FinishReason, kindOfStatus, type Model, ModelErr
  * import { createOpenAI } from "@ai-sdk/openai";
  * const model = fromAiSdk(createOpenAI({ apiKey }).chat("gpt-4o-mini"));
  */
-export function fromAiSdk(model: LanguageModelV4, options: { refusalFrom?: (metadata: unknown) => string | undefined } = {}): Model {
+export function fromAiSdk(model: LanguageModelV3, options: { refusalFrom?: (metadata: unknown) => string | undefined } = {}): Model {
+  // AI SDK 7 providers make specification v4 models; they declare Node 22, and Blockwork runs on
+  // Node 20 (docs/getting-started.md#node-versions), so it speaks v3, the AI SDK 6 interface.
+  const version = (model as { specificationVersion?: unknown }).specificationVersion;
+  if (version !== "v3") {
+    throw new ModelError(
+      "provider",
+      `fromAiSdk takes a model of an AI SDK 6 provider (specification "v3"); ${String(model.provider)}:${String(model.modelId)} is specification ${JSON.stringify(version)}. Install the provider's AI SDK 6 release (for example @ai-sdk/openai@3, @ai-sdk/anthropic@3), or use openAICompatible({ baseURL, model }).`,
+    );
+  }
   return {
     id: `${model.provider.split(".")[0]}:${model.modelId}`,
     async generate(request: ModelRequest): Promise<ModelResponse> {
-      let result: Awaited<ReturnType<LanguageModelV4["doGenerate"]>>;
+      let result: Awaited<ReturnType<LanguageModelV3["doGenerate"]>>;
       try {
         result = await model.doGenerate(callOptions(request));
       } catch (error) {
@@ -39,7 +48,7 @@ export function fromAiSdk(model: LanguageModelV4, options: { refusalFrom?: (meta
   };
 }
 
-function callOptions(request: ModelRequest): LanguageModelV4CallOptions {
+function callOptions(request: ModelRequest): LanguageModelV3CallOptions {
   return {
     prompt: request.messages.map(toPrompt),
     ...(request.maxOutputTokens !== undefined ? { maxOutputTokens: request.maxOutputTokens } : {}),
@@ -54,7 +63,7 @@ function callOptions(request: ModelRequest): LanguageModelV4CallOptions {
   };
 }
 
-function toPrompt(message: ChatMessage): LanguageModelV4Message {
+function toPrompt(message: ChatMessage): LanguageModelV3Message {
   switch (message.role) {
     case "system":
       return { role: "system", content: message.content };

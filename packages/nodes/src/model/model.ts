@@ -32,6 +32,7 @@ export interface ModelRequest {
   readonly signal?: AbortSignal;
 }
 
+/** Why a model stopped answering, as the providers report it (normalised to these six). */
 export type FinishReason = "stop" | "length" | "tool-calls" | "content-filter" | "error" | "other";
 
 /** What a model answered. */

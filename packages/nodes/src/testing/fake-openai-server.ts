@@ -29,6 +29,7 @@ export interface FakeRequest {
   readonly [key: string]: unknown;
 }
 
+/** A local OpenAI-compatible HTTP server (see {@link startFakeOpenAIServer}) with scripted answers: its URL, what it received, and how to close it. */
 export interface FakeOpenAIServer {
   /** The base URL to give a client, ending in `/v1`. */
   readonly url: string;

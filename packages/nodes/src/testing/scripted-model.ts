@@ -26,9 +26,19 @@ export interface ScriptRule {
   readonly reply: ScriptedReply | readonly ScriptedReply[];
 }
 
+/** A model that answers from a script (see {@link scriptedModel}), and records what it was asked. */
 export interface ScriptedModel extends Model {
-  /** Every request it received, in order. */
+  /** Every request it received, in order (the newest `keepCalls` of them, with that option). */
   readonly calls: readonly ModelRequest[];
+}
+
+/** Options of {@link scriptedModel}. */
+export interface ScriptedModelOptions {
+  /**
+   * How many of the newest requests `calls` keeps (default: all). A request holds its whole
+   * context, so a script of many thousands of calls (a long conversation) keeps few or none.
+   */
+  readonly keepCalls?: number;
 }
 
 /**
@@ -40,8 +50,10 @@ export interface ScriptedModel extends Model {
  * const model = scriptedModel(["not json", { json: { kind: "billing" } }]);
  * // the first answer fails, the agent repairs, the second passes
  */
-export function scriptedModel(script: readonly ScriptedReply[] | { readonly rules: readonly ScriptRule[]; readonly otherwise?: ScriptedReply }, id = "scripted:test"): ScriptedModel {
+export function scriptedModel(script: readonly ScriptedReply[] | { readonly rules: readonly ScriptRule[]; readonly otherwise?: ScriptedReply }, id = "scripted:test", options: ScriptedModelOptions = {}): ScriptedModel {
   const calls: ModelRequest[] = [];
+  const keep = options.keepCalls ?? Number.POSITIVE_INFINITY;
+  let count = 0;
   const used = new Map<ScriptRule, number>();
   const pick = (request: ModelRequest, n: number): ScriptedReply => {
     if (Array.isArray(script)) {
@@ -65,8 +77,10 @@ export function scriptedModel(script: readonly ScriptedReply[] | { readonly rule
     id,
     calls,
     async generate(request) {
-      calls.push(request);
-      return answer(pick(request, calls.length), request, calls.length);
+      const n = ++count;
+      if (keep > 0) calls.push(request);
+      if (calls.length > keep) calls.shift();
+      return answer(pick(request, n), request, n);
     },
   };
 }

@@ -118,7 +118,7 @@ function registerImplementation(blocks: Map<string, AnyBlock>, block: AnyBlock, 
   if (!same) {
     throw new BlockworkError(
       "conflicting_block",
-      `Graph "${graphId}": two different blocks are both named "${block.ref}". Give one of them another id in defineBlock().`,
+      `Graph "${graphId}": two different blocks are both named "${block.ref}". Give one of them another id in defineContract() (.as() renames a block within the graph, not its implementation).`,
       { graph: graphId, block: block.ref },
     );
   }

@@ -134,3 +134,40 @@ describe("createGraph", () => {
     expect(() => defineContract({ id: "bad id", input: z.object({}), output: z.object({}) })).toThrow(/id "bad id" is not valid/);
   });
 });
+
+describe("refs used as values", () => {
+  const usedAsValue = (shown: string) => new RegExp(`^The ref ${shown.replace(/\./g, "\\.")} was used as a value \\(in a template string, arithmetic, a comparison or String\\(\\)\\)`);
+
+  it("a template string, +, a comparison, == or String() on a ref is an invalid_binding naming the ref", () => {
+    const uses: [string, (ref: unknown) => unknown][] = [
+      ["template", (r) => `Re: ${r as string}`],
+      ["plus", (r) => (r as number) + 1],
+      ["less", (r) => (r as number) < 3],
+      ["loose equality", (r) => (r as string) == "x"],
+      ["String()", (r) => String(r)],
+    ];
+    for (const [what, use] of uses) {
+      let thrown: unknown;
+      try {
+        ticketGraph().add(reply, (input) => ({ text: use(input.ticket) as string }));
+      } catch (error) {
+        thrown = error;
+      }
+      expect(thrown, what).toMatchObject({ name: "BlockworkError", code: "invalid_binding", details: { ref: "input.ticket" } });
+      expect((thrown as Error).message, what).toMatch(usedAsValue("input.ticket"));
+    }
+    expect(() => ticketGraph().add(classify, (input) => ({ text: input.ticket })).add(reply, (_, { classify }) => ({ text: `${classify.kind as unknown as string}!` }))).toThrow(
+      usedAsValue("blocks.classify.kind"),
+    );
+  });
+
+  it("a ref that is only passed around asks for no value: awaited or stringified, it does not throw", async () => {
+    let captured: unknown;
+    ticketGraph().add(reply, (input) => {
+      captured = input.ticket;
+      return { text: input.ticket };
+    });
+    expect(await Promise.resolve(captured)).toBe(captured);
+    expect(JSON.stringify(captured)).toBe("{}");
+  });
+});

@@ -41,7 +41,12 @@ import type {
 export interface GraphBuilder<S extends BuilderState> {
   /**
    * Adds a block. Its input is bound by `bind` (or later with `.bind(id, ...)`); a block whose
-   * input needs nothing may omit it.
+   * input needs nothing may omit it. Nothing runs it until an edge, a route or `start` leads to it.
+   *
+   * @example
+   * .add(classify, (input) => ({ text: input.text }))
+   * .add(reply, (input, { classify }) => ({ text: input.text, kind: classify.kind }))
+   * @see docs/cookbook.md (routes), docs/builder-mistakes.md
    */
   add<const $B extends AnyBlock>(block: $B & NewId<S, $B["id"]>): GraphBuilder<GraphState<S["contract"], S["blocks"] | $B, $B["id"], UnboundAfter<S, $B>, S["outputBound"]>>;
   add<const $B extends AnyBlock, const $R extends BindingFor<InputArgOf<$B>>>(
@@ -53,6 +58,13 @@ export interface GraphBuilder<S extends BuilderState> {
   /**
    * Adds a block after the last one: an edge from it, and (without `bind`) its whole output as
    * the new block's input. The first `then` starts the graph and takes the graph's input.
+   *
+   * @example
+   * createGraph({ id: "stats", input: z.object({ text: z.string() }), output: Totals })
+   *   .then(split)                                  // the graph input { text } fits split's input
+   *   .then(measureAll)                             // split's output { items } fits the map's input
+   *   .then(total, (_, { measureAll }) => ({ results: measureAll.results }))
+   * @see docs/cookbook.md (fan-out)
    */
   then<const $B extends AnyBlock>(block: $B & NewId<S, $B["id"]> & Fits<S, $B>, options?: AddOptions): GraphBuilder<GraphState<S["contract"], S["blocks"] | $B, $B["id"], S["unbound"], S["outputBound"]>>;
   then<const $B extends AnyBlock, const $R extends BindingFor<InputArgOf<$B>>>(
@@ -61,25 +73,55 @@ export interface GraphBuilder<S extends BuilderState> {
     options?: AddOptions,
   ): GraphBuilder<GraphState<S["contract"], S["blocks"] | $B, $B["id"], S["unbound"], S["outputBound"]>>;
 
-  /** Binds (or rebinds) a block's input; refs may name any block, also ones added later (loops). */
+  /**
+   * Binds (or rebinds) a block's input; refs may name any block, also ones added later (loops).
+   *
+   * @example
+   * .bind("draft", (input, { review }) => ({ topic: input.topic, feedback: maybe(review.remarks) }))
+   * @see docs/cookbook.md (loops)
+   */
   bind<$Id extends IdsOf<S>, const $R extends BindingFor<InputArgAt<S, $Id>>>(
     id: $Id,
     bind: BindFn<S, $R>,
   ): GraphBuilder<GraphState<S["contract"], S["blocks"], S["last"], Exclude<S["unbound"], $Id>, S["outputBound"]>>;
 
-  /** The blocks that start when the graph starts. */
+  /**
+   * The blocks that start when the graph starts (a graph built with `then` starts at its first block).
+   *
+   * @example
+   * .start("leftTokens", "rightTokens")   // both run at once
+   */
   start(...ids: [IdsOf<S>, ...IdsOf<S>[]]): GraphBuilder<S>;
 
-  /** Control flow: `to` runs after `from` succeeds. A bounded edge (`max`) closes a loop. */
+  /**
+   * Control flow: `to` runs after `from` succeeds. A bounded edge (`max`) closes a loop.
+   *
+   * @example
+   * .edge("leftTokens", "overlap").edge("rightTokens", "overlap")   // overlap waits for both
+   * .edge("count", "count", { max: 3 })                              // a loop of at most 3 passes
+   */
   edge(from: IdsOf<S>, to: IdsOf<S>, options?: EdgeOptions<IdsOf<S>>): GraphBuilder<S>;
 
-  /** Routes on a discriminant field of `from`'s output; every case must lead somewhere. */
+  /**
+   * Routes on a discriminant field of `from`'s output (an enum, literals or a boolean); every case
+   * must lead somewhere (a type error otherwise). A case `{ to, max, onExhausted }` is a bounded loop.
+   *
+   * @example
+   * .route("classify", "kind", { billing: "billingReply", tech: "techReply", other: "genericReply" })
+   * .route("review", "verdict", { approve: "publish", revise: { to: "draft", max: 2, onExhausted: "publish" } })
+   * @see docs/cookbook.md (routes, loops)
+   */
   route<$From extends IdsOf<S>, $Field extends DiscriminantOf<OutputAt<S, $From>>>(
     from: $From,
     field: $Field,
     cases: ExhaustiveCases<S, $From, $Field>,
   ): GraphBuilder<S>;
-  /** Routes on a discriminant field; cases not listed go to `otherwise`. */
+  /**
+   * Routes on a discriminant field; cases not listed go to `otherwise`.
+   *
+   * @example
+   * .route("classify", "kind", { billing: "billingReply" }, "genericReply")
+   */
   route<$From extends IdsOf<S>, $Field extends DiscriminantOf<OutputAt<S, $From>>>(
     from: $From,
     field: $Field,
@@ -103,13 +145,30 @@ export interface GraphBuilder<S extends BuilderState> {
    */
   match<$From extends IdsOf<S>>(from: $From, cases: (m: RouteMatch<OutputAt<S, $From>, Target<IdsOf<S>>>) => Target<IdsOf<S>>): GraphBuilder<S>;
 
-  /** Where to go when `from` fails with a typed error (one satisfying its `error` schema). */
+  /**
+   * Where to go when `from` fails with a typed error (one satisfying its `error` schema, returned
+   * with `ctx.fail(...)`); a block without an `error` schema is a type error here.
+   *
+   * @example
+   * .onError("fetchDoc", "apologise")
+   */
   onError<$From extends IdsOf<S>>(from: ErrorSource<S, $From>, to: IdsOf<S>): GraphBuilder<S>;
 
-  /** How the graph's output is assembled from its input and block outputs when the run ends. */
+  /**
+   * How the graph's output is assembled from its input and block outputs when the run ends.
+   *
+   * @example
+   * .output((_, { classify, billingReply, techReply }) => ({ reply: firstOf(billingReply.reply, techReply.reply), kind: classify.kind }))
+   */
   output<const $R extends BindingFor<z.input<S["contract"]["output"]>>>(bind: BindFn<S, $R>): GraphBuilder<GraphState<S["contract"], S["blocks"], S["last"], S["unbound"], true>>;
 
-  /** Finishes the graph: a block with the graph's contract, usable in other graphs. */
+  /**
+   * Finishes the graph: a block with the graph's contract, usable in other graphs (`.as(id)` to
+   * use it twice). A type error while a block input or the output is unbound.
+   *
+   * @example
+   * export const compare = createGraph({ ... }).add(...).output((_, { overlap }) => overlap).build();
+   */
   build(this: GraphBuilder<S> & BuildCheck<S>): GraphFrom<S>;
 }
 

@@ -2,6 +2,7 @@ import type { AnyBlock } from "../contract/block.js";
 import { contractToDef } from "../contract/contract.js";
 import type { BindingDef, CodeNodeDef, GraphNodeDef, JoinMode, NodeDef, RestartDef, RetryDef } from "../def/graph-def.js";
 import { memoryUseOf } from "../memory/memory-def.js";
+import { declaredInfo, declaredToDef } from "../contract/declare.js";
 
 /** The per-node settings of `add(block, options)`. */
 export interface NodeOptions {
@@ -31,7 +32,8 @@ export function nodeDefOf(block: AnyBlock, options: NodeOptions = {}): NodeDef {
       return { ...common, kind: "graph", contract: block.def.contract, graph: block.def };
     case "code": {
       const memory = memoryUseOf(block);
-      return { ...common, kind: "code", block: block.ref, contract: contractToDef(block.contract), ...(memory ? { memory } : {}) };
+      const declared = declaredInfo(block);
+      return { ...common, kind: "code", block: block.ref, contract: contractToDef(block.contract), ...(memory ? { memory } : {}), ...(declared ? { declared: declaredToDef(declared) } : {}) };
     }
     case "map": {
       const item = nodeDefOf(block.item) as CodeNodeDef | GraphNodeDef;

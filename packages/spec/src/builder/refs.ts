@@ -50,6 +50,9 @@ export function createRef(root: RefRoot, path: readonly string[] = [], optional 
   return new Proxy(Object.create(null) as object, {
     get(_target, prop) {
       if (prop === REF) return data;
+      // A template string, `+`, a comparison or String(ref) asks the ref for a primitive: it has no
+      // value at build time, so say so instead of JavaScript's "Cannot convert object to primitive".
+      if (prop === Symbol.toPrimitive) return () => usedAsValue(data);
       // `then` would make the ref look like a promise to `await`; never treat it as a field.
       if (typeof prop === "symbol" || prop === "then") return undefined;
       return createRef(root, [...path, prop], optional);
@@ -64,6 +67,15 @@ export function createRef(root: RefRoot, path: readonly string[] = [], optional 
       return [];
     },
   }) as Ref<unknown>;
+}
+
+function usedAsValue(data: RefData): never {
+  const shown = `${data.root.kind === "input" ? "input" : `blocks.${data.root.node}`}${data.path.map((p) => `.${p}`).join("")}`;
+  throw new BlockworkError(
+    "invalid_binding",
+    `The ref ${shown} was used as a value (in a template string, arithmetic, a comparison or String()). A bindings function runs once, at build time, to record where each field comes from: refs have no values then. Bind the ref itself (field: ${shown}), or compute the value in a block.`,
+    { ref: shown },
+  );
 }
 
 /** The refs object a bindings function receives for the outputs of the given blocks. */

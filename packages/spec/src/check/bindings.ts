@@ -1,4 +1,5 @@
 import { compat, validateValue } from "../compat/index.js";
+import type { CheckBudget } from "./budget.js";
 import type { BindingDef, GraphDef, JsonSchema, JsonValue, NodeDef, ValuePath } from "../def/graph-def.js";
 import { SchemaBundle, standalone } from "./bundle.js";
 import { issue, type Issue } from "./issues.js";
@@ -11,6 +12,8 @@ export interface BindingContext {
   readonly nodes: ReadonlyMap<string, NodeDef>;
   readonly at: (path: ValuePath, block?: string) => { path: ValuePath; graph: readonly string[]; block: string | undefined };
   readonly report: (i: Issue) => void;
+  /** The check's analysis budget, handed to each comparison. */
+  readonly budget: CheckBudget;
 }
 
 /** Whose binding is checked: a block's input, or the graph's output. */
@@ -45,7 +48,7 @@ export function checkBindingTypes(ctx: BindingContext, reader: Reader): void {
 
   if (binding === undefined) {
     const required = requiredFields(root);
-    if (required.length === 0 && acceptsEmptyObject(root)) return;
+    if (required.length === 0 && acceptsEmptyObject(root, ctx.budget)) return;
     ctx.report(
       issue(
         isNode ? "unbound_input" : "unbound_output",
@@ -167,7 +170,7 @@ function compare(ctx: BindingContext, value: Value, target: Target, naming: Nami
       return;
     }
     case "literal": {
-      const result = validateValue(value.value, standalone(target.at));
+      const result = validateValue(value.value, standalone(target.at), ctx.budget.options());
       if (result.valid === true) return;
       const shown = JSON.stringify(value.value);
       if (result.valid === false) {
@@ -229,7 +232,7 @@ function compareWhole(ctx: BindingContext, value: Value, target: Target, naming:
   if (source === undefined) return;
   const a = bundle.document(source);
   const b = standalone(target.at);
-  const result = compat(a, b);
+  const result = compat(a, b, ctx.budget.options());
   if (result.verdict === "yes") return;
   const from = value.kind === "schema" ? value.source : "the bound value";
   if (result.verdict === "no") {
@@ -337,8 +340,8 @@ function requiredFields(schema: JsonSchema): string[] {
   return typeof schema === "object" && Array.isArray(schema["required"]) ? (schema["required"] as string[]) : [];
 }
 
-function acceptsEmptyObject(schema: JsonSchema): boolean {
-  return validateValue({}, schema).valid === true;
+function acceptsEmptyObject(schema: JsonSchema, budget: CheckBudget): boolean {
+  return validateValue({}, schema, budget.options()).valid === true;
 }
 
 function list(fields: readonly string[]): string {

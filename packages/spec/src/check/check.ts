@@ -6,11 +6,27 @@ import { issue, type Issue } from "./issues.js";
 import { checkRoutes } from "./routes.js";
 import { checkSubgraphContract } from "./subgraphs.js";
 import { checkMemory } from "../memory/check-memory.js";
+import type { AnalysisLimits } from "../compat/types.js";
+import { CheckBudget } from "./budget.js";
 
 /** Options of {@link check}. */
 export interface CheckOptions {
   /** Do not descend into subgraphs (their own problems are then not reported). */
   readonly shallow?: boolean;
+  /**
+   * The implementation names (a code node's `block`) of declared blocks whose implementation does
+   * not exist yet: each is reported as `not_implemented`. A GraphDef alone cannot tell (its
+   * implementations live in modules), so the caller who loaded the module says which are missing.
+   */
+  readonly unimplemented?: ReadonlySet<string>;
+  /** Report `not_implemented` as a warning instead of an error (`blockwork check --allow-missing`). */
+  readonly allowMissing?: boolean;
+  /**
+   * The budgets of the schema comparisons the check makes: `steps`, `nodes` and `depth` bound
+   * each comparison; `timeMs` bounds them all together (default 10 s; each one at most 2 s). A
+   * comparison past a budget is a `compat_unknown` issue naming it.
+   */
+  readonly limits?: AnalysisLimits;
 }
 
 /**
@@ -25,7 +41,7 @@ export interface CheckOptions {
 export function check(def: GraphDef, options: CheckOptions = {}): Issue[] {
   const issues: Issue[] = [];
   try {
-    checkGraph(def, { graph: [def.id], path: [], options, issues });
+    checkGraph(def, { graph: [def.id], path: [], options, issues, budget: new CheckBudget(options.limits) });
   } catch (error) {
     // A GraphDef nested deeper than parseGraphDef admits (built in code, not loaded) can exhaust
     // the stack: that is a graph the checker cannot prove, so an error, not a crash.
@@ -41,6 +57,7 @@ interface Scope {
   readonly path: ValuePath;
   readonly options: CheckOptions;
   readonly issues: Issue[];
+  readonly budget: CheckBudget;
 }
 
 function checkGraph(def: GraphDef, scope: Scope): void {
@@ -52,20 +69,21 @@ function checkGraph(def: GraphDef, scope: Scope): void {
 
   const flow = new Flow(def, index, nodeAt);
   checkFlow(def, flow, nodeAt, at, report);
-  checkRoutes(def, index, nodeAt, at, report);
+  checkRoutes(def, index, nodeAt, at, report, scope.budget);
 
   const nodes = new Map(nodeAt.map((i) => [(def.nodes[i] as NodeDef).id, def.nodes[i] as NodeDef]));
-  const ctx: BindingContext = { def, nodes, at, report };
+  const ctx: BindingContext = { def, nodes, at, report, budget: scope.budget };
   def.nodes.forEach((node, i) => {
     if (node.input !== undefined || hasRequiredInput(node)) checkBindingTypes(ctx, { kind: "node", node, at: i });
   });
   checkBindingTypes(ctx, { kind: "output" });
   checkBindingOrder(def, flow, nodeAt, at, report);
   checkMemory(def, at, report);
+  checkImplemented(def, scope.options, at, report);
 
   def.nodes.forEach((node, i) => {
     if (node.kind === "graph") {
-      checkSubgraphContract(node, at(["nodes", i], node.id), report);
+      checkSubgraphContract(node, at(["nodes", i], node.id), report, scope.budget);
       if (!scope.options.shallow) {
         checkGraph(node.graph, { ...scope, graph: [...scope.graph, node.graph.id], path: [...scope.path, "nodes", i, "graph"] });
       }
@@ -73,6 +91,23 @@ function checkGraph(def: GraphDef, scope: Scope): void {
       const inner = node.item.graph;
       checkGraph(inner, { ...scope, graph: [...scope.graph, inner.id], path: [...scope.path, "nodes", i, "item", "graph"] });
     }
+  });
+}
+
+function checkImplemented(def: GraphDef, options: CheckOptions, at: At, report: Report): void {
+  const missing = options.unimplemented;
+  if (missing === undefined || missing.size === 0) return;
+  def.nodes.forEach((node, i) => {
+    const code = node.kind === "code" ? node : node.kind === "map" && node.item.kind === "code" ? node.item : undefined;
+    if (code === undefined || code.declared === undefined || !missing.has(code.block)) return;
+    report(
+      issue(
+        "not_implemented",
+        at(["nodes", i], node.id),
+        `Block "${node.id}" is declared (${code.declared.purpose}) but not implemented: its implementation module does not exist yet. Write it with \`blockwork implement <graph> --block ${code.block}\` (or by hand); \`blockwork check --allow-missing\` accepts the graph meanwhile.`,
+        options.allowMissing ? "warning" : "error",
+      ),
+    );
   });
 }
 

@@ -33,10 +33,13 @@ export const ISSUE_CODES = {
   memory_scope_unwritten: { severity: "error", summary: "A block reads a memory scope no block of the graph writes (a warning for thread scopes)." },
   memory_scope_conflict: { severity: "error", summary: "Two blocks declare one shared memory scope differently." },
   memory_policy_invalid: { severity: "error", summary: "A retention policy contradicts itself (a summary larger than core, compact without compaction)." },
+  not_implemented: { severity: "error", summary: "A declared block (declareBlock) has no implementation yet (a warning with --allow-missing)." },
   compat_unknown: { severity: "warning", summary: "The checker could not decide whether two schemas fit; it says why." },
 } as const satisfies Record<string, { severity: Severity; summary: string }>;
 
+/** The `code` of a checker {@link Issue}: one of the keys of {@link ISSUE_CODES} (docs/checker.md explains each rule). */
 export type IssueCode = keyof typeof ISSUE_CODES;
+/** How bad an issue is: an `error` fails `blockwork check`; a `warning` fails it only with `--strict`. */
 export type Severity = "error" | "warning";
 
 /** One problem found by the checker. Plain data: format it with `formatIssues`. */

@@ -1,4 +1,5 @@
 import { enumerateValues, validateValue } from "../compat/index.js";
+import { CheckBudget } from "./budget.js";
 import type { EdgeDef, GraphDef, JsonValue, NodeDef, ValuePath } from "../def/graph-def.js";
 import { standalone } from "./bundle.js";
 import { issue, type Issue } from "./issues.js";
@@ -11,7 +12,7 @@ type At = (path: ValuePath, block?: string) => { path: ValuePath; graph: readonl
  * Routes: every block that has case edges routes on one field; the cases are possible values of
  * it; and together with `otherwise` they cover every possible value. Error edges need an error schema.
  */
-export function checkRoutes(def: GraphDef, index: ReadonlyMap<string, number>, nodeAt: readonly number[], at: At, report: (i: Issue) => void): void {
+export function checkRoutes(def: GraphDef, index: ReadonlyMap<string, number>, nodeAt: readonly number[], at: At, report: (i: Issue) => void, budget: CheckBudget = new CheckBudget()): void {
   const bySource = new Map<string, { edge: EdgeDef; i: number }[]>();
   def.edges.forEach((edge, i) => {
     if (!index.has(edge.from)) return;
@@ -23,7 +24,7 @@ export function checkRoutes(def: GraphDef, index: ReadonlyMap<string, number>, n
     const nodeIndex = nodeAt[index.get(from) as number] as number;
     const node = def.nodes[nodeIndex] as NodeDef;
     checkErrorEdges(node, edges, at, report);
-    checkCases(node, nodeIndex, edges, at, report);
+    checkCases(node, nodeIndex, edges, { at, report, budget });
   }
 }
 
@@ -41,7 +42,7 @@ function checkErrorEdges(node: NodeDef, edges: readonly { edge: EdgeDef; i: numb
   }
 }
 
-function checkCases(node: NodeDef, nodeIndex: number, edges: readonly { edge: EdgeDef; i: number }[], at: At, report: (i: Issue) => void): void {
+function checkCases(node: NodeDef, nodeIndex: number, edges: readonly { edge: EdgeDef; i: number }[], { at, report, budget }: { at: At; report: (i: Issue) => void; budget: CheckBudget }): void {
   const cases = edges.filter(({ edge }) => edge.when?.kind === "case");
   const otherwise = edges.find(({ edge }) => edge.when?.kind === "otherwise");
   const matches = edges.filter(({ edge }) => edge.when?.kind === "match");
@@ -103,9 +104,9 @@ function checkCases(node: NodeDef, nodeIndex: number, edges: readonly { edge: Ed
   for (const { edge, i } of cases) {
     const value = (edge.when as { equals: JsonValue }).equals;
     seen.push(value);
-    const valid = validateValue(value, fieldSchema);
+    const valid = validateValue(value, fieldSchema, budget.options());
     if (valid.valid === false) {
-      const values = enumerateValues(fieldSchema, { limit: 20 });
+      const values = enumerateValues(fieldSchema, { ...budget.options(), limit: 20 });
       const why =
         values.kind === "finite"
           ? `it is not a possible value of "${node.id}".${field} (${values.values.map((v) => JSON.stringify(v)).join(", ")})`
@@ -121,7 +122,7 @@ function checkCases(node: NodeDef, nodeIndex: number, edges: readonly { edge: Ed
   }
   if (otherwise) return;
   const missingAbsent = found.mayBeAbsent ? ` The field may also be absent; only otherwise catches that.` : "";
-  const values = enumerateValues(fieldSchema);
+  const values = enumerateValues(fieldSchema, budget.options());
   if (values.kind === "finite") {
     const missing = values.values.filter((v) => !seen.some((s) => sameJson(s, v)));
     if (missing.length === 0 && !found.mayBeAbsent) return;

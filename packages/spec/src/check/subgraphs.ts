@@ -1,4 +1,5 @@
 import { compat } from "../compat/index.js";
+import { CheckBudget } from "./budget.js";
 import type { GraphNodeDef, JsonSchema, ValuePath } from "../def/graph-def.js";
 import { issue, type Issue } from "./issues.js";
 
@@ -11,6 +12,7 @@ export function checkSubgraphContract(
   node: GraphNodeDef,
   at: { path: ValuePath; graph: readonly string[]; block: string | undefined },
   report: (i: Issue) => void,
+  budget: CheckBudget = new CheckBudget(),
 ): void {
   const declared = node.contract;
   const own = node.graph.contract;
@@ -33,7 +35,7 @@ export function checkSubgraphContract(
       }
       continue;
     }
-    const result = compat(a, b);
+    const result = compat(a, b, budget.options());
     if (result.verdict === "yes") continue;
     const path = [...at.path, "contract", part];
     if (result.verdict === "no") {

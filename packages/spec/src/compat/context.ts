@@ -57,7 +57,7 @@ export interface Ctx {
 const DEFAULT_BASE = "https://blockwork.invalid/schema.json";
 
 /** The defaults of {@link AnalysisLimits}. */
-const DEFAULT_LIMITS = { steps: 200_000, nodes: 100_000, depth: 200, timeMs: 2_000 } as const;
+export const DEFAULT_LIMITS = { steps: 200_000, nodes: 100_000, depth: 200, timeMs: 2_000 } as const;
 
 export function createCtx(limits: AnalysisLimits = {}): Ctx {
   const timeMs = limits.timeMs ?? DEFAULT_LIMITS.timeMs;

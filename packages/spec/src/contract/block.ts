@@ -82,10 +82,14 @@ export type BlockReport =
       readonly answered?: boolean;
       /** The HTTP status of a failed call, when there was one. */
       readonly status?: number;
+      /** Why the model stopped (`stop`, `length`, `tool-calls`, `content-filter`, ...), for a call that got an answer. */
+      readonly finishReason?: string;
     }
   | {
       readonly type: "tool";
       readonly tool: string;
+      /** The model's id of this tool call, when a model asked for it. */
+      readonly callId?: string;
       readonly durationMs: number;
       readonly ok: boolean;
       readonly error?: string;
@@ -213,6 +217,7 @@ export interface MapBlock<T extends BlockTypes = BlockTypes> extends BlockBase<T
 
 /** Any block: code, graph or map. */
 export type Block<T extends BlockTypes = BlockTypes> = CodeBlock<T> | GraphBlock<T> | MapBlock<T>;
+/** Any block whatever its types: the constraint for functions that accept every block (`add`, `then`). */
 // biome-ignore lint: `any` is the point of an "any block" constraint.
 export type AnyBlock = CodeBlock<any> | GraphBlock<any> | MapBlock<any>;
 

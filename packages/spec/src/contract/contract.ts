@@ -118,9 +118,13 @@ export function toJsonSchema(schema: AnySchema, io: "input" | "output"): JsonSch
     const why = error instanceof Error ? error.message.split("\n")[0] : String(error);
     return { [OPAQUE_KEYWORD]: `zod could not convert this schema to JSON Schema (${why})` };
   }
-  delete json["$schema"];
-  markUnguardedRefs(json);
-  return json;
+  // zod puts a non-enumerable `~standard` on the root that holds the zod schema (and through its
+  // refinements' closures, whatever they captured): a copy of the plain JSON keeps none of it, so
+  // a JSON Schema kept somewhere (a model's request, a GraphDef) does not keep its zod schema alive.
+  const plain: Record<string, unknown> = { ...json };
+  delete plain["$schema"];
+  markUnguardedRefs(plain);
+  return plain;
 }
 
 function markOpaque(json: Record<string, unknown>, reason: string, fingerprint: string | undefined): void {

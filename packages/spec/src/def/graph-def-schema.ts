@@ -100,7 +100,13 @@ const nodeBase = {
   restart: RestartSchema.optional(),
 };
 
-const CodeNodeSchema = z.strictObject({ ...nodeBase, kind: z.literal("code"), block: z.string().min(1), memory: MemoryUseDefSchema.optional() });
+const DeclaredSchema = z.strictObject({
+  purpose: z.string(),
+  examples: z.array(z.strictObject({ input: z.json(), output: z.json(), note: z.string().optional() })),
+  properties: z.array(z.string()).optional(),
+});
+
+const CodeNodeSchema = z.strictObject({ ...nodeBase, kind: z.literal("code"), block: z.string().min(1), memory: MemoryUseDefSchema.optional(), declared: DeclaredSchema.optional() });
 const GraphNodeSchema = z.strictObject({
   ...nodeBase,
   kind: z.literal("graph"),

@@ -99,6 +99,11 @@ export type RestartType = "permanent" | "transient" | "temporary";
 /** What to do with one class of failure, whatever the restart type says. */
 export type FailureAction = "restart" | "escalate";
 
+/**
+ * How a supervisor restarts a block (or a graph) that failed, as plain data: the restart type
+ * (`permanent`, `transient`, `temporary`), limits, backoff and per-failure overrides. See
+ * docs/supervision.md.
+ */
 export interface RestartDef {
   readonly type: RestartType;
   /** At most this many restarts within `periodMs`; one more escalates. Default 3. */
@@ -130,6 +135,7 @@ export interface RestartDef {
  */
 export type SupervisionStrategy = "one_for_one" | "one_for_all" | "rest_for_one";
 
+/** How a graph supervises its blocks, as plain data: which blocks a restart takes along (the strategy). See docs/supervision.md. */
 export interface SupervisionDef {
   /** Default `one_for_one`. */
   readonly strategy: SupervisionStrategy;
@@ -156,6 +162,18 @@ export interface CodeNodeDef extends NodeDefBase {
   readonly block: string;
   /** The memory scopes the block reads and writes (agent blocks with memory; see docs/memory.md). */
   readonly memory?: MemoryUseDef;
+  /** Set for a block declared by contract, purpose and examples (`declareBlock`); see docs/lego.md. */
+  readonly declared?: DeclaredDef;
+}
+
+/** What a declared block (`declareBlock`) adds to its code node: the parts its agent is given. */
+export interface DeclaredDef {
+  /** One line: what the block is for. */
+  readonly purpose: string;
+  /** Input/output pairs the implementation must reproduce (they satisfy the contract). */
+  readonly examples: readonly { readonly input: JsonValue; readonly output: JsonValue; readonly note?: string }[];
+  /** The names of the properties over `{ input, output }` every run must satisfy (their code stays in the module). */
+  readonly properties?: readonly string[];
 }
 
 /** A whole graph used as one block: a black box with its own contract. */
@@ -182,7 +200,9 @@ export interface MapNodeDef extends NodeDefBase {
   readonly onItemError?: ItemErrorMode;
 }
 
+/** One block of a GraphDef: a code block, a graph used as a block, or a map over a list; `kind` tells which. */
 export type NodeDef = CodeNodeDef | GraphNodeDef | MapNodeDef;
+/** The kinds of block a GraphDef holds: `"code"`, `"graph"`, `"map"`. */
 export type NodeKind = NodeDef["kind"];
 
 /** When an edge is taken after its source finishes. Absent means: whenever the source succeeds. */

@@ -6,6 +6,7 @@ import { documentProblems, type LoadProblem } from "./guard.js";
 export type { LoadProblem } from "./guard.js";
 
 
+/** What {@link parseGraphDef} returns: the GraphDef, or every problem found in the document. */
 export type LoadResult = { readonly ok: true; readonly def: GraphDef } | { readonly ok: false; readonly problems: readonly LoadProblem[] };
 
 /**

@@ -161,6 +161,7 @@ export interface PatchParseProblem {
   readonly message: string;
 }
 
+/** What parsing a patch document returns: the patch, or every problem found in it. */
 export type PatchParseResult = { readonly ok: true; readonly patch: Patch } | { readonly ok: false; readonly problems: readonly PatchParseProblem[] };
 
 /**

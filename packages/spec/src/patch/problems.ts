@@ -16,6 +16,7 @@ export const PATCH_PROBLEM_CODES = {
   incompatible_replacement: "replace_block: the replacement does not fit where the block is used.",
 } as const;
 
+/** The `code` of a {@link PatchProblem}: one of the keys of {@link PATCH_PROBLEM_CODES}. */
 export type PatchProblemCode = keyof typeof PATCH_PROBLEM_CODES;
 
 /** An operation that was not applied: which one (its index in `ops`), and why. */
