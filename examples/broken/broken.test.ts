@@ -1,21 +1,24 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { basename, extname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { check, formatIssues, ISSUE_CODES, parseGraphDefJson, type GraphDef, type IssueCode } from "@blockwork/spec";
+import { check, declaredInfo, formatIssues, ISSUE_CODES, parseGraphDefJson, type CheckOptions, type GraphBlock, type GraphDef, type IssueCode } from "@blockwork/spec";
 import { describe, expect, it } from "vitest";
 
 // Every file here is a deliberately wrong graph named after the checker rule it breaks.
 const dir = fileURLToPath(new URL(".", import.meta.url));
 const files = readdirSync(dir).filter((f) => (f.endsWith(".json") || f.endsWith(".ts")) && !f.startsWith("_") && !f.endsWith(".test.ts"));
 
-async function load(file: string): Promise<GraphDef> {
+async function load(file: string): Promise<{ def: GraphDef; options: CheckOptions }> {
   if (extname(file) === ".json") {
     const result = parseGraphDefJson(readFileSync(join(dir, file), "utf8"));
     if (!result.ok) throw new Error(`${file} is not a valid GraphDef: ${JSON.stringify(result.problems)}`);
-    return result.def;
+    return { def: result.def, options: {} };
   }
-  const module = (await import(/* @vite-ignore */ pathToFileURL(join(dir, file)).href)) as { graph: { def: GraphDef } };
-  return module.graph.def;
+  const module = (await import(/* @vite-ignore */ pathToFileURL(join(dir, file)).href)) as { graph: GraphBlock };
+  // As `blockwork check` does for a module: declared blocks with no implementation given (these
+  // graphs declare none in a file) are the unimplemented ones.
+  const unimplemented = new Set([...module.graph.blocks].filter(([, b]) => { const info = declaredInfo(b); return info !== undefined && info.inline === undefined && info.file === undefined; }).map(([name]) => name));
+  return { def: module.graph.def, options: { unimplemented } };
 }
 
 describe("examples/broken", () => {
@@ -26,7 +29,8 @@ describe("examples/broken", () => {
 
   it.each(files)("%s yields its code", async (file) => {
     const code = basename(file, extname(file)) as IssueCode;
-    const issues = check(await load(file));
+    const { def, options } = await load(file);
+    const issues = check(def, options);
     expect(issues.map((i) => i.code)).toContain(code);
     expect(formatIssues(issues)).toMatchSnapshot();
   });

@@ -63,7 +63,7 @@ describe("blockwork completion fish", () => {
     expect(complete("blockwork runs ").map((l) => l.split("\t")[0])).toEqual([...(await commandsOfHelp(["runs"]))].sort());
     expect(complete("blockwork check --format ").map((l) => l.split("\t")[0])).toEqual(["json", "sarif", "text"]);
     // `runs resume` is not the top-level `resume`: no --block/--data there.
-    expect(complete("blockwork runs resume x --").map((l) => l.split("\t")[0])).toEqual(["--concurrency", "--help", "--quiet", "--store"]);
+    expect(complete("blockwork runs resume x --").map((l) => l.split("\t")[0])).toEqual(["--concurrency", "--help", "--otlp", "--quiet", "--store"]);
     expect(complete("blockwork resume x --b").map((l) => l.split("\t")[0])).toEqual(["--block"]);
   });
 });

@@ -54,14 +54,6 @@ export interface CommitResult {
 }
 
 /**
- * One memory scope as a block sees it: the state (the fold of the scope's journal), changed only
- * in batches that are written atomically, once, in order. A batch is built by a function over a
- * draft; the retention policy then evicts what it must; when core overflows and the policy
- * compacts, `compact` is asked for a summary. If another writer got in first, the batch is built
- * again on the new state; if the batch had been written by a crashed run of this attempt, its
- * stored ops are used instead (so a resumed run's memory is the one it would have had).
- */
-/**
  * The state (with its tiers' index) that closed spaces left, by backend and scope: the next open of
  * the scope takes it over when the backend's head is still at its `seq`, instead of loading every
  * item and indexing them again (each turn of a long conversation opens its thread scope). Taken
@@ -69,6 +61,14 @@ export interface CommitResult {
  */
 const parked = new WeakMap<MemoryBackend, Map<string, RetainedScope>>();
 
+/**
+ * One memory scope as a block sees it: the state (the fold of the scope's journal), changed only
+ * in batches that are written atomically, once, in order. A batch is built by a function over a
+ * draft; the retention policy then evicts what it must; when core overflows and the policy
+ * compacts, `compact` is asked for a summary. If another writer got in first, the batch is built
+ * again on the new state; if the batch had been written by a crashed run of this attempt, its
+ * stored ops are used instead (so a resumed run's memory is the one it would have had).
+ */
 export class MemorySpace {
   private retained: RetainedScope;
   private batchCount = 0;
