@@ -12,6 +12,8 @@ describe("doc comments on the public API", () => {
   it("covers every public entry of every package", () => {
     expect(publicEntries(root).map((e) => e.specifier)).toEqual([
       "@blockwork/spec",
+      "@blockwork/spec/analysis",
+      "@blockwork/spec/editing",
       "@blockwork/core",
       "@blockwork/nodes",
       "@blockwork/nodes/testing",

@@ -43,5 +43,5 @@ export async function converse(store: Store, model: Model, turns: number, custom
 /** The calls as a chart-ready CSV: one row per model call. */
 export function toCsv(calls: readonly CallRow[]): string {
   const header = "turn,call,context_tokens,instructions,contract,input,core_memory,fetched_memory,tools_and_framing";
-  return [header, ...calls.map((c) => [c.turn, c.call, c.total, c.instructions, c.contract, c.input, c.core, c.fetched, c.other].join(","))].join("\n") + "\n";
+  return `${[header, ...calls.map((c) => [c.turn, c.call, c.total, c.instructions, c.contract, c.input, c.core, c.fetched, c.other].join(","))].join("\n")}\n`;
 }

@@ -56,7 +56,7 @@ export function reportError(error: unknown, io: Io, verbose: boolean): number {
 }
 
 /** `Name: message` of anything thrown. */
-export function headline(error: unknown): string {
+function headline(error: unknown): string {
   if (error instanceof Error) return `${error.name}: ${error.message}`;
   return typeof error === "string" ? error : safeJson(error);
 }

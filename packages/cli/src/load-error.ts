@@ -127,7 +127,7 @@ async function locateSyntaxError(text: string, file: string): Promise<{ line: nu
 }
 
 /** The import of `missing` in `text` (a specifier, or the file it resolves to), with its position. */
-export function findImport(text: string, importer: string, missing: string): { specifier: string; line: number; column: number } | undefined {
+function findImport(text: string, importer: string, missing: string): { specifier: string; line: number; column: number } | undefined {
   const pattern = /(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+|\brequire\s*\(\s*)(["'])([^"'\n]+)\1/g;
   const candidates: { specifier: string; offset: number }[] = [];
   for (const match of text.matchAll(pattern)) candidates.push({ specifier: match[2] as string, offset: (match.index ?? 0) + match[0].length - (match[2] as string).length - 1 });
@@ -147,7 +147,7 @@ function packageName(specifier: string): string {
 }
 
 /** Two lines either side of `line`, numbered, with a caret under `column` (both 1-based). */
-export function codeFrame(text: string, line: number, column: number): string {
+function codeFrame(text: string, line: number, column: number): string {
   const lines = text.split("\n");
   const first = Math.max(1, line - 2);
   const last = Math.min(lines.length, line + 2);

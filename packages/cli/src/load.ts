@@ -41,7 +41,7 @@ export interface LoadedFile {
 
 const MODULE_EXTENSIONS = new Set([".ts", ".mts", ".cts", ".js", ".mjs", ".cjs", ".tsx", ".jsx"]);
 /** Files picked up when a directory is given: `*.graph.ts`, `*.graph.json`, ... */
-export const GRAPH_FILE_GLOB = "**/*.graph.{ts,mts,cts,js,mjs,cjs,json}";
+const GRAPH_FILE_GLOB = "**/*.graph.{ts,mts,cts,js,mjs,cjs,json}";
 
 /**
  * Expands command-line paths: files as they are, directories to the graph files under them
@@ -205,7 +205,7 @@ function withPosition(problem: LoadProblem, text: string): LoadProblem {
 }
 
 /** The 1-based line and column of the value at `path` in a JSON document (nearest existing parent). */
-export function positionOf(text: string, path: readonly (string | number)[]): { line: number; column: number } | undefined {
+function positionOf(text: string, path: readonly (string | number)[]): { line: number; column: number } | undefined {
   let tree: ReturnType<typeof parseTree>;
   try {
     tree = parseTree(text);
@@ -225,7 +225,7 @@ export function positionOf(text: string, path: readonly (string | number)[]): { 
  * Where a block is declared in a module, approximately: the first `.as("id")` or `id: "id"`, else
  * the first place the id appears as a string literal outside a line comment.
  */
-export function positionOfId(text: string, id: string): { line: number; column: number } | undefined {
+function positionOfId(text: string, id: string): { line: number; column: number } | undefined {
   // Ids are letters, digits, `_` and `-`: nothing to escape in a regular expression.
   const quoted = `(["'\`])${id}\\1`;
   for (const pattern of [`\\.as\\(\\s*${quoted}`, `\\bid:\\s*${quoted}`, `^(?!\\s*//).*?${quoted}`]) {

@@ -30,7 +30,7 @@ export function resumeSchemaAt(def: GraphDef, path: string): JsonSchema | undefi
  * booleans, enums, consts, arrays): a starting point to edit. Undefined when the schema is not that
  * simple.
  */
-export function skeletonOf(schema: JsonSchema, depth = 0): JsonValue | undefined {
+function skeletonOf(schema: JsonSchema, depth = 0): JsonValue | undefined {
   if (typeof schema === "boolean" || depth > 6) return schema === true ? null : undefined;
   const s = schema as Record<string, unknown>;
   if ("const" in s) return s["const"] as JsonValue;
@@ -66,7 +66,7 @@ export function skeletonOf(schema: JsonSchema, depth = 0): JsonValue | undefined
 }
 
 /** `text` quoted for a POSIX shell. */
-export function shellQuote(text: string): string {
+function shellQuote(text: string): string {
   return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
 }
 
@@ -74,7 +74,7 @@ export function shellQuote(text: string): string {
  * The `--store` part of a pasted command: the argument as given, but a connection string with a
  * password is not echoed.
  */
-export function storePart(storeArg: string | undefined): string {
+function storePart(storeArg: string | undefined): string {
   if (storeArg === undefined) return "";
   if (/^postgres(?:ql)?:\/\/[^/@]*:[^/@]*@/.test(storeArg)) return " --store <the connection string>";
   return ` --store ${shellQuote(storeArg)}`;

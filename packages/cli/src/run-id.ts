@@ -5,9 +5,9 @@ import { DEFAULT_STORE } from "./options.js";
 import { CliError } from "./io.js";
 
 /** The shortest prefix accepted: fewer characters would match too much to be useful. */
-export const MIN_PREFIX = 4;
+const MIN_PREFIX = 4;
 /** How many of the newest runs a prefix is matched against. */
-export const PREFIX_SCAN = 100_000;
+const PREFIX_SCAN = 100_000;
 
 /**
  * The run `idOrPrefix` names in `store`: the run with exactly that id, else the one run whose id

@@ -1,6 +1,6 @@
 import { relative } from "node:path";
 import { ISSUE_CODES, type Issue } from "@blockwork/spec";
-import type { CheckReport } from "./commands/check.js";
+import type { CheckReport } from "./check-report.js";
 import { positionOfIssue } from "./load.js";
 
 const SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json";

@@ -27,7 +27,7 @@ export function graphMachine(def: GraphDef) {
 }
 
 /** Every event the graph's blocks can send: one `done` per route case, a plain `done`, and `failed` where an error edge waits. */
-export function blockEvents(def: GraphDef, prefix = ""): BlockEvent[] {
+function blockEvents(def: GraphDef, prefix = ""): BlockEvent[] {
   const events: BlockEvent[] = [];
   for (const node of def.nodes) {
     const out = def.edges.filter((e) => e.from === node.id);

@@ -136,7 +136,7 @@ export const catalogue = defineCatalogue([sentiment]);
     );
     const head = 'import type { Input, Output } from "./sentiment.contract.js";\n';
     // Wrong first: counts only "good" and returns the count as the score (breaks score <= 1).
-    const wrong = "```ts\n" + head + 'export default function run(input: Input): Output {\n  const plus = input.text.split(" ").filter((w) => w === "good").length;\n  return { mood: plus > 0 ? "positive" : "neutral", score: plus };\n}\n```';
+    const wrong = `\`\`\`ts\n${head}export default function run(input: Input): Output {\n  const plus = input.text.split(" ").filter((w) => w === "good").length;\n  return { mood: plus > 0 ? "positive" : "neutral", score: plus };\n}\n\`\`\``;
     const right =
       "```ts\n" +
       head +

@@ -30,7 +30,7 @@ describe("blockwork run and runs on PostgreSQL", () => {
     const list = await cli(["runs", "list", "--store", url]);
     expect(list.out).toMatch(new RegExp(`${id}\\s+slow\\s+completed`));
     const show = await cli(["runs", "show", id, "--store", url]);
-    expect(show.out).toMatch(/completed  five {2}→ \{"n":6\}/);
+    expect(show.out).toMatch(/completed {2}five {2}→ \{"n":6\}/);
     const watch = await cli(["runs", "watch", id, "--store", url]);
     expect(watch).toMatchObject({ code: 0 });
     expect(JSON.parse(watch.out)).toEqual({ n: 6 });

@@ -22,7 +22,7 @@ describe("blockwork run / resume with a person in the loop", () => {
     const list = await cli(["runs", "list", "--store", store, "--status", "suspended"]);
     expect(list.out).toMatch(new RegExp(`${id}\\s+refund-approval\\s+suspended`));
     const show = await cli(["runs", "show", id, "--store", store]);
-    expect(show.out).toMatch(/suspended  approve {2}\{"question"/);
+    expect(show.out).toMatch(/suspended {2}approve {2}\{"question"/);
     expect(show.out).toMatch(/waiting for:\n {2}approve#1 {2}\{"question"/);
     expect(show.out).toContain(`resume with: blockwork resume ${id} --block approve#1 --data '{"approved":false,"reason":"x"}' --store ${store}\n`);
     // A prefix of the id is enough.
@@ -42,9 +42,9 @@ describe("blockwork run / resume with a person in the loop", () => {
     const resumed = await cli(["resume", id, "--block", "approve", "--data", `@${answer}`, "--store", store]);
     expect(resumed.code).toBe(0);
     expect(JSON.parse(resumed.out)).toEqual({ order: "ORD-1042", refunded: 240, decision: { approved: true, by: "human", reason: "loyal customer" } });
-    expect(resumed.err).toMatch(/resumed   approve/);
+    expect(resumed.err).toMatch(/resumed {3}approve/);
     const after = await cli(["runs", "show", id, "--store", store]);
-    expect(after.out).toMatch(/resumed    approve {2}with \{"approved":true,"reason":"loyal customer"\}/);
+    expect(after.out).toMatch(/resumed {4}approve {2}with \{"approved":true,"reason":"loyal customer"\}/);
     expect(after.out).toMatch(/^status {3}completed/m);
   });
 });

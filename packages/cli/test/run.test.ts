@@ -17,14 +17,14 @@ describe("blockwork run and runs", () => {
       queue: "billing",
       kind: "billing",
     });
-    expect(ran.err).toMatch(/started   classify/);
+    expect(ran.err).toMatch(/started {3}classify/);
     expect(ran.err).toMatch(/journal: 2 entries \(2 blocks completed/);
     const id = /run ([0-9a-f-]{36}) started/.exec(ran.err)?.[1] as string;
     const list = await cli(["runs", "list", "--store", store]);
     expect(list.out).toMatch(new RegExp(`${id}\\s+support-triage\\s+completed`));
     const show = await cli(["runs", "show", id, "--store", store]);
-    expect(show.out).toMatch(/completed  classify {2}→ \{"kind":"billing","urgency":"high"/);
-    expect(show.out).toMatch(/completed  billingReply/);
+    expect(show.out).toMatch(/completed {2}classify {2}→ \{"kind":"billing","urgency":"high"/);
+    expect(show.out).toMatch(/completed {2}billingReply/);
     expect(show.out).toMatch(/^status {3}completed/m);
   });
 

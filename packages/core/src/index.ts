@@ -14,7 +14,7 @@ export type { HandleUpgradeOptions, ResumeOptions, RunHandle, RunOptions, RunSet
 export { planUpgrade, positionOf, structuralGraph, upgrade } from "./run/upgrade.js";
 export type { Migration, UpgradeOptions, UpgradePlan, UpgradeResult } from "./run/upgrade.js";
 export type { EscalatedFailure, RerouteApproval, ReroutePolicy, RerouteProposal } from "./run/reroute.js";
-export type { RunEvent, RunEventType, Suspension } from "./run/events.js";
+export type { RunEvent, RunEventType, Suspension } from "./events.js";
 
 // OpenTelemetry: spans of runs, blocks, restarts, model and tool calls (docs/observability.md).
 export { BLOCKWORK_TRACER } from "./trace/run-trace.js";
@@ -27,8 +27,7 @@ export { blockLifecycle, trackBlocks } from "./supervise/lifecycle.js";
 export type { BlockChange, BlockState, BlockTracker, LifecycleEvent } from "./supervise/lifecycle.js";
 export { stateDiagram } from "./supervise/diagram.js";
 
-export { canonicalJson, graphVersion } from "./plan/version.js";
-export { deepStrict } from "./plan/strict.js";
+export { canonicalJson, deepStrict, graphVersion } from "@blockwork/spec";
 
 // Running runs across processes: fold a journal, run one task, append what it produced.
 export { foldRun, newRunRecord, resumedEntry, runTask } from "./run/fold.js";

@@ -35,17 +35,15 @@ describe("run ids", () => {
   it.each(BAD)("refuses %s with run_id_invalid on memory, SQLite and PostgreSQL stores", async (_name, id, message) => {
     const sqlite = new SqliteStore(join(mkdtempSync(join(tmpdir(), "bw-runid-")), "runs.sqlite"));
     for (const store of [new MemoryStore(), sqlite]) {
-      await expect((async () => run(graph, { n: 1 }, { store, runId: id }))()).rejects.toMatchObject({ code: "run_id_invalid", message: expect.stringMatching(message) });
+    await expect((async () => run(graph, { n: 1 }, { store, runId: id }))()).rejects.toMatchObject({ code: "run_id_invalid", message: expect.stringMatching(message) });
       expect(await store.listRuns()).toEqual([]);
     }
     sqlite.close();
     const pg = pgStore("runid");
-    {
-      await expect(submitRun(pg, graph, { n: 1 }, { runId: id })).rejects.toMatchObject({ code: "run_id_invalid", message: expect.stringMatching(message) });
-      await expect((async () => run(graph, { n: 1 }, { store: pg, runId: id }))()).rejects.toMatchObject({ code: "run_id_invalid" });
-      // Looking a bad id up is "no such run", not PostgreSQL's error 22021.
-      await expect(pg.getRun(id)).resolves.toBeUndefined();
-    }
+    await expect(submitRun(pg, graph, { n: 1 }, { runId: id })).rejects.toMatchObject({ code: "run_id_invalid", message: expect.stringMatching(message) });
+    await expect((async () => run(graph, { n: 1 }, { store: pg, runId: id }))()).rejects.toMatchObject({ code: "run_id_invalid" });
+    // Looking a bad id up is "no such run", not PostgreSQL's error 22021.
+    await expect(pg.getRun(id)).resolves.toBeUndefined();
   });
 
   it("runs with a valid 200-character id on PostgreSQL", async () => {

@@ -21,7 +21,7 @@ function chain(calls: string[], gate?: Promise<void>) {
   const step = <const I extends string>(id: I, wait?: Promise<void>) =>
     defineContract({ id, input: N, output: N }).implement(async ({ n }) => {
       calls.push(id);
-      if (wait) await wait;
+      if (wait !== undefined) await wait;
       return { n: n + 1 };
     });
   return createGraph({ id: "abc", input: N, output: N }).then(step("a")).then(step("b", gate)).then(step("c")).output((_, { c }) => c).build();

@@ -142,7 +142,7 @@ function sse(events: (signal: AbortSignal) => AsyncGenerator<StreamEvent>, heade
 
 function modesOf(view: RunView, query: string[] | undefined): Set<string> {
   const asked = query?.flatMap((q) => q.split(",")).filter(Boolean);
-  if (asked && asked.length) return new Set(asked);
+  if (asked?.length) return new Set(asked);
   const stored = view.row.kwargs["stream_mode"];
   return new Set(Array.isArray(stored) ? (stored as string[]) : ["values"]);
 }

@@ -1,3 +1,4 @@
+import { formatZodIssues } from "@blockwork/spec";
 import type { JsonValue } from "@blockwork/spec";
 import { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
@@ -82,7 +83,7 @@ export function createMcpServer(service: Service): Server {
       if (entry === undefined) return errorResult(`no tool named ${JSON.stringify(name)}: the tools are ${[...toolEntries(service).map((e) => e.graphId), RESUME_TOOL].join(", ")}`);
       const input = isObjectSchema(entry.def.contract.input) ? args : args["input"];
       const parsed = (entry.graph.contract.input as z.ZodType).safeParse(input);
-      if (!parsed.success) return errorResult(`the arguments do not satisfy the input schema of graph "${entry.graphId}": ${formatIssues(parsed.error)}`, { issues: issuesOf(parsed.error) });
+      if (!parsed.success) return errorResult(`the arguments do not satisfy the input schema of graph "${entry.graphId}": ${formatZodIssues(parsed.error)}`, { issues: issuesOf(parsed.error) });
       const view = await service.createRun(undefined, { assistant_id: entry.assistantId, input: input as Record<string, unknown> });
       return await finish(service, entry, view, progress, extra.signal);
     } catch (error) {
@@ -148,10 +149,6 @@ async function finish(service: Service, entry: AssistantEntry, view: RunView, pr
 
 function errorResult(message: string, details: Record<string, unknown> = {}): CallToolResult {
   return { isError: true, content: [{ type: "text", text: message }], ...(Object.keys(details).length ? { _meta: { "blockwork/error": details as Record<string, JsonValue> } } : {}) };
-}
-
-function formatIssues(error: z.ZodError): string {
-  return error.issues.map((i) => `${i.path.length ? i.path.join(".") : "(value)"}: ${i.message}`).join("; ");
 }
 
 /**

@@ -397,7 +397,7 @@ class Wake {
 }
 
 /** A server run's status from its Blockwork run (see docs/serving.md, "Threads and runs"). */
-export function derivedStatus(row: ServerRunRow, record: RunRecord | undefined, journal: readonly JournalEntry[]): ServerRunStatus {
+function derivedStatus(row: ServerRunRow, record: RunRecord | undefined, journal: readonly JournalEntry[]): ServerRunStatus {
   if (record === undefined) return "pending";
   switch (record.status) {
     case "completed":

@@ -21,7 +21,7 @@ const TYPES: Record<string, string> = { ".html": "text/html; charset=utf-8", ".j
 const STATUSES: readonly RunStatus[] = ["running", "suspended", "completed", "failed", "cancelled"];
 
 /** Each block's state in a run, from its journal: what the drawing colours. */
-export function blockStatus(entries: readonly JournalEntry[]): Record<string, MermaidStatus> {
+function blockStatus(entries: readonly JournalEntry[]): Record<string, MermaidStatus> {
   const status: Record<string, MermaidStatus> = {};
   for (const entry of entries) {
     if (entry.kind === "run.upgraded" || entry.kind === "loop.pass") continue;

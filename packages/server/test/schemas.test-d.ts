@@ -1,7 +1,7 @@
 import type { Assistant, Command, Config, GraphSchema, Metadata, Run, StreamMode, Thread, ThreadState } from "@langchain/langgraph-sdk";
 import { describe, expectTypeOf, it } from "vitest";
 import type { z } from "zod";
-import { assistantJson, schemasJson } from "../src/http.js";
+import type { assistantJson, schemasJson } from "../src/http.js";
 import type { CommandSchema, ConfigSchema, RunCreateSchema, ThreadCreateSchema } from "../src/schemas.js";
 import type { Service } from "../src/service.js";
 

@@ -42,7 +42,7 @@ describe("blob(): a contract field that holds a handle, not the content", () => 
     const consume = defineContract({ id: "consume", input: z.object({ data: blob({ mediaType: "application/json" }) }), output: z.object({ ok: z.boolean() }) }).implement(() => ({ ok: true }));
     const graph = createGraph({ id: "blobs", input: z.object({}), output: z.object({ ok: z.boolean() }) })
       .then(produce)
-      // biome-ignore lint: deliberately miswired, as a GraphDef from elsewhere could be
+      // Deliberately miswired, as a GraphDef from elsewhere could be
       .then(consume, (_, { produce }) => ({ data: produce.data as never }))
       .output((_, { consume }) => consume)
       .build();

@@ -1,10 +1,13 @@
 import { relative } from "node:path";
-import { check, formatIssues, summarizeIssues, type Issue } from "@blockwork/spec";
+import { check, formatIssues, summarizeIssues } from "@blockwork/spec";
 import { stackOf } from "../boundary.js";
 import { unimplementedBlocks } from "../declared.js";
 import { CliError, type Io, useColor } from "../io.js";
 import { expandPaths, loadFile, type FileProblem, type LoadedFile, type LoadedGraph, positionOfIssue } from "../load.js";
 import { toSarif } from "../sarif.js";
+import type { CheckReport, GraphReport } from "../check-report.js";
+
+export type { CheckReport, GraphReport } from "../check-report.js";
 
 export interface CheckCommandOptions {
   readonly format: "text" | "json" | "sarif";
@@ -12,21 +15,6 @@ export interface CheckCommandOptions {
   readonly strict: boolean;
   /** Declared blocks without an implementation are warnings, not errors. */
   readonly allowMissing?: boolean;
-}
-
-/** The result for one graph. */
-export interface GraphReport {
-  readonly file: string;
-  readonly exportName?: string;
-  readonly graph: string;
-  readonly blocks: number;
-  readonly issues: readonly Issue[];
-}
-
-export interface CheckReport {
-  readonly graphs: readonly GraphReport[];
-  readonly problems: readonly FileProblem[];
-  readonly texts: ReadonlyMap<string, string>;
 }
 
 /** `blockwork check <paths...>`: loads every graph, checks it, reports; exit 1 on errors. */

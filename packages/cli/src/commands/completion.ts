@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: the completion scripts are shell, where ${...} is the shell's
 import type { Command } from "commander";
 import { CliError, type Io } from "../io.js";
 

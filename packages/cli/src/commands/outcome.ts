@@ -52,7 +52,7 @@ export async function finish(
 }
 
 /** What a suspended run waits for, and the commands that resume it. */
-export function suspendedMessage(runId: string, suspensions: readonly Suspension[], storeArg: string | undefined, def?: GraphDef): string {
+function suspendedMessage(runId: string, suspensions: readonly Suspension[], storeArg: string | undefined, def?: GraphDef): string {
   const lines = [`blockwork: run ${runId} is suspended: ${suspensions.length === 1 ? "a block waits" : `${suspensions.length} blocks wait`} to be resumed.`];
   for (const s of suspensions) {
     lines.push(`  ${s.id}  ${JSON.stringify(s.payload)}`);
@@ -73,7 +73,7 @@ export async function graphOfRun(store: Store, runId: string): Promise<GraphDef 
 }
 
 /** A few lines about what the journal holds for a run. */
-export async function journalSummary(store: Store, runId: string, cwd: string): Promise<string> {
+async function journalSummary(store: Store, runId: string, cwd: string): Promise<string> {
   const [record, journal] = await Promise.all([store.getRun(runId), store.journal(runId)]);
   const count = (kind: JournalEntry["kind"]) => journal.filter((e) => e.kind === kind).length;
   const bytes = journal.reduce((sum, e) => sum + JSON.stringify(e).length, 0);

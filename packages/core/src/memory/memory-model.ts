@@ -1,5 +1,5 @@
 import type { JsonValue, MemoryTier } from "@blockwork/spec";
-import type { MaybePromise } from "../store/store.js";
+import type { MaybePromise } from "../maybe-promise.js";
 
 /** Who wrote an item: the run, the block's path, its activation and attempt. */
 export interface MemoryProvenance {

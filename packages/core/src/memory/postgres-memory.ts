@@ -1,5 +1,5 @@
 import type { PoolClient } from "pg";
-import type { Tables } from "../store/postgres-schema.js";
+import type { Tables } from "../store/postgres-tables.js";
 import { idsOf } from "./apply-batch.js";
 import { matchesFilters } from "./in-process-memory.js";
 import {

@@ -1,10 +1,8 @@
 import type { CodeBlock, FailureAction, GraphBlock, GraphDef, NodeDef, RestartDef, RestartType, RetryDef, SupervisionStrategy } from "@blockwork/spec";
-import { check, compilePattern, formatIssues, loopEdges, type JsonSchema } from "@blockwork/spec";
+import { check, compilePattern, deepStrict, formatIssues, graphVersion, loopEdges, type JsonSchema } from "@blockwork/spec";
 import { z as zod, type z } from "zod";
 import { RunError } from "../errors.js";
 import { compileBinding, type Binder } from "./bindings.js";
-import { deepStrict } from "./strict.js";
-import { graphVersion } from "./version.js";
 
 /** How a block's attempts are retried, with every default filled in. */
 export interface RetryPlan {

@@ -3,7 +3,7 @@ import { handleOf } from "../store/blob-data.js";
 import type { Store } from "../store/store.js";
 
 /** The most bytes `text()` decodes in one call: a slice, not a way to load a whole corpus. */
-export const MAX_TEXT_BYTES = 16 * 1024 * 1024;
+const MAX_TEXT_BYTES = 16 * 1024 * 1024;
 
 /** `ctx.blobs` of a block in run `runId`: the run store's blobs, and what it puts is linked to the run. */
 export function blobAccess(store: Store, runId: string): BlobAccess {

@@ -1,6 +1,6 @@
 import { isRunError, messageOf, RunError } from "../errors.js";
 import type { JournalEntry, MaybePromise, Store } from "../store/store.js";
-import type { EventHub, RunEvent, Suspension } from "./events.js";
+import type { EventHub, RunEvent, Suspension } from "../events.js";
 
 /**
  * A store error as the run's error: `run_taken_over` and `run_owned` as they are, anything else

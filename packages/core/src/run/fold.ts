@@ -7,7 +7,7 @@ import type { JournalEntry, RunRecord, RunSource, Store } from "../store/store.j
 import { findSuspension, RunContext } from "./context.js";
 import { effectiveJournal } from "./journal.js";
 import { prepareRun } from "./record.js";
-import { EventHub, type Suspension } from "./events.js";
+import { EventHub, type Suspension } from "../events.js";
 import { passHint, Scope, type ScopeHost } from "./scope.js";
 
 // biome-ignore lint: any graph block.

@@ -1,5 +1,5 @@
 import type { BlobAccess, BlockContext, BlockReport, BlockSuspension, JsonValue } from "@blockwork/spec";
-import { failure, isBlockFailure, isBlockSuspension, suspension } from "@blockwork/spec";
+import { failure, isBlockFailure, isBlockSuspension, suspension, formatZodIssues } from "@blockwork/spec";
 import type { z } from "zod";
 import { type AttemptRecord, describeThrown, type ErrorInfo, headlineOf, kindOf, messageOf, retryAfterOf, RunError } from "../errors.js";
 import type { ItemPlan, RetryPlan } from "../plan/plan.js";
@@ -104,7 +104,7 @@ export class LeafTask implements Replayable, Suspended, Pausable {
     }
     const parsed = (this.plan.resume as z.ZodType).safeParse(data);
     if (!parsed.success) {
-      throw new RunError({ code: "resume_invalid", message: `the data does not satisfy the resume schema of block ${this.path}: ${zodIssues(parsed.error)}`, path: this.path }, { runId: this.run.id });
+      throw new RunError({ code: "resume_invalid", message: `the data does not satisfy the resume schema of block ${this.path}: ${formatZodIssues(parsed.error, { max: 5 })}`, path: this.path }, { runId: this.run.id });
     }
     return parsed.data;
   }
@@ -336,7 +336,7 @@ export class LeafTask implements Replayable, Suspended, Pausable {
     }
     const parsed = this.plan.output.safeParse(value);
     if (!parsed.success) {
-      this.fail("output_invalid", `returned an output that breaks its contract: ${zodIssues(parsed.error)}`);
+      this.fail("output_invalid", `returned an output that breaks its contract: ${formatZodIssues(parsed.error, { max: 5 })}`);
       return;
     }
     const output = parsed.data;
@@ -396,7 +396,7 @@ export class LeafTask implements Replayable, Suspended, Pausable {
     }
     const parsed = schema.safeParse(error);
     if (!parsed.success) {
-      this.fail("error_invalid", `failed with a typed error that breaks its error schema: ${zodIssues(parsed.error)}`);
+      this.fail("error_invalid", `failed with a typed error that breaks its error schema: ${formatZodIssues(parsed.error, { max: 5 })}`);
       return;
     }
     const value = parsed.data as JsonValue;
@@ -615,13 +615,6 @@ export function backoff(retry: RetryPlan, attempt: number, random: () => number 
 
 function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
   return typeof value === "object" && value !== null && typeof (value as { then?: unknown }).then === "function";
-}
-
-function zodIssues(error: z.ZodError): string {
-  return error.issues
-    .slice(0, 5)
-    .map((i) => `${i.path.length ? i.path.join(".") : "(value)"}: ${i.message}`)
-    .join("; ");
 }
 
 function truncate(text: string | undefined): string {

@@ -1,3 +1,4 @@
+import { formatZodIssues } from "@blockwork/spec";
 import { randomUUID } from "node:crypto";
 import { checkRunId } from "./run-id.js";
 import type { GraphBlock, JsonValue } from "@blockwork/spec";
@@ -14,8 +15,7 @@ export function prepareRun(plan: GraphPlan, graph: GraphBlock, input: unknown, o
   if (options.runId !== undefined) checkRunId(options.runId);
   const parsed = plan.strictInput.safeParse(input);
   if (!parsed.success) {
-    const issues = parsed.error.issues.slice(0, 5).map((i) => `${i.path.join(".") || "(value)"}: ${i.message}`).join("; ");
-    throw new RunError({ code: "input_invalid", message: `the input does not satisfy the contract of graph "${graph.def.id}": ${issues}` });
+    throw new RunError({ code: "input_invalid", message: `the input does not satisfy the contract of graph "${graph.def.id}": ${formatZodIssues(parsed.error, { max: 5 })}` });
   }
   const now = Date.now();
   const record: RunRecord = {

@@ -7,9 +7,12 @@ import type { JournalEntry, MaybePromise, RunRecord, RunSource, Store } from "..
 import { findSuspension, RunContext, storeFailure, type Suspended } from "./context.js";
 import { effectiveJournal } from "./journal.js";
 import { prepareRun } from "./record.js";
-import type { RerouteApproval, ReroutePolicy, RerouteProposal } from "./reroute.js";
-import { type Migration, planUpgrade, type UpgradePlan, type UpgradeResult } from "./upgrade.js";
-import { EventHub, type RunEvent, type Suspension } from "./events.js";
+import type { ReroutePolicy } from "./reroute.js";
+import type { UpgradeResult } from "./upgrade.js";
+import { type HandleUpgradeOptions, type MoveHost, Moves, reading } from "./moves.js";
+
+export type { HandleUpgradeOptions } from "./moves.js";
+import { EventHub, type RunEvent, type Suspension } from "../events.js";
 import { passHint, Scope, type ScopeHost } from "./scope.js";
 import { type RunTrace, traceRun, type TracingOptions } from "../trace/run-trace.js";
 
@@ -68,13 +71,6 @@ export interface RunHandle<TOutput = unknown> {
    * run goes on as it was) unless the diff, the run's data and a replay on the new graph allow it.
    */
   upgrade(to: AnyGraph, options?: HandleUpgradeOptions): Promise<UpgradeResult>;
-}
-
-/** Options of `RunHandle.upgrade`. */
-export interface HandleUpgradeOptions {
-  readonly migrate?: Migration;
-  /** Where the new graph is loaded from, for later resumes, when it is not the run's module. */
-  readonly source?: RunSource;
 }
 
 /** Where a run stands when it stops making progress on its own. */
@@ -179,16 +175,6 @@ function ended(runId: string, status: string): RunError {
   return new RunError({ code: "journal_mismatch", message: `run ${runId} has already ended (${status}); only running or suspended runs can be resumed` }, { runId });
 }
 
-/** A store read as a `store_failed` error when the store fails (a RunError as it is). */
-async function reading<T>(runId: string, what: string, read: () => MaybePromise<T>): Promise<T> {
-  try {
-    return await read();
-  } catch (error) {
-    if (isRunError(error) && error.code !== "store_failed") throw error;
-    throw storeFailure(runId, error, what);
-  }
-}
-
 /** Gives a run up, best effort (a store that fails leaves a dead owner, which is taken over). */
 async function release(store: Store, runId: string): Promise<void> {
   try {
@@ -230,13 +216,6 @@ async function resumeOwned(runId: string, found: RunRecord, options: ResumeOptio
 }
 
 /** A move to a new version, checked and ready to be journaled. */
-interface PlannedMove {
-  readonly record: RunRecord;
-  readonly journal: readonly JournalEntry[];
-  readonly to: AnyGraph;
-  readonly plan: UpgradePlan;
-}
-
 /** Swallows the rejection of the result promise of a caller that never awaits it. */
 const ignore = (): void => {};
 
@@ -244,12 +223,14 @@ const ignore = (): void => {};
  * Drives one run: the root scope, the journal replay of a resumed run, and the outcome. It is also
  * the run's handle and the root scope's host: one object per run instead of three.
  */
-class Execution implements RunHandle, ScopeHost {
+class Execution implements RunHandle, ScopeHost, MoveHost {
   readonly hub = new EventHub();
   /** Replaced when the run is upgraded (a new context replays the journal on the new version). */
   context: RunContext;
   readonly result: Promise<unknown>;
   private readonly startedAt = Date.now();
+  /** Upgrades and reroutes: moves of this run to another version (made on first use: most runs never move). */
+  private moving: Moves | undefined;
   private root: Scope | undefined;
   private resolveResult!: (output: unknown) => void;
   private rejectResult!: (error: RunError) => void;
@@ -258,16 +239,10 @@ class Execution implements RunHandle, ScopeHost {
   private outcome: RunSettled | undefined;
   /** For `resume(..., { block, data })`: settles once that resume is journaled (or refused). */
   answered: Promise<void> | undefined;
-  /** An upgrade waiting for the next block boundary. */
-  private pendingUpgrade: { to: AnyGraph; options: HandleUpgradeOptions; resolve: (r: UpgradeResult) => void; reject: (e: unknown) => void } | undefined;
-  /** Reroutes made (see `RunOptions.reroute`), and the one waiting for approval. */
-  private reroutes = 0;
-  private rerouting = false;
-  private awaitingApproval: { suspension: Suspension; decide: (approved: boolean) => Promise<void> } | undefined;
 
   constructor(
-    private plan: GraphPlan,
-    private readonly store: Store,
+    public plan: GraphPlan,
+    readonly store: Store,
     readonly id: string,
     private readonly options: { signal?: AbortSignal | undefined; onEvent?: ((event: RunEvent) => void) | undefined; reroute?: ReroutePolicy | undefined; trace?: RunTrace | undefined },
     private readonly journal?: readonly JournalEntry[],
@@ -321,133 +296,22 @@ class Execution implements RunHandle, ScopeHost {
   }
 
   upgrade(to: AnyGraph, options: HandleUpgradeOptions = {}): Promise<UpgradeResult> {
-    if (this.context.ended) return Promise.reject(new RunError({ code: "upgrade_refused", message: `run ${this.id} has already ended; there is nothing to upgrade` }, { runId: this.id }));
-    if (this.pendingUpgrade) return Promise.reject(new RunError({ code: "upgrade_refused", message: `run ${this.id} already waits for an upgrade` }, { runId: this.id }));
-    return new Promise<UpgradeResult>((resolve, reject) => {
-      this.pendingUpgrade = { to, options, resolve, reject };
-      // Nothing new starts; once no attempt is in progress, the run is at a block boundary.
-      this.context.paused = true;
-      this.context.onBoundary = () => void this.atBoundary();
-      if (this.context.busy === 0) queueMicrotask(() => void this.atBoundary());
-    });
+    return (this.moving ??= new Moves(this)).upgrade(to, options);
   }
 
-  /** Moves the run to the waiting upgrade's version, or refuses and lets the run go on. */
-  private async atBoundary(): Promise<void> {
-    const pending = this.pendingUpgrade;
-    if (pending === undefined) return;
-    this.pendingUpgrade = undefined;
-    const context = this.context;
-    context.onBoundary = undefined;
-    try {
-      if (context.ended) throw new RunError({ code: "upgrade_refused", message: `run ${this.id} ended before it reached a block boundary` }, { runId: this.id });
-      const planned = await this.planMove(pending.to, pending.options.migrate);
-      pending.resolve(await this.moveTo(planned, pending.options.source));
-    } catch (error) {
-      if (!context.ended) context.unpause();
-      pending.reject(error);
-    }
+  /** @internal For the moves: the caller's signal. */
+  get signal(): AbortSignal | undefined {
+    return this.options.signal;
   }
 
-  /** Checks a move of this run to `to` against its journal (throws `upgrade_refused` with every reason). */
-  private async planMove(to: AnyGraph, migrate: Migration | undefined): Promise<PlannedMove> {
-    const record = await this.store.getRun(this.id);
-    if (record === undefined) throw new RunError({ code: "run_not_found", message: `run ${this.id} is not in the store` }, { runId: this.id });
-    const journal = await this.store.journal(this.id);
-    return { record, journal, to, plan: planUpgrade(record, journal, this.plan.def, to, migrate) };
-  }
-
-  /** Journals a planned move, pins the run to the new version, and goes on there. */
-  private async moveTo(move: PlannedMove, source: RunSource | undefined, announce?: (result: UpgradeResult) => RunEvent): Promise<UpgradeResult> {
-    const target = planOf(move.to);
-    const entry = { ...move.plan.entry, seq: this.context.nextSeq() } as JournalEntry;
-    // A store that fails here fails the move with store_failed, not a raw store error.
-    await reading(this.id, "the graph's new version", () => this.store.saveGraph(target.version, target.def));
-    await reading(this.id, `journal entry ${entry.seq} (run.upgraded)`, () => this.store.append(this.id, entry));
-    await reading(this.id, "the run's new version", () => this.store.updateRun(this.id, { version: target.version, updatedAt: Date.now(), ...(source ? { source } : {}) }));
-    const { entry: _entry, ...result } = move.plan;
-    this.switchTo(target, move.record.input, [...move.journal, entry], result, announce?.(result));
-    return result;
-  }
-
-  /**
-   * A failure reached the top and a reroute policy is set: at the next block boundary, ask it for
-   * a new version, check the move, and move (or suspend for approval); otherwise fail as before.
-   */
-  private async reroute(policy: ReroutePolicy, error: RunError): Promise<void> {
-    const context = this.context;
-    context.onBoundary = undefined;
-    const giveUp = (why: string) => {
-      this.rerouting = false;
-      const info: ErrorInfo = { ...error.info, message: `${error.info.message} (not rerouted: ${why})` };
-      this.finish(info, new RunError(info, { runId: this.id, cause: error }));
-    };
-    let proposal: RerouteProposal | undefined;
-    try {
-      const abort = new AbortController();
-      const stop = () => abort.abort(new RunError({ code: "run_cancelled", message: "the run was cancelled" }, { runId: this.id }));
-      this.options.signal?.addEventListener("abort", stop, { once: true });
-      try {
-        proposal = await policy.propose({ runId: this.id, graph: this.plan.graph, error: error.info, reroutes: this.reroutes }, abort.signal);
-      } finally {
-        this.options.signal?.removeEventListener("abort", stop);
-      }
-    } catch (cause) {
-      giveUp(`the reroute policy failed: ${isRunError(cause) ? cause.info.message : messageOf(cause)}`);
-      return;
-    }
-    if (context.ended) return;
-    if (proposal === undefined) {
-      giveUp("the reroute policy proposed no new version");
-      return;
-    }
-    let planned: PlannedMove;
-    try {
-      planned = await this.planMove(proposal.graph, proposal.migrate);
-    } catch (cause) {
-      giveUp(`the proposed version cannot take the run over: ${isRunError(cause) ? cause.info.message : messageOf(cause)}`);
-      return;
-    }
-    const apply = async () => {
-      this.awaitingApproval = undefined;
-      this.reroutes++;
-      try {
-        this.rerouting = false;
-        const summary = (proposal as RerouteProposal).summary;
-        await this.moveTo(planned, undefined, (result) => ({ type: "run.rerouted", runId: this.id, at: Date.now(), from: result.from, to: result.to, summary, error: error.info }));
-      } catch (cause) {
-        giveUp(`moving it to the new version failed: ${isRunError(cause) ? cause.info.message : messageOf(cause)}`);
-      }
-    };
-    if ((policy.approval ?? "auto") === "auto") {
-      await apply();
-      return;
-    }
-    // Someone decides: the run waits, as for a suspended block.
-    const at = Date.now();
-    const act = this.reroutes + 1;
-    const approval: RerouteApproval = { reroute: proposal.summary, failure: error.info, from: planned.plan.from, to: planned.plan.to };
-    const payload = approval as unknown as JsonValue;
-    const suspension: Suspension = { id: `reroute#${act}`, path: "reroute", act, payload, at };
-    this.awaitingApproval = {
-      suspension,
-      decide: async (approved) => {
-        if (approved) await apply();
-        else giveUp("the proposed version was rejected");
-      },
-    };
-    try {
-      const written = this.store.updateRun(this.id, { status: "suspended", updatedAt: at });
-      if (written instanceof Promise) await written;
-    } catch {
-      // The status is informational; the run waits either way.
-    }
-    this.context.emit({ type: "run.suspended", runId: this.id, at, suspensions: [suspension] });
-    this.settle({ status: "suspended", suspensions: [suspension] });
+  /** @internal For the moves: the run waits for someone. */
+  suspended(suspensions: Suspension[]): void {
+    this.settle({ status: "suspended", suspensions });
   }
 
   /** Leaves the old version's scopes behind and replays the journal on the new version. */
-  private switchTo(target: GraphPlan, input: JsonValue, journal: readonly JournalEntry[], result: UpgradeResult, announce?: RunEvent): void {
+  /** @internal */
+  switchTo(target: GraphPlan, input: JsonValue, journal: readonly JournalEntry[], result: UpgradeResult, announce?: RunEvent): void {
     const old = this.context;
     this.root?.abandon(new RunError({ code: "run_cancelled", message: `moved to version ${target.version}` }, { runId: this.id }));
     old.end();
@@ -496,9 +360,10 @@ class Execution implements RunHandle, ScopeHost {
 
   cancel(reason = "cancelled"): void {
     const info: ErrorInfo = { code: "run_cancelled", message: `cancelled: ${reason}` };
-    if (this.rerouting) {
-      this.awaitingApproval = undefined;
-      this.rerouting = false;
+    const moving = this.moving;
+    if (moving?.rerouting) {
+      moving.awaitingApproval = undefined;
+      moving.rerouting = false;
       this.finish(info);
     } else if (this.root) this.root.cancel(new RunError(info, { runId: this.id }));
     else this.finish(info);
@@ -506,18 +371,19 @@ class Execution implements RunHandle, ScopeHost {
 
   settled(): Promise<RunSettled> {
     if (this.outcome !== undefined) return Promise.resolve(this.outcome);
-    if (this.awaitingApproval) return Promise.resolve({ status: "suspended", suspensions: this.suspensions() });
-    if (this.context.quiet && !this.rerouting) return Promise.resolve({ status: "suspended", suspensions: this.suspensions() });
+    if (this.moving?.awaitingApproval) return Promise.resolve({ status: "suspended", suspensions: this.suspensions() });
+    if (this.context.quiet && !this.moving?.rerouting) return Promise.resolve({ status: "suspended", suspensions: this.suspensions() });
     return new Promise((resolve) => (this.waiters ??= []).push(resolve));
   }
 
   suspensions(): Suspension[] {
-    if (this.awaitingApproval) return [this.awaitingApproval.suspension];
+    const approval = this.moving?.awaitingApproval;
+    if (approval) return [approval.suspension];
     return this.context.suspensions().map(({ id, path, act, payload, at }) => ({ id, path, act, payload, at }));
   }
 
   async resume(block: string, data: unknown): Promise<void> {
-    const waiting = this.awaitingApproval;
+    const waiting = this.moving?.awaitingApproval;
     if (waiting !== undefined && (block === waiting.suspension.id || block === waiting.suspension.path)) {
       const approved = (data as { approved?: unknown } | null)?.approved;
       if (typeof approved !== "boolean") {
@@ -540,7 +406,7 @@ class Execution implements RunHandle, ScopeHost {
 
   /** @internal The run context tells it when every branch left is suspended, and when one wakes up. */
   quietChanged(quiet: boolean): void {
-    if (this.context.ended || this.rerouting) return;
+    if (this.context.ended || this.moving?.rerouting) return;
     const at = Date.now();
     // The status is for people listing runs; the journal is the truth, so a failed write only costs that.
     try {
@@ -568,16 +434,7 @@ class Execution implements RunHandle, ScopeHost {
   }
 
   scopeFailed(error: RunError): void {
-    const policy = this.options.reroute;
-    if (policy !== undefined && error.code !== "run_cancelled" && !this.context.ended && !this.rerouting && this.reroutes < (policy.maxReroutes ?? 1)) {
-      // Wait for the block boundary (nothing new starts; attempts in progress finish), then ask.
-      this.rerouting = true;
-      this.context.paused = true;
-      const go = () => void this.reroute(policy, error);
-      if (this.context.busy === 0) queueMicrotask(go);
-      else this.context.onBoundary = go;
-      return;
-    }
+    if (this.options.reroute !== undefined && (this.moving ??= new Moves(this)).rerouteOnFailure(this.options.reroute, error)) return;
     this.finish(error.info, error);
   }
 
@@ -676,7 +533,8 @@ class Execution implements RunHandle, ScopeHost {
     else done();
   }
 
-  private finish(info: ErrorInfo, error?: RunError): void {
+  /** @internal */
+  finish(info: ErrorInfo, error?: RunError): void {
     if (this.context.ended) return;
     this.context.end();
     const status = info.code === "run_cancelled" ? "cancelled" : "failed";

@@ -1,3 +1,4 @@
+import { formatZodIssues } from "@blockwork/spec";
 import { type ErrorInfo, type EscalationStep, messageOf, RunError } from "../errors.js";
 import { MissingValueError } from "../plan/bindings.js";
 import type { EdgePlan, GraphPlan, LoopPlan, NodePlan } from "../plan/plan.js";
@@ -845,7 +846,7 @@ export class Scope implements TaskOwner, Child, Pausable {
     }
     const parsed = this.plan.output.safeParse(output);
     if (!parsed.success) {
-      const issues = parsed.error.issues.slice(0, 5).map((i) => `${i.path.join(".") || "(value)"}: ${i.message}`).join("; ");
+      const issues = formatZodIssues(parsed.error, { max: 5 });
       this.host.scopeFailed(new RunError({ code: "output_invalid", message: `the output of graph "${this.plan.def.id}" breaks its contract: ${issues}`, ...this.where() }, { runId: this.run.id }));
       return;
     }
@@ -885,13 +886,13 @@ function mismatch(entry: JournalEntry, why: string): RunError {
 }
 
 /** Why a journal without `loop.pass` entries does not fit once a loop is re-entered. */
-export function missingPass(path: string, pass: number): string {
+function missingPass(path: string, pass: number): string {
   return `the loop at ${path} starts pass ${pass} here, but the journal has no loop.pass entry for it. Journals written before Blockwork recorded loop passes (which ran loops by other rules) cannot be resumed or upgraded across a loop re-entry: let the run finish with the version that started it, or cancel it and start it again`;
 }
 
 function describeInputError(error: unknown): string {
   const issues = (error as { issues?: { path: PropertyKey[]; message: string }[] }).issues;
-  if (Array.isArray(issues)) return `its input breaks its contract: ${issues.slice(0, 5).map((i) => `${i.path.map(String).join(".") || "(value)"}: ${i.message}`).join("; ")}`;
+  if (Array.isArray(issues)) return `its input breaks its contract: ${formatZodIssues({ issues }, { max: 5 })}`;
   return messageOf(error);
 }
 

@@ -1,4 +1,4 @@
-import { type AnyBlock, type CodeBlock, diffGraphs, type GraphBlock, type GraphDef, type JsonValue, type NodeDef } from "@blockwork/spec";
+import { type AnyBlock, type CodeBlock, diffGraphs, type GraphBlock, type GraphDef, type JsonValue, type NodeDef, formatZodIssues } from "@blockwork/spec";
 import { z } from "zod";
 import { isRunError, messageOf, RunError } from "../errors.js";
 import { type GraphPlan, type ItemPlan, planOf } from "../plan/plan.js";
@@ -154,7 +154,7 @@ export function planUpgrade(record: RunRecord, journal: readonly JournalEntry[],
 
   // Every value the run holds must fit the new graph.
   const parsed = target.strictInput.safeParse(input);
-  if (!parsed.success) reasons.push(`its input does not satisfy the new graph's input schema: ${issues(parsed.error)}`);
+  if (!parsed.success) reasons.push(`its input does not satisfy the new graph's input schema: ${formatZodIssues(parsed.error, { max: 5 })}`);
   const entries = current.entries.map((e) => (e.kind === "block.completed" && outputs[String(e.seq)] !== undefined ? { ...e, output: outputs[String(e.seq)] as JsonValue } : e));
   for (const entry of entries) checkEntry(target, entry, reasons);
 
@@ -223,7 +223,7 @@ function checkEntry(plan: GraphPlan, entry: JournalEntry, reasons: string[]): vo
     return;
   }
   const parsed = schema.safeParse(value);
-  if (!parsed.success) reasons.push(`the journaled ${what} of ${entry.path} does not satisfy its schema in the new graph: ${issues(parsed.error)}${what === "output" ? ` (declare a migration for "${positionOf(entry.path)}")` : ""}`);
+  if (!parsed.success) reasons.push(`the journaled ${what} of ${entry.path} does not satisfy its schema in the new graph: ${formatZodIssues(parsed.error, { max: 5 })}${what === "output" ? ` (declare a migration for "${positionOf(entry.path)}")` : ""}`);
 }
 
 /** The block a run path names in a plan: `review@2/approve`, `each/3`, `each/3/inner`. */
@@ -246,13 +246,6 @@ function itemAt(plan: GraphPlan, path: string): ItemPlan | undefined {
     graph = item.work.kind === "graph" ? item.work.plan : undefined;
   }
   return item;
-}
-
-function issues(error: z.ZodError): string {
-  return error.issues
-    .slice(0, 5)
-    .map((i) => `${i.path.length ? i.path.join(".") : "(value)"}: ${i.message}`)
-    .join("; ");
 }
 
 /**

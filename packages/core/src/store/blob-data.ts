@@ -80,7 +80,7 @@ export const DEFAULT_GRACE_MS = 60 * 60 * 1000;
 export const DEFAULT_MEDIA_TYPE = "application/octet-stream";
 
 /** `sha256:<hex>` of some bytes. */
-export function addressOf(bytes: Uint8Array): string {
+function addressOf(bytes: Uint8Array): string {
   return `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
 }
 
@@ -147,7 +147,7 @@ async function* pieces(content: BlobContent): AsyncIterable<Uint8Array> {
  * The first characters of some bytes as text (a cut character at the end is dropped; control
  * characters other than tab and newline, as in binary content, show as U+FFFD).
  */
-export function previewOf(head: Uint8Array): string {
+function previewOf(head: Uint8Array): string {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: these are what is replaced
   const text = new TextDecoder("utf-8", { fatal: false }).decode(head).replace(/[\u0000-\u0008\u000B-\u001F\u007F]/g, "\uFFFD");
   const chars = [...text.replace(/\uFFFD+$/, "")];

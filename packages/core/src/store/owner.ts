@@ -117,7 +117,7 @@ export function ownerOf(row: OwnerRow, staleMs: number): RunOwner {
 }
 
 /** "process 1234 on host build-7 (heartbeat 2 s ago)". */
-export function describeOwner(row: Pick<OwnerRow, "pid" | "host" | "heartbeatAt">, now = Date.now()): string {
+function describeOwner(row: Pick<OwnerRow, "pid" | "host" | "heartbeatAt">, now = Date.now()): string {
   const ago = Math.max(0, Math.round((now - row.heartbeatAt) / 1000));
   return `process ${row.pid} on host ${row.host} (heartbeat ${ago} s ago)`;
 }

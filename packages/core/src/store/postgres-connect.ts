@@ -9,7 +9,7 @@ export interface PostgresTarget {
   readonly display: string;
 }
 
-export const DEFAULT_SCHEMA = "blockwork";
+const DEFAULT_SCHEMA = "blockwork";
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,47}$/;
 const EXAMPLE = "postgres://user:password@host:5432/database?schema=blockwork";
 
@@ -48,7 +48,7 @@ export function parsePostgresUrl(spec: string, schemaOption?: string): PostgresT
 }
 
 /** The connection string with its password replaced by `***`. */
-export function mask(spec: string): string {
+function mask(spec: string): string {
   return spec.replace(/^(postgres(?:ql)?:\/\/[^:/@]*:)[^@]*@/i, "$1***@");
 }
 

@@ -30,7 +30,8 @@ export class Listener {
     if (this.client === undefined && this.connecting === undefined && this.retryTimer === undefined) this.connect();
     return () => {
       this.subscribers.delete(subscriber);
-      if (this.subscribers.size === 0) this.disconnect();
+      // disconnect() catches every failure of its own; nothing waits for it.
+      if (this.subscribers.size === 0) void this.disconnect();
     };
   }
 

@@ -497,7 +497,7 @@ export function runParams(run: RunRecord): unknown[] {
 }
 
 /** JSON text for a json column, or NULL (`pg` would turn arrays into PostgreSQL arrays). */
-export function json(value: unknown): string | null {
+function json(value: unknown): string | null {
   return value === undefined ? null : JSON.stringify(value);
 }
 

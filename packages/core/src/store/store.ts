@@ -4,8 +4,9 @@ import type { RunOwner } from "./owner.js";
 import type { MemoryBackend } from "../memory/memory-model.js";
 import type { BlobCollectOptions, BlobCollectResult, BlobContent, BlobPutOptions, BlobRange, BlobRecord } from "./blob-data.js";
 
-/** A value or a promise of one: the memory and SQLite stores answer synchronously, PostgreSQL does not. */
-export type MaybePromise<T> = T | Promise<T>;
+import type { MaybePromise } from "../maybe-promise.js";
+
+export type { MaybePromise } from "../maybe-promise.js";
 
 /** `suspended`: nothing in the run can go on until someone resumes a suspended block. */
 export type RunStatus = "running" | "suspended" | "completed" | "failed" | "cancelled";

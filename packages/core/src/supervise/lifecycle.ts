@@ -1,5 +1,5 @@
 import { initialTransition, setup, transition } from "xstate";
-import type { RunEvent } from "../run/events.js";
+import type { RunEvent } from "../events.js";
 
 /**
  * The lifecycle of one block in a run, as an XState machine over the run's own events: the

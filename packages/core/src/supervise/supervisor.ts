@@ -61,7 +61,7 @@ export function policyAction(policy: RestartPlan | undefined, failure: Pick<Erro
 }
 
 /** The restarts of `child` within the policy's period before `at`. */
-export function restartsInWindow(context: SupervisorContext, event: ChildFailed): number {
+function restartsInWindow(context: SupervisorContext, event: ChildFailed): number {
   const period = event.policy?.periodMs ?? 0;
   return (context.history[event.child] ?? []).filter((f) => f.at > event.at - period).length;
 }

@@ -1,6 +1,6 @@
 import { type Attributes, type Context, context as otelContext, ProxyTracerProvider, ROOT_CONTEXT, type Span, type SpanContext, SpanStatusCode, type Tracer, type TracerProvider, trace } from "@opentelemetry/api";
 import type { ErrorInfo } from "../errors.js";
-import type { RunEvent } from "../run/events.js";
+import type { RunEvent } from "../events.js";
 import { BLOCKWORK_ATTRIBUTES as A, GEN_AI_ATTRIBUTES as G } from "./attributes.js";
 import { formatTraceparent, parseTraceparent } from "./traceparent.js";
 

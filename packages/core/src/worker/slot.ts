@@ -2,12 +2,27 @@ import { type ErrorInfo, isRunError, messageOf } from "../errors.js";
 import { runTask, type TaskResult } from "../run/fold.js";
 import { isTransient } from "../store/postgres-connect.js";
 import type { JournalEntry, RunRecord } from "../store/store.js";
-import type { AnyGraph } from "./graphs.js";
+import type { AnyGraph, GraphResolver } from "./graphs.js";
 import type { ClaimedTask } from "./queue.js";
 import { releaseTasks, renewLease } from "./queue.js";
 import { failRun, type Recorded, recordTask } from "./record.js";
 import { Wakeup } from "./wakeup.js";
-import type { WorkerHost } from "./worker.js";
+import type { WorkerEvent, WorkerStats } from "./worker-events.js";
+import type { PostgresStore } from "../store/postgres-store.js";
+import type { RecordBatcher } from "./record-batch.js";
+
+/** @internal What a task slot needs from its worker. */
+export interface WorkerHost {
+  readonly id: string;
+  readonly store: PostgresStore;
+  readonly leaseMs: number;
+  readonly graphs: GraphResolver;
+  readonly stats: WorkerStats;
+  readonly stopping: boolean;
+  /** Records the completions of this worker's slots together (one statement for many). */
+  readonly batcher: RecordBatcher;
+  emit(event: WorkerEvent): void;
+}
 
 /** How long a task this worker cannot run (no graph for it) waits before any worker claims it again. */
 const UNRUNNABLE_DELAY_MS = 5_000;

@@ -1,6 +1,6 @@
 import type { JsonValue } from "@blockwork/spec";
 import { type ErrorInfo, RunError } from "../errors.js";
-import type { RunEvent, Suspension } from "../run/events.js";
+import type { RunEvent, Suspension } from "../events.js";
 import type { RunSettled } from "../run/run.js";
 import { isTransient } from "../store/postgres-connect.js";
 import { JOURNAL_COLUMNS, journalRows, type PostgresStore } from "../store/postgres-store.js";

@@ -1,7 +1,7 @@
 import type { BlockContext, JsonSchema } from "@blockwork/spec";
 import type { ChatMessage, Model, ModelResponse, ToolSpec } from "../model/model.js";
 import type { AgentTool } from "../tool/tool.js";
-import type { AgentOptions } from "./agent-block.js";
+import type { AgentOptions } from "./options.js";
 import { AgentError } from "./errors.js";
 import { countContextTokens } from "./prompt.js";
 

@@ -1,18 +1,9 @@
 import type { Catalogue, GraphDef, JsonSchema } from "@blockwork/spec";
 import { buildMessages, countContextTokens } from "../agent/prompt.js";
-import type { AttemptFeedback, CoordinatorTask } from "./types.js";
+import type { AttemptFeedback, ContextReport, CoordinatorTask } from "./types.js";
 import { FULL_DETAIL, type Detail, summarizeCatalogue, summarizeGraph } from "./summary.js";
 
-/** How big the coordinator's context was, part by part, in tokens (the agent block's tokenizer). */
-export interface ContextReport {
-  /** The whole context of the call, as the agent block counts it. */
-  readonly tokens: number;
-  readonly budget: number;
-  /** Tokens of each part: `system` (instructions and the patch schema), `task`, `graph`, `catalogue`, `attempts`. */
-  readonly sections: Readonly<Record<"system" | "task" | "graph" | "catalogue" | "attempts", number>>;
-  /** What was left out or shortened to fit the budget (empty when everything fitted). */
-  readonly trimmed: readonly string[];
-}
+export type { ContextReport } from "./types.js";
 
 /** The coordinator's input: what the agent block shows the model, as JSON. */
 export interface CoordinatorInput {
@@ -83,6 +74,6 @@ function measure(parts: Parts, input: CoordinatorInput, trimmed: readonly string
 }
 
 /** Tokens of a value as JSON text, with the agent block's tokenizer (without message framing). */
-export function tokensOf(value: unknown): number {
+function tokensOf(value: unknown): number {
   return countContextTokens([{ role: "user", content: JSON.stringify(value) }]) - 7;
 }

@@ -1,6 +1,5 @@
 import type { Catalogue, GraphChange, GraphDef, Issue, Patch, PatchProblem } from "@blockwork/spec";
 import type { Model } from "../model/model.js";
-import type { ContextReport } from "./context.js";
 
 /**
  * What the coordinator is asked to do: reach a goal, or deal with a run's failure (a failure that
@@ -134,4 +133,15 @@ export interface AttemptFeedback {
   /** Verbatim from the checker. */
   readonly issues?: readonly Issue[];
   readonly notes?: readonly string[];
+}
+
+/** How big the coordinator's context was, part by part, in tokens (the agent block's tokenizer). */
+export interface ContextReport {
+  /** The whole context of the call, as the agent block counts it. */
+  readonly tokens: number;
+  readonly budget: number;
+  /** Tokens of each part: `system` (instructions and the patch schema), `task`, `graph`, `catalogue`, `attempts`. */
+  readonly sections: Readonly<Record<"system" | "task" | "graph" | "catalogue" | "attempts", number>>;
+  /** What was left out or shortened to fit the budget (empty when everything fitted). */
+  readonly trimmed: readonly string[];
 }

@@ -1,19 +1,6 @@
 // toLangGraph: a Blockwork graph compiled to a LangGraph StateGraph that LangGraph's engine runs.
 import { RunError } from "@blockwork/core";
-import {
-  type AnyBlock,
-  type BindingDef,
-  type EdgeDef,
-  type GraphBlock,
-  type GraphDef,
-  failure,
-  isBlockFailure,
-  isBlockSuspension,
-  suspension,
-  loopEdges,
-  type JsonValue,
-  type NodeDef,
-} from "@blockwork/spec";
+import { type AnyBlock, type BindingDef, type EdgeDef, type GraphBlock, type GraphDef, failure, isBlockFailure, isBlockSuspension, suspension, loopEdges, type JsonValue, type NodeDef, formatZodIssues, zodIssueTexts } from "@blockwork/spec";
 import { Annotation, Command, END, interrupt, type LangGraphRunnableConfig, type RetryPolicy, Send, START, StateGraph } from "@langchain/langgraph";
 import { type z, z as zod } from "zod";
 
@@ -349,7 +336,7 @@ function compileBlock(block: AnyBlock, path: string): (raw: unknown, config: Lan
             resumed = parsed.data;
             break;
           }
-          answer = interrupt({ payload: result.payload, code: "resume_invalid", issues: parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`) });
+          answer = interrupt({ payload: result.payload, code: "resume_invalid", issues: zodIssueTexts(parsed.error, { root: "(root)" }) });
         }
         continue;
       }
@@ -379,7 +366,7 @@ async function withTimeout<T>(work: Promise<T>, ms: number | undefined, path: st
 function parseWith(schema: z.ZodType, value: unknown, path: string, code: "input_invalid" | "output_invalid" | "error_invalid" | "resume_invalid"): unknown {
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
-  const issues = parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ");
+  const issues = formatZodIssues(parsed.error, { root: "(root)" });
   throw new RunError({ code, message: `${code.replace("_invalid", "")} does not satisfy the contract: ${issues}`, path });
 }
 

@@ -26,7 +26,7 @@ export function declaredBlocks(graph: GraphBlock, prefix = ""): DeclaredEntry[] 
     if (block.kind === "graph") found.push(...declaredBlocks(block, `${prefix}${name}/`));
     const info = declaredInfo(block);
     if (info === undefined) continue;
-    const file = info.file !== undefined && info.file.startsWith("file:") ? fileURLToPath(info.file) : undefined;
+    const file = info.file?.startsWith("file:") ? fileURLToPath(info.file) : undefined;
     found.push({ path: `${prefix}${name}`, name, block, info, ...(file ? { file } : {}), implemented: info.inline !== undefined || (file !== undefined && existsSync(file)) });
   }
   return found;
@@ -61,7 +61,7 @@ export async function withImplementations(
       if (swapped) blocks.set(name, implement(swapped));
       else if (info.inline !== undefined) blocks.set(name, block);
       else {
-        const file = info.file !== undefined && info.file.startsWith("file:") ? fileURLToPath(info.file) : undefined;
+        const file = info.file?.startsWith("file:") ? fileURLToPath(info.file) : undefined;
         if (file === undefined || !existsSync(file)) {
           missing.push(path);
           blocks.set(name, block);

@@ -1,3 +1,4 @@
+import { formatZodIssues } from "@blockwork/spec";
 import { type MemoryBackend, MemoryError, type MemoryItem, MemorySpace } from "@blockwork/core";
 import type { BlockContext, JsonValue, MemoryScope, MemoryTier, MemoryUseDef } from "@blockwork/spec";
 import { countTokens } from "gpt-tokenizer";
@@ -242,7 +243,7 @@ export class AgentMemory {
     const schema = s.scope.kinds[kind];
     if (!schema) throw new MemoryError("memory_invalid", `memory "${s.name}" has no kind "${kind}" (kinds: ${Object.keys(s.scope.kinds).join(", ")})`, { scope: s.name, kind });
     const parsed = schema.safeParse(data ?? {});
-    if (!parsed.success) throw new MemoryError("memory_invalid", `memory "${s.name}": the data of a "${kind}" item breaks its schema: ${parsed.error.issues.map((i) => `${i.path.join(".") || "(data)"}: ${i.message}`).join("; ")}`, { scope: s.name, kind });
+    if (!parsed.success) throw new MemoryError("memory_invalid", `memory "${s.name}": the data of a "${kind}" item breaks its schema: ${formatZodIssues(parsed.error, { root: "(data)" })}`, { scope: s.name, kind });
   }
 
   private async access(s: OpenScope, items: readonly MemoryItem[], promote: MemoryItem | undefined): Promise<void> {

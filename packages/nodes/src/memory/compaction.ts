@@ -1,6 +1,6 @@
 import { type CompactionRequest, MemoryError } from "@blockwork/core";
 import type { BlockContext, CompactionPolicy, JsonValue } from "@blockwork/spec";
-import { defineContract } from "@blockwork/spec";
+import { defineContract, zodIssueTexts } from "@blockwork/spec";
 import { z } from "zod";
 
 /** What a compaction block is given: the items of core to fold, the facts the summary must keep, its bound. */
@@ -64,7 +64,7 @@ export async function compact(o: {
       try {
         const output = await o.compactor.run(input as never, { ...ctx, path: [...ctx.path, o.compactor.id], attempt } as never);
         const parsed = CompactionOutput.safeParse(output);
-        if (!parsed.success) return { issues: parsed.error.issues.map((i) => `${i.path.join(".") || "(output)"}: ${i.message}`) };
+        if (!parsed.success) return { issues: zodIssueTexts(parsed.error, { root: "(output)" }) };
         const issues = summaryIssues(parsed.data.summary, input, o.tokensOf);
         return issues.length ? { issues } : { summary: parsed.data.summary };
       } catch (error) {

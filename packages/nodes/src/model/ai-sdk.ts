@@ -104,7 +104,7 @@ function finishReason(unified: string): FinishReason {
 }
 
 /** Classifies what a provider threw: rate limits (with Retry-After), server errors, timeouts, ... */
-export function toModelError(error: unknown, signal?: AbortSignal): ModelError {
+function toModelError(error: unknown, signal?: AbortSignal): ModelError {
   if (error instanceof ModelError) return error;
   if (APICallError.isInstance(error)) {
     const status = error.statusCode;

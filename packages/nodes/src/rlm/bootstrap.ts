@@ -2,7 +2,7 @@
 export const HOST_FUNCTIONS = ["llm_query", "llm_batch", "blob_slice", "blob_search"] as const;
 
 /** Most characters of the `answer` variable's JSON the host reads. */
-export const MAX_ANSWER_CHARS = 1_000_000;
+const MAX_ANSWER_CHARS = 1_000_000;
 
 /**
  * The guest-side prelude, run once in a new sandbox: it takes `__host` and `__print` out of the

@@ -1,6 +1,6 @@
 import { deepStrict, MemoryStore, run, type RunEvent } from "@blockwork/core";
 import type { AnyBlock, CodeBlock, GraphBlock, GraphDef, JsonValue, NodeDef } from "@blockwork/spec";
-import { toJsonSchema } from "@blockwork/spec";
+import { toJsonSchema, formatZodIssues } from "@blockwork/spec";
 import fc from "fast-check";
 import type { z } from "zod";
 import { agentInfo } from "../agent/agent-block.js";
@@ -90,7 +90,7 @@ function generator(block: CodeBlock, o: Replacing): CodeBlock {
   const error = block.contract.error as z.ZodType | undefined;
   const run = (_input: unknown, ctx: { path: readonly string[]; attempt: number; idempotencyKey: string; fail(e: unknown): unknown }) => {
     const seed = hash(`${o.seed}:${ctx.idempotencyKey.split(":").slice(1).join(":")}:${ctx.attempt}`);
-    if (error && fc.sample(fc.double({ min: 0, max: 1, noNaN: true }), { seed, numRuns: 1 })[0]! < o.errorRate) {
+    if (error && (fc.sample(fc.double({ min: 0, max: 1, noNaN: true }), { seed, numRuns: 1 })[0] as number) < o.errorRate) {
       return ctx.fail(generate(error, deepStrict(error), seed, `typed error of block ${block.id}`));
     }
     return generate(output, strict, seed, `output of block ${block.id}`);
@@ -105,7 +105,7 @@ function generate(schema: z.ZodType, strict: z.ZodType, seed: number, what: stri
   for (const candidate of fc.sample(arbitrary, { seed, numRuns: 40 })) {
     const parsed = strict.safeParse(candidate);
     if (parsed.success) return candidate;
-    lastIssue = parsed.error.issues.map((i) => `${i.path.join(".") || "(value)"}: ${i.message}`).join("; ");
+    lastIssue = formatZodIssues(parsed.error);
   }
   throw new Error(`simulate could not generate a valid ${what} in 40 tries (last rejection: ${lastIssue}); its schema may have refinements the generator cannot see`);
 }

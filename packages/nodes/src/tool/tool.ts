@@ -1,5 +1,5 @@
 import type { JsonSchema } from "@blockwork/spec";
-import { toJsonSchema, validateValue } from "@blockwork/spec";
+import { toJsonSchema, validateValue, formatZodIssues } from "@blockwork/spec";
 import type { z } from "zod";
 import type { ToolSpec } from "../model/model.js";
 
@@ -43,7 +43,7 @@ export function defineTool<$In extends z.ZodType, $Out>(definition: ToolDefiniti
     async call(input, signal) {
       const parsed = definition.input.safeParse(input);
       if (!parsed.success) {
-        throw new ToolInputError(parsed.error.issues.map((i) => `${i.path.join(".") || "(input)"}: ${i.message}`).join("; "));
+        throw new ToolInputError(formatZodIssues(parsed.error, { root: "(input)" }));
       }
       return definition.run(parsed.data as z.output<$In>, { signal });
     },

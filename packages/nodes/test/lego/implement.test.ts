@@ -20,7 +20,7 @@ const clamp = declareBlock({
   },
 });
 
-const ts = (code: string) => "Here is the file.\n```ts\n" + code + "\n```";
+const ts = (code: string) => `Here is the file.\n\`\`\`ts\n${code}\n\`\`\``;
 const head = 'import type { Input, Output } from "./clamp.contract.js";\n';
 const CORRECT = ts(`${head}export default function run({ x, lo, hi }: Input): Output {\n  return { value: Math.min(hi, Math.max(lo, x)) };\n}`);
 const TYPE_ERROR = ts(`${head}export default function run({ x }: Input): Output {\n  return { value: String(x) };\n}`);
@@ -69,8 +69,8 @@ describe("implementBlock", () => {
   it("refuses writing outside its file, imports it may not make, and reaching outside the block", async () => {
     const file = join(dir, "clamp.impl.ts");
     const replies = [
-      "File: ../../etc/evil.ts\n```ts\n" + CORRECT.split("```ts\n")[1],
-      "File: ../elsewhere/clamp.impl.ts\n```ts\n" + CORRECT.split("```ts\n")[1],
+      `File: ../../etc/evil.ts\n\`\`\`ts\n${CORRECT.split("```ts\n")[1]}`,
+      `File: ../elsewhere/clamp.impl.ts\n\`\`\`ts\n${CORRECT.split("```ts\n")[1]}`,
       ts(`import { writeFileSync } from "node:fs";\n${head}export default function run({ x, lo, hi }: Input): Output {\n  writeFileSync("/tmp/x", "");\n  return { value: Math.min(hi, Math.max(lo, x)) };\n}`),
       ts(`${head}export default function run({ x, lo, hi }: Input): Output {\n  const fs = (globalThis as any).process;\n  void fs;\n  return { value: Math.min(hi, Math.max(lo, x)) };\n}`),
       ts(`${head}export default async function run({ x, lo, hi }: Input): Promise<Output> {\n  await import("node:child_process");\n  return { value: Math.min(hi, Math.max(lo, x)) };\n}`),

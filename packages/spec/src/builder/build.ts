@@ -1,13 +1,12 @@
 import type { AnyBlock, BlockTypes, GraphBlock } from "../contract/block.js";
-import { assertId } from "../contract/block.js";
 import type { AnySchema, Contract } from "../contract/contract.js";
 import { contractToDef } from "../contract/contract.js";
-import type { BindingDef, CodeNodeDef, ContractDef, EdgeDef, GraphDef, GraphNodeDef, JoinMode, JsonSchema, NodeDef, RestartDef, RetryDef, SupervisionDef } from "../def/graph-def.js";
+import { graphBlockOf } from "../contract/graph-block.js";
+import type { BindingDef, ContractDef, EdgeDef, GraphDef, JoinMode, JsonSchema, NodeDef, RestartDef, RetryDef, SupervisionDef } from "../def/graph-def.js";
 import { GRAPH_DEF_FORMAT } from "../def/graph-def.js";
 import { BlockworkError } from "../errors.js";
 import type { RecordedRoute } from "./match.js";
-import { memoryUseOf } from "../memory/memory-def.js";
-import { declaredInfo, declaredToDef } from "../contract/declare.js";
+import { nodeDefOf } from "./node-def.js";
 import type { Target } from "./types.js";
 
 /** One recorded builder call. The builder keeps a chain of them; `build` folds it into a GraphDef. */
@@ -50,7 +49,7 @@ export function buildGraph(head: GraphHead, ops: readonly Op[]): GraphBlock {
       case "add": {
         registerImplementation(blocks, op.block.kind === "map" ? op.block.item : op.block, head.id);
         if (!nodeIndex.has(op.block.id)) nodeIndex.set(op.block.id, nodes.length);
-        nodes.push(nodeOf(op.block, op));
+        nodes.push(nodeDefOf(op.block, op));
         break;
       }
       case "bind": {
@@ -103,63 +102,9 @@ export function buildGraph(head: GraphHead, ops: readonly Op[]): GraphBlock {
     ...(output ? { output } : {}),
     ...(head.supervision ? { supervision: { ...head.supervision } } : {}),
   };
-  return makeGraphBlock(head.id, head, def, { blocks, guards });
+  return graphBlockOf({ id: head.id, def, contract: { input: head.input, output: head.output, error: head.error, resume: undefined } as Contract<BlockTypes>, blocks, guards, description: head.description });
 }
 
-interface Carried {
-  readonly blocks: ReadonlyMap<string, AnyBlock>;
-  readonly guards: ReadonlyMap<string, (value: unknown) => boolean>;
-}
-
-function makeGraphBlock(id: string, head: GraphHead, def: GraphDef, carried: Carried): GraphBlock {
-  const { blocks, guards } = carried;
-  const graph: GraphBlock = {
-    kind: "graph",
-    id,
-    ref: def.id,
-    ...(head.description !== undefined ? { description: head.description } : {}),
-    contract: { input: head.input, output: head.output, error: head.error, resume: undefined } as Contract<BlockTypes>,
-    def,
-    blocks,
-    ...(guards.size > 0 ? { guards } : {}),
-    as(newId: string) {
-      assertId(newId, `${id}.as`);
-      return makeGraphBlock(newId, head, def, carried) as never;
-    },
-  };
-  return Object.freeze(graph);
-}
-
-interface NodeOptions {
-  readonly input?: BindingDef | undefined;
-  readonly join?: JoinMode | undefined;
-  readonly retry?: RetryDef | undefined;
-  readonly restart?: RestartDef | undefined;
-}
-
-function nodeOf(block: AnyBlock, options: NodeOptions): NodeDef {
-  const common = {
-    id: block.id,
-    ...(block.description !== undefined ? { description: block.description } : {}),
-    ...(options.input ? { input: options.input } : {}),
-    ...(options.join ? { join: options.join } : {}),
-    ...(options.retry ? { retry: { ...options.retry } } : {}),
-    ...(options.restart ? { restart: { ...options.restart, ...(options.restart.on ? { on: { ...options.restart.on } } : {}) } } : {}),
-  };
-  switch (block.kind) {
-    case "graph":
-      return { ...common, kind: "graph", contract: block.def.contract, graph: block.def };
-    case "code": {
-      const memory = memoryUseOf(block);
-      const declared = declaredInfo(block);
-      return { ...common, kind: "code", block: block.ref, contract: contractToDef(block.contract), ...(memory ? { memory } : {}), ...(declared ? { declared: declaredToDef(declared) } : {}) };
-    }
-    case "map": {
-      const item = nodeOf(block.item, {}) as CodeNodeDef | GraphNodeDef;
-      return { ...common, kind: "map", contract: contractToDef(block.contract), item, concurrency: block.concurrency, onItemError: block.onItemError };
-    }
-  }
-}
 
 function registerImplementation(blocks: Map<string, AnyBlock>, block: AnyBlock, graphId: string): void {
   const existing = blocks.get(block.ref);

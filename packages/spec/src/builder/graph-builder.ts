@@ -209,6 +209,7 @@ export function createGraph<
   $Err extends AnySchema | Unset = Unset,
 >(
   spec: GraphSpec<$Id, $In, $Out, $Err>,
+// biome-ignore lint/complexity/noBannedTypes: `{} extends T` asks whether T has no required keys
 ): GraphBuilder<GraphState<{ id: $Id; input: $In; output: $Out; error: $Err }, never, Unset, never, {} extends z.input<$Out> ? true : false, {}>> {
   assertId(spec.id, "createGraph");
   return new Builder(spec as GraphSpec<string, AnySchema, AnySchema, Unset>, undefined, undefined, undefined) as never;

@@ -104,7 +104,7 @@ function refData(value: unknown): RefData | undefined {
  */
 export function maybe<T>(ref: Ref<T>): Ref<T | undefined> {
   const data = refData(ref);
-  if (!data || data.root.kind !== "output") {
+  if (data?.root.kind !== "output") {
     throw new BlockworkError("invalid_binding", "maybe() takes a ref to a block output, such as `blocks.review.notes`.");
   }
   return createRef(data.root, data.path, true) as Ref<T | undefined>;

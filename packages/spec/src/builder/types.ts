@@ -157,6 +157,7 @@ export type NewId<S extends BuilderState, $Id extends string> = $Id extends IdsO
   : unknown;
 
 /** The unbound ids after adding a block without bindings: it joins them if its input needs any field. */
+// biome-ignore lint/complexity/noBannedTypes: `{} extends T` asks whether T has no required keys
 export type UnboundAfter<S extends BuilderState, B extends AnyBlock> = {} extends InputArgOf<B> ? S["unbound"] : S["unbound"] | B["id"];
 
 /** What `then` continues from: the last block's output, or the graph input before any block. */

@@ -1,9 +1,9 @@
-import { declaredInfo, declaredToDef } from "../contract/declare.js";
 import type { AnyBlock, GraphBlock } from "../contract/block.js";
 import { assertId, isBlock } from "../contract/block.js";
 import { contractToDef } from "../contract/contract.js";
-import type { CodeNodeDef, ContractDef, GraphNodeDef, NodeDef, NodeKind } from "../def/graph-def.js";
+import type { ContractDef, NodeDef, NodeKind } from "../def/graph-def.js";
 import { BlockworkError } from "../errors.js";
+import { nodeDefOf } from "../builder/node-def.js";
 
 /** What a catalogue says about one block: id, purpose and contract. Plain data, no implementation. */
 export interface CatalogueEntryInfo {
@@ -76,7 +76,7 @@ export function defineCatalogue(items: readonly CatalogueItem[]): Catalogue {
     get: (id: string) => byId.get(id),
     nodeFor(id: string, nodeId: string) {
       const entry = byId.get(id);
-      return entry === undefined ? undefined : nodeOf(entry.block, nodeId);
+      return entry === undefined ? undefined : nodeDefOf(entry.block, { id: nodeId });
     },
     describe: () => entries.map(({ id, purpose, kind, contract }) => ({ id, purpose, kind, contract })),
   });
@@ -121,24 +121,6 @@ function contractOf(block: AnyBlock): ContractDef {
   return block.kind === "graph" ? block.def.contract : contractToDef(block.contract);
 }
 
-/** The node a block makes in a GraphDef, as the builder makes it. */
-function nodeOf(block: AnyBlock, id: string): NodeDef {
-  const description = block.description !== undefined ? { description: block.description } : {};
-  switch (block.kind) {
-    case "code":
-      {
-        const declared = declaredInfo(block);
-        return { id, ...description, kind: "code", block: block.ref, contract: contractToDef(block.contract), ...(declared ? { declared: declaredToDef(declared) } : {}) };
-      }
-    case "graph":
-      return { id, ...description, kind: "graph", contract: block.def.contract, graph: block.def };
-    case "map": {
-      const item = nodeOf(block.item, block.item.id) as CodeNodeDef | GraphNodeDef;
-      return { id, ...description, kind: "map", contract: contractToDef(block.contract), item, concurrency: block.concurrency, onItemError: block.onItemError };
-    }
-  }
-}
-
 /** The implementations a node made from `block` needs, by the name its GraphDef refers to. */
 function implementationsOf(block: AnyBlock): [string, AnyBlock][] {
   switch (block.kind) {
@@ -166,7 +148,7 @@ function register(table: Map<string, AnyBlock>, name: string, block: AnyBlock, e
 }
 
 /** Whether two blocks run the same thing (the same function, or the same graph). */
-export function sameImplementation(a: AnyBlock, b: AnyBlock): boolean {
+function sameImplementation(a: AnyBlock, b: AnyBlock): boolean {
   if (a === b) return true;
   if (a.kind === "code" && b.kind === "code") return a.run === b.run;
   if (a.kind === "graph" && b.kind === "graph") return a.def === b.def;

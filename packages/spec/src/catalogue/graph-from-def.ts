@@ -1,8 +1,9 @@
 import { z } from "zod";
 import type { AnyBlock, BlockTypes, GraphBlock } from "../contract/block.js";
-import { assertId } from "../contract/block.js";
+import { graphBlockOf } from "../contract/graph-block.js";
 import type { Contract } from "../contract/contract.js";
 import type { ContractDef, GraphDef, JsonSchema, NodeDef } from "../def/graph-def.js";
+import { canonicalJson } from "../def/version.js";
 import { BlockworkError } from "../errors.js";
 import { type Catalogue, isCatalogue } from "./catalogue.js";
 
@@ -55,7 +56,7 @@ export function graphFromDef(def: GraphDef, implementations: ImplementationSourc
     }
   }
   const contract = options.reuse !== undefined && sameContract(options.reuse.def.contract, def.contract) ? options.reuse.contract : contractFromDef(def.contract);
-  return makeGraph(def.id, def, contract, blocks);
+  return graphBlockOf({ id: def.id, def, contract, blocks, description: def.description });
 }
 
 /** Where implementations come from: a catalogue, a built graph (its block table), or a table. */
@@ -76,23 +77,6 @@ function implementationNames(node: NodeDef): [NodeDef["kind"], string][] {
     case "map":
       return implementationNames(node.item);
   }
-}
-
-function makeGraph(id: string, def: GraphDef, contract: Contract<BlockTypes>, blocks: ReadonlyMap<string, AnyBlock>): GraphBlock {
-  const graph: GraphBlock = {
-    kind: "graph",
-    id,
-    ref: def.id,
-    ...(def.description !== undefined ? { description: def.description } : {}),
-    contract,
-    def,
-    blocks,
-    as(newId: string) {
-      assertId(newId, `${id}.as`);
-      return makeGraph(newId, def, contract, blocks) as never;
-    },
-  };
-  return Object.freeze(graph);
 }
 
 /**
@@ -189,14 +173,6 @@ function stripMarked(schema: z.ZodType, registry: z.core.$ZodRegistry<Record<str
 }
 
 function sameContract(a: ContractDef, b: ContractDef): boolean {
-  return a === b || canonical(a) === canonical(b);
+  return a === b || canonicalJson(a) === canonicalJson(b);
 }
 
-function canonical(value: unknown): string {
-  if (value === null || typeof value !== "object") return JSON.stringify(value) ?? "null";
-  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
-  const entries = Object.entries(value as Record<string, unknown>)
-    .filter(([, v]) => v !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(",")}}`;
-}

@@ -81,7 +81,7 @@ function evaluate(ctx: BindingContext, binding: BindingDef, path: ValuePath, blo
         );
         return { kind: "skip" };
       }
-      const name = `output ${binding.path.length ? describePath(binding.path) + " " : ""}of block "${binding.node}"`;
+      const name = `output ${binding.path.length ? `${describePath(binding.path)} ` : ""}of block "${binding.node}"`;
       return lookup(ctx, source.contract.output, binding.path, { path, block, source: name, readsParsed: false, optional: binding.optional === true });
     }
     case "object": {
@@ -105,7 +105,7 @@ const closedInputs = new WeakMap<object, JsonSchema>();
  * (`additionalProperties` set: `z.looseObject`, a catchall), pattern properties, `$ref`s, `allOf`
  * and transformed values are left as they are (the runtime does not close them either).
  */
-export function closedInput(schema: JsonSchema): JsonSchema {
+function closedInput(schema: JsonSchema): JsonSchema {
   if (typeof schema !== "object" || schema === null) return schema;
   let closed = closedInputs.get(schema);
   if (closed === undefined) {

@@ -1,4 +1,5 @@
 import type { EdgeDef, GraphDef } from "../def/graph-def.js";
+import { forEachComponent } from "./components.js";
 import { immediateDominators, numberDominatorTree } from "./dominators.js";
 
 /** How an edge of the flow graph is taken. `start` and `end` edges are virtual. */
@@ -624,14 +625,7 @@ export class Flow {
    * pass starts (see {@link passStarts}) count as unbounded edges from its entry.
    */
   unboundedCycles(): number[][] {
-    const size = this.n;
     const starts = this.passStarts();
-    const indexOf = new Int32Array(size).fill(-1);
-    const low = new Int32Array(size);
-    const onStack = new Uint8Array(size);
-    const stack: number[] = [];
-    const cycles: number[][] = [];
-    let counter = 0;
     const succ = (v: number): number[] => [
       ...(this.out[v] as number[])
         .map((e) => this.edges[e] as FlowEdge)
@@ -639,41 +633,16 @@ export class Flow {
         .map((e) => e.to),
       ...(starts.get(v) ?? []),
     ];
-    for (let root = 0; root < size; root++) {
-      if (indexOf[root] !== -1 || !this.reachable[root]) continue;
-      const work: [number, number[], number][] = [[root, succ(root), 0]];
-      indexOf[root] = low[root] = counter++;
-      stack.push(root);
-      onStack[root] = 1;
-      while (work.length > 0) {
-        const frame = work[work.length - 1] as [number, number[], number];
-        const [v, next] = frame;
-        if (frame[2] < next.length) {
-          const w = next[frame[2]++] as number;
-          if (indexOf[w] === -1) {
-            indexOf[w] = low[w] = counter++;
-            stack.push(w);
-            onStack[w] = 1;
-            work.push([w, succ(w), 0]);
-          } else if (onStack[w]) {
-            low[v] = Math.min(low[v] as number, indexOf[w] as number);
-          }
-          continue;
-        }
-        work.pop();
-        const parent = work[work.length - 1];
-        if (parent) low[parent[0]] = Math.min(low[parent[0]] as number, low[v] as number);
-        if (low[v] !== indexOf[v]) continue;
-        const component: number[] = [];
-        let w: number;
-        do {
-          w = stack.pop() as number;
-          onStack[w] = 0;
-          component.push(w);
-        } while (w !== v);
-        if (component.length > 1 || next.includes(v)) cycles.push(component.reverse());
-      }
-    }
+    const cycles: number[][] = [];
+    forEachComponent(
+      this.n,
+      succ,
+      (members) => {
+        const root = members[members.length - 1] as number;
+        if (members.length > 1 || succ(root).includes(root)) cycles.push(members.reverse());
+      },
+      (v) => this.reachable[v] !== 0,
+    );
     return cycles;
   }
 }

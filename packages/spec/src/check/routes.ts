@@ -52,7 +52,7 @@ function checkCases(node: NodeDef, nodeIndex: number, edges: readonly { edge: Ed
         issue(
           "conflicting_route_fields",
           at(["edges", (matches[0] as { i: number }).i], node.id),
-          `Block "${node.id}" routes both on a discriminant ("${(cases[0]?.edge.when as { field: string }).field}") and with patterns (.match()); a block routes one way. Express the discriminant cases as patterns ({ ${(cases[0]?.edge.when as { field: string }).field}: "value" }) in the .match() route.`,
+          `Block "${node.id}" routes both on a discriminant ("${((cases[0] as (typeof cases)[number]).edge.when as { field: string }).field}") and with patterns (.match()); a block routes one way. Express the discriminant cases as patterns ({ ${((cases[0] as (typeof cases)[number]).edge.when as { field: string }).field}: "value" }) in the .match() route.`,
         ),
       );
       return;

@@ -79,7 +79,7 @@ function ownStep(node: Exclude<JsonSchema, boolean>, segment: string | number, r
     return { kind: "none", reason: `the value is ${types?.join(" or ")}, which has no field ${JSON.stringify(String(segment))}` };
   }
   // A value of another type (for example null) has nothing at the path: absent.
-  const otherTypes = types !== undefined && types.some((t) => t !== "object" && !(canBeArray && t === "array"));
+  const otherTypes = types?.some((t) => t !== "object" && !(canBeArray && t === "array"));
   const steps: Step[] = [];
   if (canBeObject) steps.push(objectChild(node, String(segment), types === undefined || otherTypes || canBeArray, readsParsed));
   if (canBeArray && index !== undefined) steps.push(arrayChild(node, index, types === undefined || otherTypes || canBeObject));

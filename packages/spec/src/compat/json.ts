@@ -49,10 +49,3 @@ export function isJsonObject(value: unknown): value is { readonly [key: string]:
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-/** A string equal for JSON-equal values (sorted keys), for hashing in uniqueness checks. */
-export function canonical(value: unknown): string {
-  if (typeof value !== "object" || value === null) return typeof value === "string" ? JSON.stringify(value) : String(value);
-  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
-  const o = value as Record<string, unknown>;
-  return `{${Object.keys(o).sort().map((k) => `${JSON.stringify(k)}:${canonical(o[k])}`).join(",")}}`;
-}

@@ -4,7 +4,7 @@
 import type { JsonValue } from "../def/graph-def.js";
 import { childLoc, regex, type Ctx, type Loc } from "./context.js";
 import { usesPrefixItems } from "./draft.js";
-import { canonical } from "./json.js";
+import { canonicalJson } from "../def/version.js";
 import { fail, step, unsure, Verdict, type Path, type Trail, type VResult } from "./validate-result.js";
 
 type Schema = { readonly [k: string]: unknown };
@@ -34,7 +34,7 @@ export function validateArray(ctx: Ctx, arr: readonly JsonValue[], at: At): VRes
   if (s["uniqueItems"] === true) {
     const seen = new Set<string>();
     for (let i = 0; i < arr.length; i++) {
-      const key = canonical(arr[i]);
+      const key = canonicalJson(arr[i]);
       if (seen.has(key)) return fail(step(path, i), "uniqueItems");
       seen.add(key);
     }
@@ -47,7 +47,7 @@ function checkItems(ctx: Ctx, arr: readonly JsonValue[], { loc, path, child }: A
   const s = loc.schema as Schema;
   const verdict = new Verdict();
   let prefix: readonly unknown[] = [];
-  let rest: unknown = undefined;
+  let rest: unknown;
   if (usesPrefixItems(loc.doc.draft)) {
     if (Array.isArray(s["prefixItems"])) prefix = s["prefixItems"];
     if (Array.isArray(s["items"])) verdict.add(unsure(path, "array-form items is not valid in draft-2020-12"));

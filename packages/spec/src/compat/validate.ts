@@ -32,7 +32,7 @@ function onTrail(trail: Trail, schema: object): boolean {
   return false;
 }
 
-export function validateLoc(ctx: Ctx, value: JsonValue, loc: Loc, path: Path, trail: Trail): VResult {
+function validateLoc(ctx: Ctx, value: JsonValue, loc: Loc, path: Path, trail: Trail): VResult {
   const s = loc.schema;
   if (s === true) return VALID;
   if (s === false) return fail(path, "no value here (the schema is false)");

@@ -11,7 +11,7 @@ import { z } from "zod";
  */
 
 /** Meta keys a contract author declares the meaning of a schema's refinements with (see {@link declaredFragment}). */
-export const DECLARE_KEYS = { both: "jsonSchema", input: "inputJsonSchema", output: "outputJsonSchema" } as const;
+const DECLARE_KEYS = { both: "jsonSchema", input: "inputJsonSchema", output: "outputJsonSchema" } as const;
 
 /** The keyword that carries the fingerprint of the code an opaque schema stands for. */
 export const FINGERPRINT_KEYWORD = "x-blockwork-fingerprint";

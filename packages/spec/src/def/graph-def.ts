@@ -6,7 +6,6 @@
  * inputs in input mode); implementations are referenced by name, never embedded.
  */
 
-import type { MemoryUseDef } from "../memory/memory-def.js";
 
 /** The format tag every GraphDef carries; bumped only on a breaking change of the format. */
 export const GRAPH_DEF_FORMAT = "blockwork/graph@1" as const;
@@ -251,4 +250,78 @@ export interface GraphDef {
   readonly output?: BindingDef;
   /** How this graph supervises its blocks. Default `one_for_one`. */
   readonly supervision?: SupervisionDef;
+}
+
+// The memory a code node declares (`defineMemory` and `attachMemoryUse` in memory/memory-def.ts make it).
+
+/**
+ * Who shares a memory scope: `block` (one block of one run, across its activations), `graph` (every
+ * block of the run that declares it: a "team notebook"), or `thread` (every run of the same thread,
+ * or user, across runs).
+ */
+export type MemoryLevel = "block" | "graph" | "thread";
+
+/** The three tiers: `core` is always in the context, `recall` is searchable history, `archival` is searched on demand. */
+export type MemoryTier = "core" | "recall" | "archival";
+
+/**
+ * "Use it or lose it": an item is kept in its tier while it was accessed within each declared
+ * window (the last N steps, the last N context tokens the scope's readers used, the last N seconds).
+ */
+export interface RetentionWindow {
+  readonly steps?: number;
+  readonly tokens?: number;
+  readonly seconds?: number;
+}
+
+/** The limits of one tier. Items beyond them are evicted, least recently used first (pinned items never). */
+export interface TierPolicy {
+  readonly maxTokens?: number;
+  readonly maxItems?: number;
+  readonly keepIfAccessedWithin?: RetentionWindow;
+  /** What eviction does: move the item one tier down (default for core and recall), or drop it (the only choice for archival). */
+  readonly onEvict?: "demote" | "drop";
+}
+
+/** How a compaction is bounded and supervised. */
+export interface CompactionPolicy {
+  /** The most tokens the summary may have (at most `core.maxTokens`). */
+  readonly maxTokens: number;
+  /** Attempts of the compaction block before the overflow escalates (default 3). */
+  readonly attempts?: number;
+}
+
+/**
+ * A retention policy, as plain data: the checker reads it, the runtime applies it at every step.
+ * `core.maxTokens` is required: core memory is always in the agent's context, so it needs a budget.
+ */
+export interface RetentionPolicy {
+  readonly core: TierPolicy & { readonly maxTokens: number };
+  readonly recall?: TierPolicy;
+  readonly archival?: TierPolicy;
+  /**
+   * When core is over its limits and eviction alone cannot (or is not to) make room: `demote`
+   * (default) moves least recently used items to recall; `compact` has the compaction block fold
+   * core into a summary (see {@link CompactionPolicy}).
+   */
+  readonly onCoreOverflow?: "demote" | "compact";
+  readonly compaction?: CompactionPolicy;
+}
+
+/** A memory scope as the GraphDef holds it: plain data, kinds as JSON Schema. */
+export interface MemoryScopeDef {
+  readonly name: string;
+  readonly level: MemoryLevel;
+  /** For `thread` scopes: the input field of the reading block that names the thread (`customerId`). */
+  readonly threadFrom?: string;
+  /** The kinds of items, each with the JSON Schema of its `data`. */
+  readonly kinds: { readonly [kind: string]: JsonSchema };
+  readonly policy: RetentionPolicy;
+}
+
+/** How one block uses memory: which scopes it reads and writes, and its context budget (for the checker). */
+export interface MemoryUseDef {
+  /** The block's context budget in tokens: core memory of every scope it reads must fit in it. */
+  readonly contextTokens: number;
+  readonly scopes: readonly { readonly scope: MemoryScopeDef; readonly read: boolean; readonly write: boolean }[];
 }

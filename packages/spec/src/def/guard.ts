@@ -4,7 +4,16 @@
  * stack here (the shape validation and the checker recurse; this bound keeps them safe).
  */
 import type { ValuePath } from "./graph-def.js";
-import type { LoadProblem } from "./load.js";
+
+/** Something wrong with a GraphDef document, and where. */
+export interface LoadProblem {
+  /** JSON path in the document; empty for the whole document. */
+  readonly path: ValuePath;
+  readonly message: string;
+  /** 1-based position, for JSON syntax errors. */
+  readonly line?: number;
+  readonly column?: number;
+}
 
 /** How deep a GraphDef document may nest (objects and arrays), all subgraphs included. */
 export const MAX_DOCUMENT_DEPTH = 256;

@@ -1,17 +1,10 @@
-import { z } from "zod";
-import { GRAPH_DEF_FORMAT, type GraphDef, type ValuePath } from "./graph-def.js";
+import type { z } from "zod";
+import { GRAPH_DEF_FORMAT, type GraphDef } from "./graph-def.js";
 import { GraphDefSchema } from "./graph-def-schema.js";
-import { documentProblems } from "./guard.js";
+import { documentProblems, type LoadProblem } from "./guard.js";
 
-/** Something wrong with a GraphDef document, and where. */
-export interface LoadProblem {
-  /** JSON path in the document; empty for the whole document. */
-  readonly path: ValuePath;
-  readonly message: string;
-  /** 1-based position, for JSON syntax errors. */
-  readonly line?: number;
-  readonly column?: number;
-}
+export type { LoadProblem } from "./guard.js";
+
 
 /** What {@link parseGraphDef} returns: the GraphDef, or every problem found in the document. */
 export type LoadResult = { readonly ok: true; readonly def: GraphDef } | { readonly ok: false; readonly problems: readonly LoadProblem[] };

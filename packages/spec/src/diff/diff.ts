@@ -1,7 +1,7 @@
 import { check } from "../check/check.js";
 import { formatLocation } from "../check/format.js";
 import type { Issue } from "../check/issues.js";
-import { canonical } from "../compat/json.js";
+import { canonicalJson } from "../def/version.js";
 import type { GraphDef } from "../def/graph-def.js";
 import { compareGraphs } from "./compare.js";
 import type { DraftChange } from "./model.js";
@@ -111,8 +111,8 @@ function byPathAndCode(a: DiffChange, b: DiffChange): number {
   const byCode = (CODE_ORDER.get(a.code) ?? 0) - (CODE_ORDER.get(b.code) ?? 0);
   if (byCode !== 0) return byCode;
   if (a.message !== b.message) return a.message < b.message ? -1 : 1;
-  const ka = canonical([a.before, a.after]);
-  const kb = canonical([b.before, b.after]);
+  const ka = canonicalJson([a.before, a.after]);
+  const kb = canonicalJson([b.before, b.after]);
   return ka < kb ? -1 : ka > kb ? 1 : 0;
 }
 

@@ -1,5 +1,6 @@
 import { loopEdges } from "../check/loops.js";
-import { canonical, jsonEqual } from "../compat/json.js";
+import { jsonEqual } from "../compat/json.js";
+import { canonicalJson } from "../def/version.js";
 import type { EdgeDef, GraphDef, JsonValue, NodeDef } from "../def/graph-def.js";
 import { type DraftChange, pathIn, type ScopeDiff } from "./model.js";
 import { show } from "./policies.js";
@@ -161,12 +162,12 @@ function edgeKey(edge: EdgeDef): string {
     case "error":
       return `error\u0000${edge.from}\u0000${edge.to}`;
     case "case":
-      return `case\u0000${edge.from}\u0000${when.field}\u0000${canonical(when.equals)}`;
+      return `case\u0000${edge.from}\u0000${when.field}\u0000${canonicalJson(when.equals)}`;
     case "otherwise":
       return `otherwise\u0000${edge.from}`;
     default:
       // A condition kind this version does not know: matched only with an identical one.
-      return `other\u0000${edge.from}\u0000${canonical(when)}`;
+      return `other\u0000${edge.from}\u0000${canonicalJson(when)}`;
   }
 }
 

@@ -42,7 +42,7 @@ export function formatDiff(diff: GraphDiff, options: DiffFormatOptions = {}): st
 
   const unsafe = diff.positions.filter((p) => !p.safe);
   const safe = diff.positions.filter((p) => p.safe);
-  lines.push("", paint.bold(`Runs in flight: `) + verdict(diff.inFlight) + ` (${safe.length} of ${diff.positions.length} positions safe)`);
+  lines.push("", `${paint.bold(`Runs in flight: `) + verdict(diff.inFlight)} (${safe.length} of ${diff.positions.length} positions safe)`);
   if (safe.length) lines.push(`  ${paint.green("safe")}    ${safe.map((p) => p.block).join(", ")}`);
   for (const p of unsafe) {
     lines.push(`  ${paint.red("unsafe")}  ${paint.bold(p.block)}`);

@@ -1,5 +1,6 @@
 import { describePath } from "../check/schema-path.js";
-import { canonical, jsonEqual } from "../compat/json.js";
+import { jsonEqual } from "../compat/json.js";
+import { canonicalJson } from "../def/version.js";
 import type { CompatOptions } from "../compat/types.js";
 import type { GraphDef, NodeDef } from "../def/graph-def.js";
 import { firstById } from "./compare.js";
@@ -383,8 +384,8 @@ function incomingChanged(before: GraphDef, after: GraphDef): Set<string> {
     };
     for (const id of def.entry) add(id, "entry");
     for (const edge of def.edges) {
-      add(edge.to, canonical(edge));
-      if (edge.max !== undefined && edge.onExhausted !== undefined) add(edge.onExhausted, `exhausted:${canonical(edge)}`);
+      add(edge.to, canonicalJson(edge));
+      if (edge.max !== undefined && edge.onExhausted !== undefined) add(edge.onExhausted, `exhausted:${canonicalJson(edge)}`);
     }
     for (const node of def.nodes) add(node.id, `join:${node.join ?? "all"}`);
     return new Map([...incoming].map(([id, list]) => [id, list.sort().join("\n")]));

@@ -1,6 +1,7 @@
 import { BitSet, Flow, type FlowEdge } from "../check/flow.js";
-import { canonical } from "../compat/json.js";
+import { canonicalJson } from "../def/version.js";
 import type { EdgeDef, GraphDef, NodeDef } from "../def/graph-def.js";
+import { forEachComponent } from "../check/components.js";
 import { immediateDominators, numberDominatorTree } from "../check/dominators.js";
 
 /**
@@ -221,7 +222,7 @@ export class Structure {
       }
       const when = edge.when;
       // A pattern route takes one case (the first that matches): each case is its own outcome.
-      const outcome = when === undefined ? "always" : when.kind === "case" ? `case:${when.field}:${canonical(when.equals)}` : when.kind === "match" ? `match:${i}` : when.kind;
+      const outcome = when === undefined ? "always" : when.kind === "case" ? `case:${when.field}:${canonicalJson(when.equals)}` : when.kind === "match" ? `match:${i}` : when.kind;
       fired.set(`${edge.from}\u0000${outcome}`, (fired.get(`${edge.from}\u0000${outcome}`) ?? 0) + 1);
     }
     for (const v of this.succ[this.START] as number[]) if (this.component[v] === c) entering.push({ from: "", to: (this.nodes[v] as NodeDef).id });
@@ -254,63 +255,27 @@ export class Structure {
   private closure(): { reach: BitSet[]; cyclic: Uint8Array; component: Int32Array } {
     const size = this.n + 1;
     const words = Math.max(1, Math.ceil(size / 32));
-    const order = new Int32Array(size).fill(-1);
-    const low = new Int32Array(size);
     const component = new Int32Array(size).fill(-1);
-    const onStack = new Uint8Array(size);
-    const stack: number[] = [];
     const componentReach: BitSet[] = [];
     const cyclic = new Uint8Array(size);
-    let counter = 0;
-    for (let root = 0; root < size; root++) {
-      if (order[root] !== -1) continue;
-      const work: [number, number][] = [[root, 0]];
-      order[root] = low[root] = counter++;
-      stack.push(root);
-      onStack[root] = 1;
-      while (work.length > 0) {
-        const frame = work[work.length - 1] as [number, number];
-        const v = frame[0];
-        const next = this.succ[v] as number[];
-        if (frame[1] < next.length) {
-          const w = next[frame[1]++] as number;
-          if (order[w] === -1) {
-            order[w] = low[w] = counter++;
-            stack.push(w);
-            onStack[w] = 1;
-            work.push([w, 0]);
-          } else if (onStack[w]) {
-            low[v] = Math.min(low[v] as number, order[w] as number);
-          }
-          continue;
-        }
-        work.pop();
-        const parent = work[work.length - 1];
-        if (parent) low[parent[0]] = Math.min(low[parent[0]] as number, low[v] as number);
-        if (low[v] !== order[v]) continue;
-        // A component is complete; every component it reaches was completed before it.
-        const c = componentReach.length;
-        const bits = new BitSet(words);
-        const members: number[] = [];
-        let w: number;
-        do {
-          w = stack.pop() as number;
-          onStack[w] = 0;
-          component[w] = c;
-          members.push(w);
-          bits.set(w);
-        } while (w !== v);
-        for (const m of members) {
-          for (const s of this.succ[m] as number[]) {
-            const sc = component[s] as number;
-            if (sc !== c) bits.or(componentReach[sc] as BitSet);
-            else if (members.length > 1 || s === m) cyclic[m] = 1;
-          }
-        }
-        if (members.length > 1) for (const m of members) cyclic[m] = 1;
-        componentReach.push(bits);
+    forEachComponent(size, (v) => this.succ[v] as number[], (members) => {
+      // Every component this one reaches was completed (and numbered) before it.
+      const c = componentReach.length;
+      const bits = new BitSet(words);
+      for (const m of members) {
+        component[m] = c;
+        bits.set(m);
       }
-    }
+      for (const m of members) {
+        for (const s of this.succ[m] as number[]) {
+          const sc = component[s] as number;
+          if (sc !== c) bits.or(componentReach[sc] as BitSet);
+          else if (members.length > 1 || s === m) cyclic[m] = 1;
+        }
+      }
+      if (members.length > 1) for (const m of members) cyclic[m] = 1;
+      componentReach.push(bits);
+    });
     return { reach: Array.from({ length: size }, (_, v) => componentReach[component[v] as number] as BitSet), cyclic, component };
   }
 

@@ -1,4 +1,5 @@
 import type { ContractDef, EdgeDef, GraphDef, NodeDef } from "../def/graph-def.js";
+import { canonicalJson } from "../def/version.js";
 import { formatBinding, formatEdge, formatSchema } from "./notation.js";
 
 /** What differs in a block between two versions of a graph. */
@@ -140,7 +141,7 @@ function edgeChanges(before: readonly EdgeDef[], after: readonly EdgeDef[]) {
       continue;
     }
     const exact = candidates.findIndex((c) => c.max === e.max && c.onExhausted === e.onExhausted);
-    const [match] = candidates.splice(exact >= 0 ? exact : 0, 1) as [EdgeDef];
+    const [match] = candidates.splice(Math.max(exact , 0), 1) as [EdgeDef];
     if (exact < 0) changedEdges.push({ before: match, after: e });
   }
   const left = new Set([...pool.values()].flat());
@@ -149,15 +150,6 @@ function edgeChanges(before: readonly EdgeDef[], after: readonly EdgeDef[]) {
 }
 
 function sameJson(a: unknown, b: unknown): boolean {
-  return a === b || canonical(a) === canonical(b);
+  return a === b || (a !== undefined && b !== undefined && canonicalJson(a) === canonicalJson(b));
 }
 
-function canonical(value: unknown): string {
-  if (value === undefined) return "undefined";
-  if (value === null || typeof value !== "object") return JSON.stringify(value);
-  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
-  const entries = Object.entries(value as Record<string, unknown>)
-    .filter(([, v]) => v !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(",")}}`;
-}

@@ -38,7 +38,7 @@ export function unknownCatalogueBlock(ctx: OpContext, id: string, what: string):
   };
 }
 
-export function listIds(def: GraphDef): string {
+function listIds(def: GraphDef): string {
   return def.nodes.map((n) => n.id).join(", ") || "none";
 }
 

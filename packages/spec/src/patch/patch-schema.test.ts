@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { z } from "zod";
+import type { z } from "zod";
 import type { BindingDef } from "../def/graph-def.js";
 import { GraphDefSchema } from "../def/graph-def-schema.js";
 import { PATCH_OPS, PatchBindingSchema, patchJsonSchema, parsePatch } from "./patch-schema.js";

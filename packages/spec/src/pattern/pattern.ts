@@ -47,7 +47,7 @@ function anyOf(descs: readonly Desc[]): Desc {
 }
 
 /** Describes any pattern (a literal, an object or tuple pattern, or a matcher). */
-export function describe(pattern: unknown): Desc {
+function describe(pattern: unknown): Desc {
   if (pattern === null) return exact({ type: "null" });
   switch (typeof pattern) {
     case "string":

@@ -1,5 +1,5 @@
 import type { BlockReport, JsonValue } from "@blockwork/spec";
-import type { ErrorInfo } from "../errors.js";
+import type { ErrorInfo } from "./errors.js";
 
 interface EventBase {
   readonly runId: string;

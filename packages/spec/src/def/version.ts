@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { GraphDef } from "@blockwork/spec";
+import type { GraphDef } from "./graph-def.js";
 
 const versions = new WeakMap<GraphDef, string>();
 
@@ -16,7 +16,12 @@ export function graphVersion(def: GraphDef): string {
   return version;
 }
 
-/** JSON with object keys in sorted order. */
+/**
+ * JSON with object keys in sorted order and `undefined` properties left out, so two values that are
+ * equal as JSON give the same string. A top-level `undefined` gives `"null"` (as in an array).
+ * The one canonical form of the project: graph versions, contract and edge equality, and
+ * uniqueness checks of JSON values all use it.
+ */
 export function canonicalJson(value: unknown): string {
   if (value === null || typeof value !== "object") return JSON.stringify(value) ?? "null";
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
