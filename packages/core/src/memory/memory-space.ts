@@ -136,7 +136,9 @@ export class MemorySpace {
   /** Builds, retains and writes one batch (see the class). */
   async commit(build: (draft: MemoryDraft) => void, compact?: (request: CompactionRequest) => Promise<void>): Promise<CommitResult> {
     if (this.closed) throw new MemoryError("memory_invalid", `memory "${this.options.scope}": this space was closed (its attempt is over); open the scope again`, { scope: this.options.scope });
-    const key = `${this.options.attemptKey}/${++this.batchCount}`;
+    // Numbered by the batches written, not the commits tried: a commit that throws (over budget,
+    // conflicts) writes nothing, so the attempt's first batch is always `/1`, as `open` expects.
+    const key = `${this.options.attemptKey}/${this.batchCount + 1}`;
     const { backend, scope, policy } = this.options;
     for (let round = 0; ; round++) {
       const ops: MemoryOp[] = [];
@@ -173,6 +175,7 @@ export class MemorySpace {
       if (result.status === "applied") {
         this.retained.commit();
         this.state.seq = result.seq;
+        this.batchCount++;
         return { seq: result.seq, ops, evictions, replayed: false, compacted };
       }
       this.retained.rollback();
@@ -181,6 +184,7 @@ export class MemorySpace {
         const replayedEvictions: Eviction[] = [];
         for (const op of result.ops) this.retained.apply(op, replayedEvictions);
         this.state.seq = result.seq;
+        this.batchCount++;
         return { seq: result.seq, ops: result.ops, evictions: replayedEvictions, replayed: true, compacted: result.ops.some((op) => op.op === "move" && op.reason === "compacted") };
       }
       if (round >= (this.options.maxConflicts ?? 50)) {
