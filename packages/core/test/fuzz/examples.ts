@@ -226,3 +226,26 @@ export const foundOnLoopBranch: readonly { readonly name: string; readonly graph
     replay: true,
   },
 ];
+
+/**
+ * Counterexamples the fuzzer found that are still open: runtime bugs (their fix is described with
+ * each), pinned as `it.fails` tests until the fix lands.
+ */
+export const openLoopBugs: readonly { readonly name: string; readonly graph: FuzzGraph; readonly schedule: { seed: number; choices: number[]; cut?: number }; readonly replay?: boolean }[] = [
+  {
+    // npm run fuzz:graphs -- --graphs 3000 --seed 20261204 --replay (batch seed 20261222), shrunk.
+    // b2's new pass resets its region {b2, b3, b5, b6, b7}; b4 (outside it) is run again by b2's
+    // onExhausted jump, and its edge b4 -> b5 fires a second time. That edge lies outside the
+    // region, so it was not reset: Scope.resolveEdge takes it as a re-firing (previous state not
+    // OPEN) and starts the join-all b5 at once, while b3 -> b5 is still open in this pass: b5
+    // cannot read b3.v (binding_failed). Fix (packages/core/src/run/scope.ts, resolveEdge, the
+    // `previous !== OPEN` branch): when the target is IDLE and join-all, call
+    // `this.resolveJoin(target, pending)` instead of enqueueing it, so that it waits for its other
+    // ways in of this pass, as on a first firing.
+    name: "a re-fired edge from outside a loop's region into a join-all block the new pass reset starts it without its other branch (binding_failed)",
+    graph: fromEdges("refiredJoin: entry b0; b0 -> b1, b1 -> b2, b1 -> b4, b2 -> b3, b2 -> b2 (max 1, then b4), b3 -> b5, b3 -> b3 (max 1, then b4), b4 -> b5, b5 -> b6, b6 -> b7", {
+      b5: { f0: "b3.v" },
+    }),
+    schedule: { seed: 0, choices: [] },
+  },
+];
