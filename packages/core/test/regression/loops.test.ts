@@ -231,4 +231,32 @@ describe("loop passes: where a pass begins (issue 12, the fuzzer's finds on the 
     expect(events.flatMap((e) => (e.type === "loop.pass" ? [`${e.path}:${e.pass}:${e.from}`] : []))).toEqual(["b0:2:b0", "b1:2:b0"]);
     expect(store.journal(handle.id).filter((e) => e.kind === "loop.pass").map((e) => `${e.path}#${e.act}`)).toEqual(["b0#2", "b1#2"]);
   });
+
+  it("a jump to a loop's entry while the entry is still running does nothing: no extra pass, no second run", async () => {
+    // The graph above; b0's bound runs out (its pass 2) while b1#2 runs.
+    const log: string[] = [];
+    const b1 = gate();
+    const gates = new Map([["b1#2", b1.promise]]);
+    const graph = createGraph({ id: "jump-into-running-entry", input: z.object({}), output: z.object({ v: z.string() }) })
+      .add(step("b0", log, gates))
+      .add(step("b1", log, gates))
+      .add(step("b2", log, gates))
+      .add(reader("b3", log, gates), (_, { b2 }) => ({ v: b2.v }))
+      .start("b0", "b1")
+      .edge("b0", "b1")
+      .edge("b0", "b0", { max: 1, onExhausted: "b1" })
+      .edge("b1", "b2")
+      .edge("b1", "b1", { max: 1, onExhausted: "b2" })
+      .edge("b2", "b3")
+      .output((_, { b3 }) => ({ v: b3.v }))
+      .build();
+    const events: RunEvent[] = [];
+    const handle = run(graph, {}, { onEvent: (e) => events.push(e) });
+    while (!log.includes("done b0#2")) await new Promise((r) => setTimeout(r, 1));
+    expect(log.includes("done b1#2")).toBe(false);
+    b1.open();
+    await expect(handle.result).resolves.toEqual({ v: "b3#2" });
+    expect(log.filter((l) => l.startsWith("start b1"))).toEqual(["start b1#1", "start b1#2"]);
+    expect(events.flatMap((e) => (e.type === "loop.pass" ? [`${e.path}:${e.pass}:${e.from}`] : []))).toEqual(["b0:2:b0"]);
+  });
 });
