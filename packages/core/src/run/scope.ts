@@ -698,7 +698,17 @@ export class Scope implements TaskOwner, Child, Pausable {
       const from = (this.plan.nodes[request.from] as NodePlan).id;
       if (this.run.replaying && this.run.capture === undefined) {
         // The journal says when the pass started; if the process died before it was written, it starts when replay ends.
-        this.run.wait({ key: `${path}#${pass}`, loopPass: true, replay: (e) => this.replayPass(l, pass, from, preset, e), goLive: () => this.writePass(l, pass, from, preset) });
+        this.run.wait({
+          key: `${path}#${pass}`,
+          loopPass: true,
+          replay: (e) => {
+            if (this.nextPass?.get(l) === request) this.replayPass(l, pass, from, preset, e);
+          },
+          goLive: () => {
+            // Voided meanwhile (an outer loop's pass started this one over): nothing to write.
+            if (this.nextPass?.get(l) === request) this.writePass(l, pass, from, preset);
+          },
+        });
         continue;
       }
       this.writePass(l, pass, from, preset);
@@ -796,7 +806,11 @@ export class Scope implements TaskOwner, Child, Pausable {
         if (firedNow && status !== RUNNING && status !== QUEUED) {
           const l = status === IDLE ? -1 : this.loopAt(t);
           if (l >= 0) this.askPass(l, (this.plan.edges[e] as EdgePlan).from);
-          else {
+          else if (status === IDLE && target.joinAll) {
+            // A join-all block not yet run in this pass (a new pass reset it) waits for its other
+            // ways in, as on a first firing.
+            this.resolveJoin(target, pending);
+          } else {
             if (status !== IDLE) this.again(t);
             this.enqueue(t);
           }

@@ -225,20 +225,13 @@ export const foundOnLoopBranch: readonly { readonly name: string; readonly graph
     schedule: { seed: 165613256, choices: [], cut: 49 },
     replay: true,
   },
-];
-
-/**
- * Counterexamples the fuzzer found that are still open: runtime bugs (their fix is described with
- * each), pinned as `it.fails` tests until the fix lands.
- */
-export const openLoopBugs: readonly { readonly name: string; readonly graph: FuzzGraph; readonly schedule: { seed: number; choices: number[]; cut?: number }; readonly replay?: boolean }[] = [
   {
     // npm run fuzz:graphs -- --graphs 3000 --seed 20261204 --replay (batch seed 20261222), shrunk.
     // b2's new pass resets its region {b2, b3, b5, b6, b7}; b4 (outside it) is run again by b2's
     // onExhausted jump, and its edge b4 -> b5 fires a second time. That edge lies outside the
     // region, so it was not reset: Scope.resolveEdge takes it as a re-firing (previous state not
     // OPEN) and starts the join-all b5 at once, while b3 -> b5 is still open in this pass: b5
-    // cannot read b3.v (binding_failed). Fix (packages/core/src/run/scope.ts, resolveEdge, the
+    // cannot read b3.v (binding_failed). Fixed (packages/core/src/run/scope.ts, resolveEdge, the
     // `previous !== OPEN` branch): when the target is IDLE and join-all, call
     // `this.resolveJoin(target, pending)` instead of enqueueing it, so that it waits for its other
     // ways in of this pass, as on a first firing.
@@ -258,7 +251,7 @@ export const openLoopBugs: readonly { readonly name: string; readonly graph: Fuz
     // entry (state 1); b3's loop.pass entry then starts b3's pass, which voids b4's request, but the
     // wait for b4's entry stays, and when replay ends it writes a pass of b4 that the live run never
     // had (b4#5 instead of b4#4): the resumed run diverges (a hang here; pass mixing and
-    // binding_failed before shrinking). Fix (scope.ts, settlePasses): in the replay branch, make the
+    // binding_failed before shrinking). Fixed (scope.ts, settlePasses): in the replay branch, make the
     // `replay` and `goLive` callbacks do nothing when `this.nextPass?.get(l) !== request` (the
     // request was voided by an outer pass meanwhile); a voided state-1 request then leaves no trace.
     name: "an inner loop's pass settles during replay before an outer pass voids it: the resumed run writes a pass the live run never had",
