@@ -5,7 +5,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { run, type RunEvent } from "../src/index.js";
 import { loop, mapGraph } from "./fixtures/graphs.js";
-import { build, specArb } from "./fixtures/random-loops.js";
+import { buildGraph, specArb } from "./fixtures/random-loops.js";
 import { fanIn, nested, script } from "./fixtures/supervised.js";
 
 // What docs/observability.md promises of every run's spans, tried on random loop graphs (routes,
@@ -71,9 +71,9 @@ describe("tracing: properties of every run's spans", () => {
   it("holds on random loop graphs", async () => {
     await fc.assert(
       fc.asyncProperty(specArb, async (spec) => {
-        let graph: ReturnType<typeof build>;
+        let graph: ReturnType<typeof buildGraph>;
         try {
-          graph = build(spec, { problems: [], pass: 1 });
+          graph = buildGraph(spec);
         } catch {
           return; // the builder refused it
         }
