@@ -264,3 +264,31 @@ export const foundOnLoopBranch: readonly { readonly name: string; readonly graph
     replay: true,
   },
 ];
+
+/**
+ * Failures a long fuzz run found after the fixes above (`npm run fuzz:graphs -- --graphs 10000
+ * --seed 777001 --replay --max-failures 3`; docs/design/fuzz-open-finds.md), not fixed yet:
+ * pinned as `it.fails` in graphs.fuzz.test.ts. When one is fixed, move it to `foundOnLoopBranch`.
+ */
+export const openLoopFinds: readonly { readonly name: string; readonly graph: FuzzGraph; readonly schedule: { seed: number; choices: number[]; cut?: number }; readonly replay?: boolean }[] = [
+  {
+    // Batch seed 777030, shrunk. Live, the run completes; crashed after 2 journal entries (b0#1,
+    // b1#1) and resumed, b3#1 completes last and nothing follows: the resumed run hangs.
+    name: "a run crashed after its loop's first pass, resumed, hangs (b3#1 completes last and nothing follows)",
+    graph: fromEdges("resumeHang: entry b0; b0 -> b1, b0 -> b2, b1 -> b3, b1 -> b1 (max 1, then b2), b2 -> b3, b3 -> b4"),
+    schedule: { seed: 6, choices: [], cut: 2 },
+    replay: true,
+  },
+  {
+    // Batch seed 777014, shrunk. Two loops entered at two blocks; after the crash and resume the
+    // graph output reads b1's value of pass 3 of loop b1 where the oracle expects pass 2 (the
+    // runtime or the oracle's count of passes for reads at the end: to decide).
+    name: "the graph output of a resumed run with two loops entered at two blocks reads a later pass than the oracle expects",
+    graph: ((): FuzzGraph => {
+      const g = fromEdges("twoEntries: entry b0, b2; b0 -> b1, b1 -> b2, b2 -> b3, b2 -> b1 (max 1, then b3), b3 -> b4, b3 -> b0 (max 1, then b4)");
+      return { ...g, output: [str("o0", parseBinding("b1.v"), true)] };
+    })(),
+    schedule: { seed: 109247523, choices: [], cut: 47 },
+    replay: true,
+  },
+];
