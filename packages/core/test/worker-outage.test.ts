@@ -107,6 +107,7 @@ describe("a worker whose database goes away for longer than its lease", () => {
     gates[1]?.open();
     const b = await worker({ store: direct, graphs: [graph], leaseMs: 3_000 });
     expect(await waitForRun(direct, runId)).toEqual({ n: 1 });
+    await until(() => b.worker.stats.recorded === 1, "worker B to count its recording");
     expect(b.worker.stats).toMatchObject({ recorded: 1, reconciled: 0 });
     await proxy.restore();
     await until(() => a.worker.stats.superseded === 1, "worker A to find the block recorded");
@@ -121,6 +122,8 @@ describe("a worker whose database goes away for longer than its lease", () => {
     await new Promise((resolve) => setTimeout(resolve, 1_500));
     await proxy.restore();
     expect(await waitForRun(direct, runId)).toEqual({ n: 1 });
+    // The run is complete once the recording commits; the worker counts it when the commit returns.
+    await until(() => a.worker.stats.recorded === 1, "worker A to count its recording");
     expect(a.worker.stats).toMatchObject({ recorded: 1, reconciled: 0, lost: 0, superseded: 0 });
     expect(calls).toHaveLength(1);
     expect(a.events).toContainEqual(expect.objectContaining({ type: "worker.error", message: expect.stringMatching(/recorded the outcome of slow#1 after \d+ failed tr/) }));
