@@ -1,7 +1,7 @@
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { basename, extname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { check, declaredInfo, formatIssues, ISSUE_CODES, parseGraphDefJson, type CheckOptions, type GraphBlock, type GraphDef, type IssueCode } from "@blockwork/spec";
+import { check, formatIssues, ISSUE_CODES, parseGraphDefJson, type CheckOptions, type GraphBlock, type GraphDef, type IssueCode, unimplementedBlocks } from "@blockwork/spec";
 import { describe, expect, it } from "vitest";
 
 // Every file here is a deliberately wrong graph named after the checker rule it breaks.
@@ -15,9 +15,8 @@ async function load(file: string): Promise<{ def: GraphDef; options: CheckOption
     return { def: result.def, options: {} };
   }
   const module = (await import(/* @vite-ignore */ pathToFileURL(join(dir, file)).href)) as { graph: GraphBlock };
-  // As `blockwork check` does for a module: declared blocks with no implementation given (these
-  // graphs declare none in a file) are the unimplemented ones.
-  const unimplemented = new Set([...module.graph.blocks].filter(([, b]) => { const info = declaredInfo(b); return info !== undefined && info.inline === undefined && info.file === undefined; }).map(([name]) => name));
+  // As `blockwork check` does for a module: declared blocks without an implementation (module).
+  const unimplemented = unimplementedBlocks(module.graph, (url) => existsSync(fileURLToPath(url)));
   return { def: module.graph.def, options: { unimplemented } };
 }
 

@@ -34,7 +34,7 @@ export type {
   Suspendable,
   TypesFrom,
 } from "./contract/block.js";
-export { declareBlock, declaredInfo, propertyFailure } from "./contract/declare.js";
+export { declareBlock, declaredInfo, propertyFailure, unimplementedBlocks } from "./contract/declare.js";
 export type { BlockExample, BlockProperty, DeclaredBlock, DeclaredInfo, DeclareSpec, InputOutput } from "./contract/declare.js";
 export { contractToDef, OPAQUE_KEYWORD, toJsonSchema } from "./contract/contract.js";
 export { deepStrict } from "./contract/strict.js";

@@ -93,7 +93,7 @@ describe("loop passes and in-flight upgrades", () => {
     const events: RunEvent[] = [];
     const handle = run(joinInLoop(seen, { slowMs: 40 }), {}, { store, onEvent: (e) => events.push(e) });
     // Upgrade while the slow block of pass 2 runs (the latch has asked for pass 3 by then).
-    while (!seen.some((s) => s.block === "b5" && s.act === 2)) await new Promise((r) => setTimeout(r, 2));
+    await until(() => seen.some((s) => s.block === "b5" && s.act === 2), 2);
     const after: Seen[] = [];
     await expect(handle.upgrade(joinInLoop(after, { slowMs: 1, version: "v2" }))).resolves.toMatchObject({ to: expect.any(String) });
     await expect(handle.result).resolves.toEqual({ rounds: 3, pair: "A3/K3" });
@@ -125,6 +125,11 @@ describe("the graph's input (issue 12 regression)", () => {
 });
 
 /** A promise the test resolves by hand: which block finishes when is the test's choice, not a timer's. */
+/** Waits (polling) until `ok` holds: the run advances on its own; the test watches its log. */
+async function until(ok: () => boolean, everyMs = 1): Promise<void> {
+  while (!ok()) await new Promise((r) => setTimeout(r, everyMs));
+}
+
 function gate(): { promise: Promise<void>; open: () => void } {
   let open = () => {};
   const promise = new Promise<void>((r) => (open = r));
@@ -175,10 +180,10 @@ describe("loop passes: where a pass begins (issue 12, the fuzzer's finds on the 
     const store = new MemoryStore();
     const handle = run(graph, {}, { store, onEvent: (e) => events.push(e) });
     // b2 has finished and taken its back edge before b1 ever ran; b3 (pass 1) runs.
-    while (!log.some((l) => l.startsWith("start b3#1"))) await new Promise((r) => setTimeout(r, 1));
+    await until(() => log.some((l) => l.startsWith("start b3#1")));
     // Now b0 finishes: b0 -> b1 reaches the loop's entry while the pass b2's back edge ended still runs.
     b0.open();
-    while (!log.includes("done b0#1")) await new Promise((r) => setTimeout(r, 1));
+    await until(() => log.includes("done b0#1"));
     await new Promise((r) => setTimeout(r, 20));
     expect(log.some((l) => l.startsWith("start b1"))).toBe(false);
     b3.open();
@@ -217,9 +222,9 @@ describe("loop passes: where a pass begins (issue 12, the fuzzer's finds on the 
     const store = new MemoryStore();
     const handle = run(graph, {}, { store, onEvent: (e) => events.push(e) });
     // In b0's pass 2, b0's bound is used up: it jumps to b1 (which ran in this pass) while b2#2 still runs.
-    while (!log.includes("start b2#2")) await new Promise((r) => setTimeout(r, 1));
+    await until(() => log.includes("start b2#2"));
     b0.open();
-    while (!log.includes("done b0#2")) await new Promise((r) => setTimeout(r, 1));
+    await until(() => log.includes("done b0#2"));
     await new Promise((r) => setTimeout(r, 20));
     expect(log.filter((l) => l.startsWith("start b1"))).toEqual(["start b1#1", "start b1#2"]);
     b2.open();
@@ -252,7 +257,7 @@ describe("loop passes: where a pass begins (issue 12, the fuzzer's finds on the 
       .build();
     const events: RunEvent[] = [];
     const handle = run(graph, {}, { onEvent: (e) => events.push(e) });
-    while (!log.includes("done b0#2")) await new Promise((r) => setTimeout(r, 1));
+    await until(() => log.includes("done b0#2"));
     expect(log.includes("done b1#2")).toBe(false);
     b1.open();
     await expect(handle.result).resolves.toEqual({ v: "b3#2" });

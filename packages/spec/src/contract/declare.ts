@@ -212,3 +212,31 @@ export function declaredToDef(info: DeclaredInfo): DeclaredDef {
     ...(names.length ? { properties: names } : {}),
   };
 }
+
+/**
+ * The implementation names of the declared blocks of a graph (nested graphs included) that have
+ * no implementation: none given in code and no module at the declared
+ * `implementation` URL, as `fileExists` tells (spec reads no files; `blockwork check` passes a
+ * file-system test). What `check`'s `unimplemented` option expects.
+ *
+ * @example
+ * check(graph.def, { unimplemented: unimplementedBlocks(graph, (url) => existsSync(fileURLToPath(url))) })
+ */
+export function unimplementedBlocks(graph: { readonly blocks: ReadonlyMap<string, unknown> }, fileExists: (url: string) => boolean): Set<string> {
+  const missing = new Set<string>();
+  const visit = (g: { readonly blocks: ReadonlyMap<string, unknown> }) => {
+    for (const [name, block] of g.blocks) {
+      if (isGraphLike(block)) visit(block);
+      const info = declaredInfo(block);
+      if (info === undefined || info.inline !== undefined) continue;
+      if (info.file === undefined || !fileExists(info.file)) missing.add(name);
+    }
+  };
+  visit(graph);
+  return missing;
+}
+
+function isGraphLike(block: unknown): block is { readonly blocks: ReadonlyMap<string, unknown> } {
+  return typeof block === "object" && block !== null && (block as { kind?: unknown }).kind === "graph" && (block as { blocks?: unknown }).blocks instanceof Map;
+}
+
